@@ -1,0 +1,262 @@
+/**
+ * A pool of tokens, at most one per borrower (AnyIO's `anyio.CapacityLimiter`). See `Lock.ts` for the
+ * conventions shared by all synchronization primitives.
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Fiber, type Scope } from "effect"
+import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
+import { taskOfFiber } from "./internal/task.ts"
+import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+
+/**
+ * A snapshot of a {@link CapacityLimiter}'s state, returned by `limiter.statistics()`.
+ *
+ * @category models
+ */
+export interface CapacityLimiterStatistics {
+  /** Number of tokens currently borrowed (including tokens handed to woken waiters). */
+  readonly borrowedTokens: number
+  /** Total number of tokens (may be `Infinity`). */
+  readonly totalTokens: number
+  /** The borrowers holding a token: tasks (as in `getCurrentTask()`), or the objects given to `*OnBehalfOf`. */
+  readonly borrowers: ReadonlyArray<unknown>
+  /** Number of borrowers blocked in `acquire`/`acquireOnBehalfOf`. */
+  readonly tasksWaiting: number
+}
+
+class LimiterWaiter extends Waiter {
+  readonly borrower: unknown
+  constructor(fiber: Fiber.Fiber<unknown, unknown>, borrower: unknown) {
+    super(fiber)
+    this.borrower = borrower
+  }
+}
+
+const validateTotal = (value: unknown): number => {
+  if (typeof value !== "number" || !(Number.isSafeInteger(value) || value === Number.POSITIVE_INFINITY)) {
+    if (typeof value === "number" && value < 0) {
+      throw new InvalidArgumentError({ message: "totalTokens must be >= 0" })
+    }
+    throw new InvalidArgumentError({
+      message: `totalTokens must be an integer or Infinity, got ${String(value)}`
+    })
+  }
+  if (value < 0) throw new InvalidArgumentError({ message: "totalTokens must be >= 0" })
+  return value
+}
+
+const borrowTwice = Effect.die(
+  new RuntimeError({ message: "this borrower is already holding one of this CapacityLimiter's tokens" })
+)
+const waitTwice = Effect.die(
+  new RuntimeError({ message: "this borrower is already waiting for one of this CapacityLimiter's tokens" })
+)
+const notBorrowing = Effect.die(
+  new RuntimeError({ message: "this borrower isn't holding any of this CapacityLimiter's tokens" })
+)
+
+/**
+ * Limits how many borrowers run at once, each holding at most one token (AnyIO's
+ * `anyio.CapacityLimiter`).
+ *
+ * **When to use**
+ *
+ * To cap concurrency of a kind of work (worker threads, outgoing connections) with a limit that can be
+ * changed at run time and with visibility of who holds the tokens. A borrower is the current task, or
+ * any object passed to `acquireOnBehalfOf`/`releaseOnBehalfOf` (e.g. a thread or a request id).
+ *
+ * **Details**
+ *
+ * - FIFO: a freed token is reserved at once for the first waiter (it counts as borrowed before that
+ *   task runs), so `acquireNowait` cannot take it.
+ * - `acquire` is always a checkpoint (as AnyIO); a borrower cancelled at that checkpoint or while
+ *   waiting does not keep a token, and a token handed to it is passed on.
+ * - `totalTokens` is read-write: raising it wakes as many waiters as there are new tokens, in order;
+ *   lowering it makes newcomers wait until enough tokens are returned. `Infinity` means no limit.
+ *   Setting (or constructing with) anything other than a non-negative integer or `Infinity` throws
+ *   `InvalidArgumentError`.
+ * - Borrowing twice with the same borrower, waiting twice with the same borrower, and releasing a token
+ *   the borrower does not hold die with `RuntimeError`. `acquireNowait` fails with `WouldBlock` when no
+ *   token is free or others are waiting.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CapacityLimiter } from "effect-anyio"
+ *
+ * const limiter = new CapacityLimiter(4)
+ * const job = (n: number) => limiter.withToken(Effect.succeed(n * 2))
+ * const all = Effect.forEach([1, 2, 3, 4, 5, 6], job, { concurrency: "unbounded" })
+ * ```
+ * @see {@link Semaphore}
+ * @category models
+ */
+export class CapacityLimiter {
+  private _totalTokens: number
+  private readonly _borrowers = new Set<unknown>()
+  private readonly _waiting = new Map<unknown, LimiterWaiter>()
+  private readonly _waiters = new WaiterQueue<LimiterWaiter>()
+  private readonly _acquire: Effect.Effect<void>
+  private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
+  private readonly _release: Effect.Effect<void>
+
+  constructor(totalTokens: number) {
+    this._totalTokens = validateTotal(totalTokens)
+    this._acquire = Effect.withFiber((fiber) => this._acquireFor(fiber, taskOfFiber(fiber)))
+    this._acquireNowait = Effect.withFiber((fiber) => this._acquireNowaitFor(taskOfFiber(fiber)))
+    this._release = Effect.withFiber((fiber) => this._releaseFor(taskOfFiber(fiber)) ?? Effect.void)
+  }
+
+  /** The total number of tokens. Writable: see the class documentation. */
+  get totalTokens(): number {
+    return this._totalTokens
+  }
+
+  set totalTokens(value: number) {
+    this._totalTokens = validateTotal(value)
+    this._wakeWaiters()
+  }
+
+  /** The number of tokens currently borrowed. */
+  get borrowedTokens(): number {
+    return this._borrowers.size
+  }
+
+  /** The number of tokens that can be borrowed now (0 when the limit was lowered below the loans). */
+  get availableTokens(): number {
+    return Math.max(0, this._totalTokens - this._borrowers.size)
+  }
+
+  /** Borrows a token for the current task, waiting (FIFO) if none is free. Always a checkpoint. */
+  acquire(): Effect.Effect<void> {
+    return this._acquire
+  }
+
+  /** Borrows a token for the current task without waiting; fails with `WouldBlock` if none is free. */
+  acquireNowait(): Effect.Effect<void, WouldBlock> {
+    return this._acquireNowait
+  }
+
+  /** Borrows a token for `borrower`, waiting (FIFO) if none is free. Always a checkpoint. */
+  acquireOnBehalfOf(borrower: unknown): Effect.Effect<void> {
+    return Effect.withFiber((fiber) => this._acquireFor(fiber, borrower))
+  }
+
+  /** Borrows a token for `borrower` without waiting; fails with `WouldBlock` if none is free. */
+  acquireOnBehalfOfNowait(borrower: unknown): Effect.Effect<void, WouldBlock> {
+    return Effect.suspend(() => this._acquireNowaitFor(borrower))
+  }
+
+  /** Returns the current task's token (to the first waiter, if any). */
+  release(): Effect.Effect<void> {
+    return this._release
+  }
+
+  /** Returns `borrower`'s token (to the first waiter, if any). */
+  releaseOnBehalfOf(borrower: unknown): Effect.Effect<void> {
+    return Effect.suspend(() => this._releaseFor(borrower) ?? Effect.void)
+  }
+
+  /**
+   * Runs `body` holding a token for the current task (AnyIO's `async with limiter:`): waits
+   * interruptibly, then returns the token however `body` exits.
+   */
+  withToken<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        const task = taskOfFiber(fiber)
+        return Effect.flatMap(restore(this._acquireFor(fiber, task)), () =>
+          Effect.onExitPrimitive(restore(body), () => this._releaseFor(task), true)
+        )
+      })
+    )
+  }
+
+  /** Borrows a token for the current task until the enclosing `Scope` closes. */
+  acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        const task = taskOfFiber(fiber)
+        return Effect.flatMap(restore(this._acquireFor(fiber, task)), () =>
+          Effect.addFinalizer(() => this._releaseFor(task) ?? Effect.void)
+        )
+      })
+    )
+  }
+
+  /** A snapshot of the limiter's state. */
+  statistics(): CapacityLimiterStatistics {
+    return {
+      borrowedTokens: this._borrowers.size,
+      totalTokens: this._totalTokens,
+      borrowers: Array.from(this._borrowers),
+      tasksWaiting: this._waiters.size
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private _free(): boolean {
+    return this._waiters.size === 0 && this._borrowers.size < this._totalTokens
+  }
+
+  private _acquireFor(fiber: Fiber.Fiber<unknown, unknown>, borrower: unknown): Effect.Effect<void> {
+    if (this._borrowers.has(borrower)) return borrowTwice
+    if (this._waiters.size > 0 && this._waiting.has(borrower)) return waitTwice
+    if (this._free()) {
+      this._borrowers.add(borrower)
+      // AnyIO's checkpoint after an uncontended borrow; cancelled there: give the token back.
+      return Effect.onExitPrimitive(
+        Effect.yieldNow,
+        (exit) => {
+          if (exit._tag === "Failure" && this._borrowers.delete(borrower)) this._wakeWaiters()
+          return undefined
+        },
+        true
+      )
+    }
+    return Effect.callback<void>((resume) => {
+      // Re-check: the fiber may have yielded between the decision above and this registration.
+      if (this._free()) {
+        this._borrowers.add(borrower)
+        return resume(Effect.void)
+      }
+      const w = new LimiterWaiter(fiber, borrower)
+      w.resume = resume
+      this._waiters.push(w)
+      this._waiting.set(borrower, w)
+      return Effect.sync(() => {
+        if (this._waiters.remove(w)) {
+          this._waiting.delete(borrower)
+        } else if (w.granted && this._borrowers.delete(borrower)) {
+          // Handed a token but cancelled before running: pass it on.
+          this._wakeWaiters()
+        }
+      })
+    })
+  }
+
+  private _acquireNowaitFor(borrower: unknown): Effect.Effect<void, WouldBlock> {
+    if (this._borrowers.has(borrower)) return borrowTwice
+    if (!this._free()) return Effect.fail(new WouldBlock({ message: "No free CapacityLimiter token" }))
+    this._borrowers.add(borrower)
+    return Effect.void
+  }
+
+  private _releaseFor(borrower: unknown): Effect.Effect<void> | undefined {
+    if (!this._borrowers.delete(borrower)) return notBorrowing
+    this._wakeWaiters()
+    return undefined
+  }
+
+  /** Hands free tokens to waiters, first come first served. */
+  private _wakeWaiters(): void {
+    while (this._waiters.size > 0 && this._borrowers.size < this._totalTokens) {
+      const w = this._waiters.shift()!
+      this._waiting.delete(w.borrower)
+      this._borrowers.add(w.borrower)
+      grant(w)
+    }
+  }
+}

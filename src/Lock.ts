@@ -1,0 +1,277 @@
+/**
+ * A mutual-exclusion lock owned by a task (AnyIO's `anyio.Lock`).
+ *
+ * Conventions shared by every synchronization primitive of effect-anyio (`Event`, `Lock`, `Semaphore`,
+ * `Condition`, `CapacityLimiter`, `ResourceGuard`):
+ *
+ * - **Plain classes, built with `new`.** A primitive only holds JavaScript state (a flag, a counter, a
+ *   waiter queue); building one has no effect and needs no running program, so `new Lock()` works at
+ *   module level, in a constructor or in a test, exactly like AnyIO's primitives may be created outside
+ *   an event loop. (Effect's equivalent is `Semaphore.makeUnsafe`.)
+ * - **Operations that change state or depend on the calling task are Effects** (`yield* lock.acquire()`,
+ *   `yield* lock.release()`, `yield* event.set()`, `yield* lock.acquireNowait()`), including the ones that
+ *   AnyIO has as synchronous methods: they read the current task (owner checks) and may wake other
+ *   fibers. Each call returns a pre-built Effect, so calling them allocates nothing.
+ * - **Pure reads of the primitive's own state are plain methods or getters** (`lock.locked()`,
+ *   `event.isSet()`, `semaphore.value`, `statistics()`): they can be used anywhere, e.g. in assertions.
+ * - **Errors**: a `*Nowait` operation that would block fails with the typed error `WouldBlock`. Misuse
+ *   that AnyIO reports with `RuntimeError` (re-acquiring a lock you hold, releasing one you do not hold,
+ *   ...) is a defect: `Effect.die(new RuntimeError(...))`. Bad constructor or setter arguments throw
+ *   `InvalidArgumentError` synchronously; bad arguments to an operation die with it.
+ * - **Cancellation is fiber interruption.** Every wait is FIFO with direct hand-off: a released resource
+ *   is given to the first waiter at once, before it even runs. A waiter interrupted while blocked never
+ *   ends up holding the resource: if the hand-off had already happened, it passes the resource on to the
+ *   next waiter (or gives it back). Waiting is always interruptible, also inside `withLock`-style
+ *   helpers.
+ * - **Identity is the task, not the fiber.** Owners and borrowers are AnyIO tasks (see
+ *   `getCurrentTask`): code inside a cancel scope runs in its own fiber but is the same task. Plain
+ *   `Effect.forkChild` fibers forked inside a task belong to that task too.
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Exit, type Fiber, type Scope } from "effect"
+import { RuntimeError, WouldBlock } from "./Errors.ts"
+import { type TaskNode, taskOfFiber } from "./internal/task.ts"
+import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+
+/**
+ * Options of {@link Lock}.
+ *
+ * @category models
+ */
+export interface LockOptions {
+  /**
+   * When `true`, an uncontended `acquire` returns without yielding to other fibers (AnyIO's
+   * `fast_acquire`). Default `false`: `acquire` is always a checkpoint, as in AnyIO.
+   */
+  readonly fastAcquire?: boolean | undefined
+}
+
+/**
+ * A snapshot of a {@link Lock}'s state, returned by `lock.statistics()`.
+ *
+ * @category models
+ */
+export interface LockStatistics {
+  /** Whether the lock is held. */
+  readonly locked: boolean
+  /** The task holding the lock (or the waiter it was just handed to), if any. */
+  readonly owner: { readonly id: number; readonly name: string } | undefined
+  /** Number of tasks blocked in `acquire`. */
+  readonly tasksWaiting: number
+}
+
+class LockWaiter extends Waiter {
+  readonly task: TaskNode
+  constructor(fiber: Fiber.Fiber<unknown, unknown>, task: TaskNode) {
+    super(fiber)
+    this.task = task
+  }
+}
+
+const acquireTwice = Effect.die(new RuntimeError({ message: "Attempted to acquire an already held Lock" }))
+const notHolding = Effect.die(new RuntimeError({ message: "The current task is not holding this lock" }))
+
+/**
+ * A mutual-exclusion lock owned by the task that acquired it (AnyIO's `anyio.Lock`).
+ *
+ * **When to use**
+ *
+ * To let one task at a time into a critical section that spans suspension points. Prefer
+ * `lock.withLock(body)`, which releases on every exit; use `acquire`/`release` only when the critical
+ * section does not follow the structure of the code.
+ *
+ * **Details**
+ *
+ * - Waiters are served in FIFO order; `release` hands the lock directly to the first waiter, so a task
+ *   calling `acquire`/`acquireNowait` right after a release cannot barge in ahead of it.
+ * - `acquire` is a checkpoint (it yields once even when the lock is free) unless `fastAcquire: true`.
+ *   If the task is cancelled at that checkpoint or while waiting, it does not hold the lock afterwards.
+ * - The owner is the task (`getCurrentTask()`), not the fiber. Acquiring a lock the task already holds
+ *   and releasing a lock it does not hold die with `RuntimeError`. `acquireNowait` fails with
+ *   `WouldBlock` when the lock is held by another task.
+ * - See the module documentation for the conventions shared by all primitives.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Lock } from "effect-anyio"
+ *
+ * const lock = new Lock()
+ * let counter = 0
+ * const increment = lock.withLock(Effect.gen(function* () {
+ *   const seen = counter
+ *   yield* Effect.yieldNow
+ *   counter = seen + 1
+ * }))
+ * await Effect.runPromise(Effect.all([increment, increment, increment], { concurrency: "unbounded" }))
+ * // counter === 3
+ * ```
+ * @see {@link Semaphore}, {@link Condition}, {@link CapacityLimiter}
+ * @category models
+ */
+export class Lock {
+  /** Whether an uncontended `acquire` skips its checkpoint (see {@link LockOptions}). */
+  readonly fastAcquire: boolean
+  /** @internal */
+  _owner: TaskNode | undefined = undefined
+  /** @internal */
+  readonly _waiters: WaiterQueue<LockWaiter> = new WaiterQueue()
+
+  private readonly _acquire: Effect.Effect<void>
+  private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
+  private readonly _release: Effect.Effect<void>
+
+  constructor(options?: LockOptions) {
+    this.fastAcquire = options?.fastAcquire === true
+    this._acquire = Effect.withFiber((fiber) => this._acquireAs(fiber, taskOfFiber(fiber), !this.fastAcquire))
+    this._acquireNowait = Effect.withFiber((fiber) => {
+      const task = taskOfFiber(fiber)
+      if (this._owner === undefined) {
+        this._owner = task
+        return Effect.void
+      }
+      if (this._owner === task) return acquireTwice
+      return Effect.fail(new WouldBlock({ message: "The lock is held by another task" }))
+    })
+    this._release = Effect.withFiber((fiber) => {
+      if (this._owner !== taskOfFiber(fiber)) return notHolding
+      this._handOff()
+      return Effect.void
+    })
+  }
+
+  /**
+   * Acquires the lock, waiting (FIFO) while another task holds it. A checkpoint unless `fastAcquire`.
+   * Dies with `RuntimeError` if the current task already holds the lock.
+   */
+  acquire(): Effect.Effect<void> {
+    return this._acquire
+  }
+
+  /**
+   * Acquires the lock without waiting; fails with `WouldBlock` if another task holds it. Dies with
+   * `RuntimeError` if the current task already holds it.
+   */
+  acquireNowait(): Effect.Effect<void, WouldBlock> {
+    return this._acquireNowait
+  }
+
+  /**
+   * Releases the lock, handing it to the first waiting task if any. Dies with `RuntimeError` if the
+   * current task does not hold it.
+   */
+  release(): Effect.Effect<void> {
+    return this._release
+  }
+
+  /** Whether the lock is held (by any task). */
+  locked(): boolean {
+    return this._owner !== undefined
+  }
+
+  /** A snapshot of the lock's state. */
+  statistics(): LockStatistics {
+    const owner = this._owner
+    return {
+      locked: owner !== undefined,
+      owner: owner === undefined ? undefined : { id: owner.id, name: owner.name },
+      tasksWaiting: this._waiters.size
+    }
+  }
+
+  /**
+   * Runs `body` while holding the lock (AnyIO's `async with lock:`): waits for the lock interruptibly,
+   * then releases it however `body` exits.
+   */
+  withLock<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        const task = taskOfFiber(fiber)
+        const release = (_: Exit.Exit<A, E>) => this._releaseFinalizer(task)
+        if (this._owner === undefined && this.fastAcquire) {
+          this._owner = task
+          return Effect.onExitPrimitive(restore(body), release, true)
+        }
+        return Effect.flatMap(restore(this._acquireAs(fiber, task, !this.fastAcquire)), () =>
+          Effect.onExitPrimitive(restore(body), release, true)
+        )
+      })
+    )
+  }
+
+  /**
+   * Acquires the lock and releases it when the enclosing `Scope` closes (the `Effect.acquireRelease`
+   * form). Waiting is interruptible.
+   */
+  acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        const task = taskOfFiber(fiber)
+        return Effect.flatMap(restore(this._acquireAs(fiber, task, !this.fastAcquire)), () =>
+          Effect.addFinalizer(() => this._releaseFinalizer(task) ?? Effect.void)
+        )
+      })
+    )
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // internals (also used by Condition)
+
+  /** Acquire on behalf of `task`; `checkpoint` adds AnyIO's yield on the uncontended path. @internal */
+  _acquireAs(fiber: Fiber.Fiber<unknown, unknown>, task: TaskNode, checkpoint: boolean): Effect.Effect<void> {
+    const owner = this._owner
+    if (owner === undefined) {
+      this._owner = task
+      return checkpoint ? this._checkpoint(task) : Effect.void
+    }
+    if (owner === task) return acquireTwice
+    return Effect.callback<void>((resume) => {
+      // Re-check: the fiber may have yielded between the decision above and this registration.
+      if (this._owner === undefined) {
+        this._owner = task
+        return resume(Effect.void)
+      }
+      const w = new LockWaiter(fiber, task)
+      w.resume = resume
+      this._waiters.push(w)
+      return Effect.sync(() => this._cancelWaiter(w))
+    })
+  }
+
+  /** Yield once; if interrupted there, give the lock up again. @internal */
+  private _checkpoint(task: TaskNode): Effect.Effect<void> {
+    return Effect.onExitPrimitive(
+      Effect.yieldNow,
+      (exit) => {
+        if (exit._tag === "Failure" && this._owner === task) this._handOff()
+        return undefined
+      },
+      true
+    )
+  }
+
+  /** The waiter was interrupted while suspended. @internal */
+  private _cancelWaiter(w: LockWaiter): void {
+    // Still queued: just leave. Already handed the lock: pass it on.
+    if (!this._waiters.remove(w) && w.granted && this._owner === w.task) this._handOff()
+  }
+
+  /** The owner gives the lock up: to the first waiter, else the lock becomes free. @internal */
+  _handOff(): void {
+    const next = this._waiters.shift()
+    if (next === undefined) {
+      this._owner = undefined
+    } else {
+      this._owner = next.task
+      grant(next)
+    }
+  }
+
+  /** @internal */
+  private _releaseFinalizer(task: TaskNode): Effect.Effect<void> | undefined {
+    if (this._owner !== task) return notHolding
+    this._handOff()
+    return undefined
+  }
+}

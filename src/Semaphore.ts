@@ -1,0 +1,212 @@
+/**
+ * A counting semaphore with FIFO hand-off (AnyIO's `anyio.Semaphore`). See `Lock.ts` for the
+ * conventions shared by all synchronization primitives (plain classes, Effects for operations, plain
+ * reads, errors, cancellation).
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Scope } from "effect"
+import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
+import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+
+/**
+ * Options of {@link Semaphore}.
+ *
+ * @category models
+ */
+export interface SemaphoreOptions {
+  /** Upper bound for the value; releasing beyond it is an error. Default: unbounded. */
+  readonly maxValue?: number | undefined
+  /**
+   * When `true`, an uncontended `acquire` returns without yielding to other fibers (AnyIO's
+   * `fast_acquire`). Default `false`: `acquire` is always a checkpoint.
+   */
+  readonly fastAcquire?: boolean | undefined
+}
+
+/**
+ * A snapshot of a {@link Semaphore}'s state, returned by `semaphore.statistics()`.
+ *
+ * @category models
+ */
+export interface SemaphoreStatistics {
+  /** Number of tasks blocked in `acquire`. */
+  readonly tasksWaiting: number
+}
+
+const releasedTooManyTimes = Effect.die(new RuntimeError({ message: "semaphore released too many times" }))
+
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
+
+/**
+ * A counting semaphore (AnyIO's `anyio.Semaphore`): `acquire` takes one unit of `value`, waiting while
+ * it is 0; `release` gives one back.
+ *
+ * **When to use**
+ *
+ * To bound how many tasks run a section at once (connections, requests in flight). For "at most N tasks,
+ * each at most once" with borrower tracking, see {@link CapacityLimiter}; for exclusive ownership, see
+ * {@link Lock}. Prefer `semaphore.withPermit(body)`, which releases on every exit.
+ *
+ * **Details**
+ *
+ * - Waiters are served in FIFO order; `release` gives the unit directly to the first waiter, so the
+ *   value stays 0 and a later `acquireNowait` cannot steal it.
+ * - `acquire` is a checkpoint (it yields once even when a unit is free) unless `fastAcquire: true`. A
+ *   task cancelled at that checkpoint or while waiting does not keep a unit.
+ * - No ownership: any task may release. With `maxValue`, releasing when `value === maxValue` dies with
+ *   `RuntimeError` (AnyIO raises `ValueError`).
+ * - `new Semaphore(initialValue, options)` throws `InvalidArgumentError` unless `initialValue` is a
+ *   non-negative integer and `maxValue` (if given) an integer `>= initialValue`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Semaphore } from "effect-anyio"
+ *
+ * const semaphore = new Semaphore(2)
+ * const fetchOne = (id: number) => semaphore.withPermit(Effect.sleep("10 millis").pipe(Effect.as(id)))
+ * // at most two fetches run at once
+ * const all = Effect.forEach([1, 2, 3, 4], fetchOne, { concurrency: "unbounded" })
+ * ```
+ * @see {@link Lock}, {@link CapacityLimiter}
+ * @category models
+ */
+export class Semaphore {
+  /** The largest value allowed, or `undefined` for no bound. */
+  readonly maxValue: number | undefined
+  /** Whether an uncontended `acquire` skips its checkpoint (see {@link SemaphoreOptions}). */
+  readonly fastAcquire: boolean
+  private _value: number
+  private readonly _waiters = new WaiterQueue<Waiter>()
+  private readonly _acquire: Effect.Effect<void>
+  private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
+  private readonly _release: Effect.Effect<void>
+  private readonly _checkpoint: Effect.Effect<void>
+  private readonly _releaseFinalizer: () => Effect.Effect<void> | undefined
+
+  constructor(initialValue: number, options?: SemaphoreOptions) {
+    if (!isCount(initialValue)) {
+      throw new InvalidArgumentError({
+        message: `initialValue must be a non-negative integer, got ${String(initialValue)}`
+      })
+    }
+    const maxValue = options?.maxValue
+    if (maxValue !== undefined) {
+      if (!isCount(maxValue)) {
+        throw new InvalidArgumentError({
+          message: `maxValue must be a non-negative integer or undefined, got ${String(maxValue)}`
+        })
+      }
+      if (maxValue < initialValue) {
+        throw new InvalidArgumentError({ message: "maxValue must be equal to or higher than initialValue" })
+      }
+    }
+    this._value = initialValue
+    this.maxValue = maxValue
+    this.fastAcquire = options?.fastAcquire === true
+
+    this._checkpoint = Effect.onExitPrimitive(
+      Effect.yieldNow,
+      (exit) => {
+        if (exit._tag === "Failure") this._giveBack()
+        return undefined
+      },
+      true
+    )
+    this._acquire = Effect.withFiber((fiber) => {
+      if (this._value > 0) {
+        this._value--
+        return this.fastAcquire ? Effect.void : this._checkpoint
+      }
+      return Effect.callback<void>((resume) => {
+        // Re-check: the fiber may have yielded between the decision above and this registration.
+        if (this._value > 0) {
+          this._value--
+          return resume(Effect.void)
+        }
+        const w = new Waiter(fiber)
+        w.resume = resume
+        this._waiters.push(w)
+        return Effect.sync(() => {
+          // Still queued: just leave. Already handed a unit: pass it on.
+          if (!this._waiters.remove(w) && w.granted) this._giveBack()
+        })
+      })
+    })
+    this._acquireNowait = Effect.suspend(() => {
+      if (this._value === 0) return Effect.fail(new WouldBlock({ message: "The semaphore value is 0" }))
+      this._value--
+      return Effect.void
+    })
+    this._releaseFinalizer = () => {
+      if (this.maxValue !== undefined && this._value >= this.maxValue) return releasedTooManyTimes
+      this._giveBack()
+      return undefined
+    }
+    this._release = Effect.suspend(() => this._releaseFinalizer() ?? Effect.void)
+  }
+
+  /** The current value: how many units can be acquired without waiting. */
+  get value(): number {
+    return this._value
+  }
+
+  /**
+   * Takes one unit, waiting (FIFO) while the value is 0. A checkpoint unless `fastAcquire`.
+   */
+  acquire(): Effect.Effect<void> {
+    return this._acquire
+  }
+
+  /** Takes one unit without waiting; fails with `WouldBlock` if the value is 0. */
+  acquireNowait(): Effect.Effect<void, WouldBlock> {
+    return this._acquireNowait
+  }
+
+  /**
+   * Gives one unit back: to the first waiter if any, else the value grows. Dies with `RuntimeError`
+   * if that would exceed `maxValue`.
+   */
+  release(): Effect.Effect<void> {
+    return this._release
+  }
+
+  /** A snapshot of the semaphore's state. */
+  statistics(): SemaphoreStatistics {
+    return { tasksWaiting: this._waiters.size }
+  }
+
+  /**
+   * Runs `body` holding one unit (AnyIO's `async with semaphore:`): waits interruptibly, then releases
+   * however `body` exits.
+   */
+  withPermit<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.uninterruptibleMask((restore) => {
+      if (this.fastAcquire && this._value > 0) {
+        this._value--
+        return Effect.onExitPrimitive(restore(body), this._releaseFinalizer, true)
+      }
+      return Effect.flatMap(restore(this._acquire), () =>
+        Effect.onExitPrimitive(restore(body), this._releaseFinalizer, true)
+      )
+    })
+  }
+
+  /**
+   * Takes one unit and gives it back when the enclosing `Scope` closes (the `Effect.acquireRelease`
+   * form). Waiting is interruptible.
+   */
+  acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(this._acquire), () => Effect.addFinalizer(() => this._release))
+    )
+  }
+
+  /** A unit comes back: to the first waiter, else to the value. */
+  private _giveBack(): void {
+    const next = this._waiters.shift()
+    if (next === undefined) this._value++
+    else grant(next)
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * effect-anyio: AnyIO's structured concurrency on Effect v4 fibers. AnyIO's names, in camelCase,
+ * at the package root; each module is also importable as a namespace (`import * as TaskGroup`).
+ *
+ * @since 0.1.0
+ */
+export {
+  type CancelReason,
+  type CancelScope,
+  type CancelScopeOptions,
+  cancelScope,
+  type FailAfterOptions,
+  failAfter,
+  failAt,
+  makeCancelScope,
+  moveOnAfter,
+  moveOnAt,
+  type ScopeBody
+} from "./CancelScope.ts"
+export {
+  BrokenResourceError,
+  BusyResourceError,
+  ClosedResourceError,
+  EndOfStream,
+  InvalidArgumentError,
+  RuntimeError,
+  TimeoutError,
+  WouldBlock
+} from "./Errors.ts"
+export {
+  type CancelledTask,
+  Defect,
+  ExceptionGroup,
+  isExceptionGroup,
+  type Leaves,
+  type Member
+} from "./ExceptionGroup.ts"
+export { run } from "./Run.ts"
+export {
+  createTaskGroup,
+  type Spawned,
+  type SpawnedErrors,
+  type SpawnOptions,
+  type TaskGroup,
+  type TaskGroupError,
+  type TaskStatus,
+  taskStatusIgnored,
+  type WithoutSpawned
+} from "./TaskGroup.ts"
+export {
+  cancelShieldedCheckpoint,
+  checkpoint,
+  checkpointIfCancelled,
+  currentEffectiveDeadline,
+  currentTime,
+  type Seconds,
+  sleep,
+  sleepForever,
+  sleepUntil
+} from "./Time.ts"

@@ -1,0 +1,313 @@
+/**
+ * The cancel-scope tree. Every rule of cancellation lives in this file, so that a behaviour can be
+ * checked against one place (trio keeps its CancelScope/CancelStatus the same way).
+ *
+ * ## The model
+ *
+ * AnyIO cancels by raising `Cancelled` at checkpoints; Effect cancels by interrupting a fiber, and
+ * that interruption is sticky: a fiber that was interrupted can never resume interruptible work.
+ * So a scope whose body may be cancelled while the code after the scope goes on cannot run that
+ * body on the fiber that continues afterwards. Hence:
+ *
+ * 1. Every scope body runs in its own fiber (`body` below); a task group runs its host body and
+ *    each child in fibers of their own (`group.fibers`). These are the scope's *direct fibers*.
+ *    The fiber that entered the scope (the *host*) waits for them.
+ * 2. `cancel(scope)` interrupts the scope's direct fibers, with an annotation naming the scope.
+ * 3. Cancellation travels down the tree through the waiting hosts: a host that is interrupted
+ *    while it waits forwards the interruption to the direct fibers of the scope it waits on,
+ *    unless that scope is shielded; it then keeps waiting (uninterruptibly) until they finished.
+ *    Because Effect runs an interrupted suspended fiber synchronously, the whole subtree is
+ *    interrupted within the `cancel` call. Foreign interruptions (a `Fiber.interrupt` or
+ *    `Effect.timeout` around our code, SIGINT through `run`) travel the same way.
+ * 4. A shielded scope records the outer cancellation it blocked (`outer`); turning the shield off
+ *    delivers it.
+ * 5. Visibility: a scope sees the cancellation of an enclosing scope when no shield lies between
+ *    them (its own shield included). A scope is *effectively cancelled* when it was cancelled
+ *    itself or sees an enclosing cancellation.
+ * 6. Catching: when a scope's body ends interrupted, the scope swallows the interruption only if
+ *    the scope itself was cancelled and no enclosing cancellation is visible to it. So the
+ *    outermost visible cancelled scope catches, and only it gets `cancelledCaught`. If the body
+ *    failed with real errors, they propagate; interruptions the scope itself caused are stripped.
+ * 7. Deadlines arm a timer fiber lazily (finite deadlines only) when the scope is entered or its
+ *    deadline changes; `cancel()` and exit disarm it. A deadline that has already passed cancels
+ *    on entry.
+ * 8. A scope cancelled before it was entered delivers that cancellation on entry: the body fiber
+ *    is interrupted before its first operation.
+ *
+ * Difference from AnyIO, by construction: Effect observes a pending interruption at every
+ * operation, not only at `await` points, and a fiber cannot un-see one. See the README.
+ *
+ * @internal
+ */
+import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber } from "effect"
+import type { TaskNode } from "./task.ts"
+
+/** Why a scope was cancelled. */
+export type CancelReason =
+  | { readonly _tag: "Explicit"; readonly message: string | undefined }
+  | { readonly _tag: "Deadline"; readonly deadline: number }
+  | { readonly _tag: "TaskFailed"; readonly task: string; readonly error: unknown }
+
+/** The scope a fiber runs in (the innermost enclosing scope). */
+export const CurrentScope = Context.Reference<ScopeNode | undefined>("effect-anyio/CurrentScope", {
+  defaultValue: () => undefined
+})
+
+/** Annotation on our interrupts: the scope whose cancellation caused it (absent: from outside). */
+export const CancelledBy = Context.Service<ScopeNode>("effect-anyio/CancelledBy")
+
+/** What a scope whose host waits on several fibers (a task group) must provide. */
+export interface FiberSink {
+  readonly fibers: ReadonlySet<Fiber.Fiber<unknown, unknown>>
+}
+
+const PENDING = 0
+const ACTIVE = 1
+const EXITED = 2
+
+let nextScopeId = 0
+
+export class ScopeNode {
+  readonly id = ++nextScopeId
+  parent: ScopeNode | undefined = undefined
+  _shield: boolean
+  _deadline: number
+  cancelCalled = false
+  cancelledCaught = false
+  reason: CancelReason | undefined = undefined
+  /** The host was interrupted while waiting: an outer cancellation reached this scope. */
+  outer = false
+  state: 0 | 1 | 2 = PENDING
+  /** The single body fiber of a plain scope. */
+  body: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The direct fibers of a task-group scope. */
+  group: FiberSink | undefined = undefined
+  /** The task whose code entered the scope (for reasons and introspection). */
+  task: TaskNode | undefined = undefined
+  timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Context of the host at entry: timers (Clock) and body fibers are forked with it. */
+  hostContext: Context.Context<never> | undefined = undefined
+  private annotations: Context.Context<never> | undefined = undefined
+
+  constructor(deadline: number, shield: boolean) {
+    this._deadline = deadline
+    this._shield = shield
+  }
+
+  get active(): boolean {
+    return this.state === ACTIVE
+  }
+  get exited(): boolean {
+    return this.state === EXITED
+  }
+
+  /** Interrupt annotations naming this scope, built once. */
+  cancelAnnotations(): Context.Context<never> {
+    return (this.annotations ??= Context.make(CancelledBy, this))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+// ---------------------------------------------------------------------------------------------
+
+const deliver = (node: ScopeNode, annotations: Context.Context<never> | undefined): void => {
+  if (node.group !== undefined) {
+    for (const fiber of node.group.fibers) fiber.interruptUnsafe(undefined, annotations)
+  } else if (node.body !== undefined) {
+    node.body.interruptUnsafe(undefined, annotations)
+  }
+}
+
+/** `scope.cancel(reason)`: idempotent; callable before entry, while active and after exit. */
+export const cancel = (node: ScopeNode, reason: CancelReason): void => {
+  if (node.cancelCalled) return
+  node.cancelCalled = true
+  node.reason = reason
+  disarm(node)
+  if (node.state === ACTIVE) deliver(node, node.cancelAnnotations())
+}
+
+/**
+ * The host of `node` was interrupted while waiting (an enclosing scope was cancelled, or something
+ * outside effect-anyio interrupted it): forward unless shielded, and remember it for `shield = false`.
+ */
+export const onOuterCancel = (node: ScopeNode): void => {
+  node.outer = true
+  if (!node._shield) deliver(node, undefined)
+}
+
+/** Setting `shield`: turning it off delivers the outer cancellation it was holding back. */
+export const setShield = (node: ScopeNode, shield: boolean): void => {
+  const was = node._shield
+  node._shield = shield
+  if (was && !shield && node.state === ACTIVE) {
+    if (node.outer) deliver(node, undefined)
+    else if (enclosingCancellation(node) !== undefined) deliver(node, undefined)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visibility
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The nearest enclosing scope whose cancellation `node` can see (no shield in between, `node`'s
+ * own shield included), or undefined.
+ */
+export const enclosingCancellation = (node: ScopeNode): ScopeNode | undefined => {
+  let s = node
+  while (!s._shield && s.parent !== undefined) {
+    s = s.parent
+    if (s.cancelCalled || (s.outer && !s._shield)) return s
+  }
+  return undefined
+}
+
+/** Cancelled itself, or sees an enclosing cancellation. */
+export const isEffectivelyCancelled = (node: ScopeNode): boolean =>
+  node.cancelCalled || (node.outer && !node._shield) || enclosingCancellation(node) !== undefined
+
+/** Rule 6: does `node` swallow the interruption its body ended with? */
+export const catches = (node: ScopeNode): boolean =>
+  node.cancelCalled && !(node.outer && !node._shield) && enclosingCancellation(node) === undefined
+
+/** AnyIO's `current_effective_deadline()` for a fiber in `node`. */
+export const effectiveDeadline = (node: ScopeNode | undefined): number => {
+  let deadline = Number.POSITIVE_INFINITY
+  for (let s = node; s !== undefined; s = s.parent) {
+    if (s.cancelCalled || (s.outer && !s._shield)) return Number.NEGATIVE_INFINITY
+    if (s._deadline < deadline) deadline = s._deadline
+    if (s._shield) break
+  }
+  return deadline
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time and deadlines
+// ---------------------------------------------------------------------------------------------
+
+/** Current time in seconds from the fiber's Clock (monotonic; the TestClock drives it in tests). */
+export const nowSeconds = (context: Context.Context<never>): number =>
+  Number(Context.get(context, Clock.Clock).monotonicTimeNanosUnsafe()) / 1e9
+
+const disarm = (node: ScopeNode): void => {
+  const timer = node.timer
+  if (timer !== undefined) {
+    node.timer = undefined
+    timer.interruptUnsafe()
+  }
+}
+
+/** (Re-)arms the deadline timer of an active scope; cancels at once if the deadline has passed. */
+export const arm = (node: ScopeNode): void => {
+  disarm(node)
+  if (node.cancelCalled || node.state !== ACTIVE || node._deadline === Number.POSITIVE_INFINITY) return
+  const context = node.hostContext!
+  const delay = node._deadline - nowSeconds(context)
+  if (delay <= 0) {
+    cancel(node, { _tag: "Deadline", deadline: node._deadline })
+    return
+  }
+  node.timer = Effect.runForkWith(context)(
+    Effect.flatMap(Effect.sleep(Duration.millis(delay * 1000)), () =>
+      Effect.sync(() => {
+        node.timer = undefined
+        cancel(node, { _tag: "Deadline", deadline: node._deadline })
+      })
+    )
+  )
+}
+
+/** Setting `deadline` while active re-arms the timer. */
+export const setDeadline = (node: ScopeNode, deadline: number): void => {
+  node._deadline = deadline
+  if (node.state === ACTIVE) arm(node)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entering and leaving
+// ---------------------------------------------------------------------------------------------
+
+/** Links `node` under the host's current scope and makes it active. Returns the body context. */
+export const enter = (node: ScopeNode, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+  if (node.state !== PENDING) throw new Error("a cancel scope can only be entered once")
+  node.parent = host.getRef(CurrentScope)
+  node.state = ACTIVE
+  node.hostContext = host.context
+  return Context.add(host.context, CurrentScope, node)
+}
+
+/** Marks `node` exited and disarms its timer. */
+export const exit = (node: ScopeNode): void => {
+  node.state = EXITED
+  disarm(node)
+}
+
+/** A cause that interrupts the body before its first operation (rule 8). */
+export const preCancelled = (node: ScopeNode): Effect.Effect<never> =>
+  Effect.failCause(Cause.interrupt().pipe(Cause.annotate(node.cancelAnnotations())))
+
+/** True when the cause holds a typed failure or a defect (not only interruptions). */
+export const hasFailures = (cause: Cause.Cause<unknown>): boolean => {
+  for (const r of cause.reasons) if (r._tag !== "Interrupt") return true
+  return false
+}
+
+/** The cause without its interruptions. */
+export const failuresOnly = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
+  Cause.fromReasons(cause.reasons.filter((r) => r._tag !== "Interrupt"))
+
+/**
+ * The outcome of a plain scope whose body ended with `result` (rules 6): the body's value, `None`
+ * when the scope caught its own cancellation, or the cause to propagate.
+ */
+export const settle = <A, E>(
+  node: ScopeNode,
+  result: Exit.Exit<A, E>
+): { readonly _tag: "Value"; readonly value: A } | { readonly _tag: "Caught" } | Exit.Exit<never, E> => {
+  if (result._tag === "Success") return { _tag: "Value", value: result.value }
+  const cause = result.cause
+  if (hasFailures(cause)) {
+    return Effect.failCause(catches(node) ? failuresOnly(cause) : cause) as unknown as Exit.Exit<never, E>
+  }
+  if (catches(node)) {
+    node.cancelledCaught = true
+    return { _tag: "Caught" }
+  }
+  return result as Exit.Exit<never, E>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reasons, for people
+// ---------------------------------------------------------------------------------------------
+
+/** A one-line description of why `node` (or an enclosing scope) was cancelled. */
+export const describeReason = (reason: CancelReason | undefined): string => {
+  if (reason === undefined) return "cancelled from outside (an enclosing scope or fiber interruption)"
+  switch (reason._tag) {
+    case "Explicit":
+      return reason.message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${reason.message}`
+    case "Deadline":
+      return `deadline ${reason.deadline}s exceeded`
+    case "TaskFailed":
+      return `task '${reason.task}' failed: ${describeError(reason.error)}`
+  }
+}
+
+const describeError = (error: unknown): string => {
+  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name
+  if (typeof error === "object" && error !== null && "_tag" in error) return String(error._tag)
+  return String(error)
+}
+
+/** The reason recorded on the scope that interrupted a fiber, read from its interrupt cause. */
+export const reasonOfCause = (cause: Cause.Cause<unknown>, fallback: ScopeNode): CancelReason | undefined => {
+  for (const r of cause.reasons) {
+    if (r._tag === "Interrupt") {
+      const by = Context.getOrUndefined(Cause.reasonAnnotations(r), CancelledBy)
+      if (by !== undefined) return by.reason
+    }
+  }
+  return fallback.reason
+}
