@@ -12,13 +12,38 @@
  * used from inside a nested group (the failure then lands one level higher than the type of the
  * nested group suggests, but it is still a leaf of `E`).
  *
+ * Handling a group (Python's `except*`, PEP 654):
+ *
+ * - On the value: {@link ExceptionGroup.split} and {@link ExceptionGroup.subgroup} as in Python,
+ *   {@link ExceptionGroup.leaves} to walk every leaf with its `Cause`.
+ * - On an effect: {@link catchMembers} (by tag), {@link catchMembersIf} (by predicate) and
+ *   {@link catchMembersByTag} (one handler per tag) handle the matching members and fail again with
+ *   the smaller group of the rest; {@link unwrapSingle} turns a one-leaf group back into that leaf.
+ *
+ * The printout ({@link ExceptionGroup.pretty}, also `toString()`, `stack` and Node's `inspect`) is a
+ * tree like Python's traceback for groups, each leaf with the stack of its own `Cause`.
+ *
  * @since 0.1.0
  */
-import { Cause, Data } from "effect"
+import { Cause, Context, Data, Effect, Function as Fn } from "effect"
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
 
 /**
  * A defect (an `Effect.die` or a thrown exception) that became a member of an {@link ExceptionGroup}.
  * The original value is in `defect`.
+ *
+ * **When to use**
+ *
+ * Match it like any tagged member: by the tag `"Defect"` in {@link catchMembers} or
+ * {@link ExceptionGroup.split}, or with `instanceof Defect`.
+ *
+ * **Details**
+ *
+ * The member's `Cause` (in `causes`) is the original `Die`, so the printout shows the stack of the
+ * thrown value, not of this wrapper.
  *
  * @example
  * ```ts
@@ -38,6 +63,14 @@ export class Defect extends Data.TaggedError("Defect")<{ readonly defect: unknow
 /**
  * One member of an {@link ExceptionGroup} whose leaf failures are `E`.
  *
+ * **When to use**
+ *
+ * To type code that walks `eg.exceptions` by hand.
+ *
+ * **Details**
+ *
+ * A member is a leaf (`E` or a {@link Defect}) or a nested group of the same leaf type.
+ *
  * @example
  * ```ts
  * import type { Member } from "effect-anyio"
@@ -49,6 +82,15 @@ export type Member<E> = E | Defect | ExceptionGroup<E>
 
 /**
  * The leaf failure types of `E`: an `ExceptionGroup<X>` in `E` contributes `X`, anything else itself.
+ *
+ * **When to use**
+ *
+ * To compute the leaf type of a group built from failures that may themselves be groups (a task
+ * group whose children run nested task groups).
+ *
+ * **Details**
+ *
+ * Distributes over unions; one level deep (an `ExceptionGroup<X>` already has leaves `X`).
  *
  * @example
  * ```ts
@@ -62,6 +104,20 @@ export type Leaves<E> = E extends ExceptionGroup<infer X> ? X : E
 /**
  * A task that the group cancelled while it handled a failure, with the reason, for the printout.
  *
+ * **When to use**
+ *
+ * Read `eg.cancelled` to learn which tasks were cancelled because of the failures in the group.
+ *
+ * **Details**
+ *
+ * Cancelled tasks are never members; the printout lists them after the members, e.g.
+ * `(cancelled: task 'b' — because task 'a' failed)`.
+ *
+ * @example
+ * ```ts
+ * import type { CancelledTask } from "effect-anyio"
+ * const c: CancelledTask = { name: "b", reason: "because task 'a' failed" }
+ * ```
  * @category models
  */
 export interface CancelledTask {
@@ -70,18 +126,171 @@ export interface CancelledTask {
 }
 
 /**
+ * One leaf of an {@link ExceptionGroup} (a failure or a {@link Defect}, never a group), with the
+ * `Cause` it came from and where it sits in the tree.
+ *
+ * **When to use**
+ *
+ * Returned by {@link ExceptionGroup.leaves}: log, count or inspect every failure of a tree.
+ *
+ * **Details**
+ *
+ * `path` holds the member indices from the outermost group down: `[1, 0]` is
+ * `eg.exceptions[1].exceptions[0]`.
+ *
+ * @example
+ * ```ts
+ * import { ExceptionGroup } from "effect-anyio"
+ * for (const leaf of new ExceptionGroup("m", ["a"]).leaves()) console.log(leaf.path, leaf.exception)
+ * ```
+ * @category models
+ */
+export interface LeafMember<E> {
+  readonly exception: E | Defect
+  readonly cause: Cause.Cause<unknown>
+  readonly path: ReadonlyArray<number>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type-level helpers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The tags a tag condition may name for leaves `E`: the `_tag`s of `E` and `"Defect"`; any string
+ * when `E` is `unknown`.
+ *
+ * **When to use**
+ *
+ * Appears in the signatures of {@link ExceptionGroup.split} and {@link catchMembers}; rarely written
+ * by hand.
+ *
+ * **Details**
+ *
+ * Restricting tags to the known ones gives autocompletion and catches typos.
+ *
+ * @example
+ * ```ts
+ * import type { MatchTag } from "effect-anyio"
+ * type T = MatchTag<{ readonly _tag: "NotFound" }> // "NotFound" | "Defect"
+ * ```
+ * @category type-level
+ */
+export type MatchTag<E> = unknown extends E
+  ? string
+  : (E extends { readonly _tag: infer T extends string } ? T : never) | "Defect"
+
+/**
+ * The leaf types of every {@link ExceptionGroup} in an error channel `EE` (other errors contribute
+ * nothing).
+ *
+ * **When to use**
+ *
+ * To type the members the combinators of this module can catch in an effect failing with `EE`.
+ *
+ * **Details**
+ *
+ * `GroupLeaves<ExceptionGroup<A | B> | C>` is `A | B`.
+ *
+ * @example
+ * ```ts
+ * import type { ExceptionGroup, GroupLeaves } from "effect-anyio"
+ * type L = GroupLeaves<ExceptionGroup<"A" | "B"> | Error> // "A" | "B"
+ * ```
+ * @category type-level
+ */
+export type GroupLeaves<EE> = EE extends ExceptionGroup<infer X> ? X : never
+
+/**
+ * The errors of an error channel `EE` that are not {@link ExceptionGroup}s.
+ *
+ * **When to use**
+ *
+ * In the result types of the combinators: these errors pass through them untouched.
+ *
+ * **Details**
+ *
+ * `NonGroupErrors<ExceptionGroup<A> | C>` is `C`.
+ *
+ * @example
+ * ```ts
+ * import type { ExceptionGroup, NonGroupErrors } from "effect-anyio"
+ * type O = NonGroupErrors<ExceptionGroup<"A"> | "C"> // "C"
+ * ```
+ * @category type-level
+ */
+export type NonGroupErrors<EE> = EE extends ExceptionGroup<infer _X> ? never : EE
+
+/**
+ * `ExceptionGroup<X>`, or `never` when there is no leaf type left (`X` is `never`).
+ *
+ * **When to use**
+ *
+ * In the result types of the combinators: when every leaf type was handled, the group disappears
+ * from the error channel.
+ *
+ * **Details**
+ *
+ * Not distributive: `GroupOf<A | B>` is `ExceptionGroup<A | B>`.
+ *
+ * @example
+ * ```ts
+ * import type { GroupOf } from "effect-anyio"
+ * type G = GroupOf<never> // never
+ * ```
+ * @category type-level
+ */
+export type GroupOf<X> = [X] extends [never] ? never : ExceptionGroup<X>
+
+/**
+ * The error channel after the members matching `Matched` were handled: other errors unchanged, the
+ * group narrowed to the leaves that are left (gone when none is left).
+ *
+ * **When to use**
+ *
+ * Appears in the result types of {@link catchMembers} and {@link catchMembersIf}.
+ *
+ * **Details**
+ *
+ * `RemainingError<ExceptionGroup<A | B> | C, A>` is `C | ExceptionGroup<B>`.
+ *
+ * @example
+ * ```ts
+ * import type { ExceptionGroup, RemainingError } from "effect-anyio"
+ * type R = RemainingError<ExceptionGroup<"A" | "B">, "A"> // ExceptionGroup<"B">
+ * ```
+ * @category type-level
+ */
+export type RemainingError<EE, Matched> =
+  | NonGroupErrors<EE>
+  | GroupOf<Exclude<GroupLeaves<EE>, Matched>>
+
+// ---------------------------------------------------------------------------------------------
+// The class
+// ---------------------------------------------------------------------------------------------
+
+const MAX_WIDTH = 15
+const MAX_DEPTH = 10
+
+/**
  * AnyIO's (Python's) `ExceptionGroup`: a `message` and the `exceptions` it groups, each with its
  * Effect `Cause` in `causes` at the same index.
  *
  * **When to use**
  *
  * Catch it with `Effect.catchTag("ExceptionGroup", ...)` around `createTaskGroup`, or use the
- * combinators of this module to handle some members and re-raise the rest (Python's `except*`).
+ * combinators of this module ({@link catchMembers}, {@link catchMembersIf},
+ * {@link catchMembersByTag}, {@link unwrapSingle}) to handle some members and re-raise the rest
+ * (Python's `except*`).
  *
  * **Details**
  *
  * - Never empty; two equal failures stay two members.
  * - It is an `AggregateError` (the platform's own group), so `errors` equals `exceptions`.
+ * - `E` is the union of the leaf failure types at any depth; defects are always possible members.
+ * - `split`/`subgroup` keep the nesting, the `causes` of the kept members, the `message` and the
+ *   `cancelled` notes (Python's `derive`).
+ * - `stack`, `toString()` and Node's `inspect` print the tree of {@link ExceptionGroup.pretty}, so an
+ *   uncaught group reads like Python's traceback.
  *
  * @example
  * ```ts
@@ -91,6 +300,7 @@ export interface CancelledTask {
  *   Effect.catchTag("ExceptionGroup", (eg) => Effect.succeed(eg.exceptions.length))
  * )
  * ```
+ * @see {@link catchMembers} to handle members by tag
  * @category models
  */
 export class ExceptionGroup<E = unknown> extends AggregateError {
@@ -116,6 +326,156 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     this.exceptions = exceptions
     this.causes = options?.causes ?? exceptions.map(defaultCause)
     this.cancelled = options?.cancelled ?? []
+    installStack(this)
+  }
+
+  /**
+   * Splits the group in two by a condition on its leaves: `[match, rest]`, each a group with the
+   * same nesting, or `undefined` when empty (Python's `ExceptionGroup.split`).
+   *
+   * **When to use**
+   *
+   * To handle some failures of a group and keep the others, by hand. On an effect, prefer
+   * {@link catchMembers}.
+   *
+   * **Details**
+   *
+   * - The condition is a `_tag` (or an array of tags; `"Defect"` matches defects), a refinement
+   *   (narrows both sides) or a predicate. It sees leaves only, never nested groups (unlike
+   *   Python, where a condition may also match a whole nested group).
+   * - Every leaf lands on exactly one side; nested groups are split recursively and dropped when
+   *   empty; `causes` stay aligned; `message` and `cancelled` are copied to both sides.
+   * - A side that holds every leaf is the group itself (`===`).
+   *
+   * @example
+   * ```ts
+   * import { Data } from "effect"
+   * import { ExceptionGroup } from "effect-anyio"
+   * class NotFound extends Data.TaggedError("NotFound") {}
+   * class Timeout extends Data.TaggedError("Timeout") {}
+   * const eg = new ExceptionGroup<NotFound | Timeout>("m", [new NotFound(), new Timeout()])
+   * const [notFound, rest] = eg.split("NotFound") // ExceptionGroup<NotFound>, ExceptionGroup<Timeout>
+   * ```
+   * @see {@link ExceptionGroup.subgroup}
+   */
+  split<const T extends MatchTag<E>>(
+    tags: T | ReadonlyArray<T>
+  ): [
+    match: ExceptionGroup<Extract<E, { readonly _tag: T }>> | undefined,
+    rest: ExceptionGroup<Exclude<E, { readonly _tag: T }>> | undefined
+  ]
+  split<B extends E | Defect>(
+    refinement: (leaf: E | Defect) => leaf is B
+  ): [match: ExceptionGroup<Exclude<B, Defect>> | undefined, rest: ExceptionGroup<Exclude<E, B>> | undefined]
+  split(
+    predicate: (leaf: E | Defect) => boolean
+  ): [match: ExceptionGroup<E> | undefined, rest: ExceptionGroup<E> | undefined]
+  split(
+    condition: string | ReadonlyArray<string> | ((leaf: E | Defect) => boolean)
+  ): [ExceptionGroup<unknown> | undefined, ExceptionGroup<unknown> | undefined] {
+    return splitGroup(this, toPredicate(condition))
+  }
+
+  /**
+   * The leaves matching a condition, as a group with the same nesting, or `undefined` when none
+   * matches (Python's `ExceptionGroup.subgroup`).
+   *
+   * **When to use**
+   *
+   * To look at (or re-raise) just some failures of a group.
+   *
+   * **Details**
+   *
+   * Same conditions and rules as {@link ExceptionGroup.split}; it is its first half.
+   *
+   * @example
+   * ```ts
+   * import { ExceptionGroup } from "effect-anyio"
+   * const eg = new ExceptionGroup<string>("m", ["a", "b"])
+   * eg.subgroup((e) => e === "a")?.exceptions // ["a"]
+   * ```
+   * @see {@link ExceptionGroup.split}
+   */
+  subgroup<const T extends MatchTag<E>>(
+    tags: T | ReadonlyArray<T>
+  ): ExceptionGroup<Extract<E, { readonly _tag: T }>> | undefined
+  subgroup<B extends E | Defect>(
+    refinement: (leaf: E | Defect) => leaf is B
+  ): ExceptionGroup<Exclude<B, Defect>> | undefined
+  subgroup(predicate: (leaf: E | Defect) => boolean): ExceptionGroup<E> | undefined
+  subgroup(
+    condition: string | ReadonlyArray<string> | ((leaf: E | Defect) => boolean)
+  ): ExceptionGroup<unknown> | undefined {
+    return splitGroup(this, toPredicate(condition))[0]
+  }
+
+  /**
+   * Every leaf (failure or {@link Defect}) of the tree, depth-first in member order, each with its
+   * `Cause` and its path.
+   *
+   * **When to use**
+   *
+   * To log, count or inspect every failure regardless of nesting.
+   *
+   * **Details**
+   *
+   * Nested groups are walked, not returned; the result is never empty.
+   *
+   * @example
+   * ```ts
+   * import { ExceptionGroup } from "effect-anyio"
+   * const eg = new ExceptionGroup("m", ["a", new ExceptionGroup("n", ["b"])])
+   * eg.leaves().map((l) => l.exception) // ["a", "b"]
+   * ```
+   * @see {@link LeafMember}
+   */
+  leaves(): ReadonlyArray<LeafMember<E>> {
+    const out: Array<LeafMember<E>> = []
+    collectLeaves(this, [], out)
+    return out
+  }
+
+  /**
+   * The group as a tree like Python's traceback for groups, each leaf with the stack of its own
+   * `Cause`, then the cancelled tasks.
+   *
+   * **When to use**
+   *
+   * To log a group readably. `toString()`, `stack` and Node's `inspect` show the same tree.
+   *
+   * **Details**
+   *
+   * - Leaves are printed with `Cause.pretty` of their `Cause` (span-annotated stack frames);
+   *   nested groups are indented one level.
+   * - Like Python, at most 15 members per group and 10 levels are printed.
+   * - Cancelled tasks are listed after the members of their group, grouped by reason:
+   *   `(cancelled: task 'b' — because task 'a' failed)`.
+   *
+   * @example
+   * ```ts
+   * import { ExceptionGroup } from "effect-anyio"
+   * console.log(new ExceptionGroup("task group failed", [new Error("a")]).pretty())
+   * // ExceptionGroup: task group failed (1 sub-exception)
+   * // +-+---------------- 1 ----------------
+   * //   | Error: a
+   * //   |     at ...
+   * //   +------------------------------------
+   * ```
+   */
+  pretty(): string {
+    const out: Array<string> = []
+    renderGroup(this, out, "", "", 1)
+    return out.join("\n")
+  }
+
+  /** The printout of {@link ExceptionGroup.pretty}. */
+  override toString(): string {
+    return this.pretty()
+  }
+
+  /** Node's `util.inspect` (and `console.log`) print the tree with the group's own frames. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.stack ?? this.pretty()
   }
 }
 
@@ -143,8 +503,61 @@ export const membersOfCause = (
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Constructors and guards
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Builds a group from a `Cause`: one member per `Fail` (its error) and per `Die` (a
+ * {@link Defect}), each with its own one-reason `Cause`; `undefined` when the cause has neither.
+ *
+ * **When to use**
+ *
+ * To turn the failure of concurrent Effect code (`Effect.all` with concurrency, a `FiberSet`) into a
+ * group, e.g. to print it or handle it with the combinators of this module.
+ *
+ * **Details**
+ *
+ * - Interruptions are dropped, like in a task group: an interrupt-only cause gives `undefined`.
+ * - Equal failures stay separate members (it does not use `Cause.combine`).
+ * - A failure that is itself a group becomes a nested member, hence the `Leaves<E>` leaf type.
+ *
+ * @example
+ * ```ts
+ * import { Cause } from "effect"
+ * import { fromCause } from "effect-anyio/ExceptionGroup"
+ * const eg = fromCause("two failures", Cause.fromReasons([Cause.makeFailReason("a"), Cause.makeFailReason("a")]))
+ * eg?.exceptions // ["a", "a"]
+ * ```
+ * @category constructors
+ */
+export const fromCause = <E>(
+  message: string,
+  cause: Cause.Cause<E>,
+  options?: { readonly cancelled?: ReadonlyArray<CancelledTask> | undefined }
+): ExceptionGroup<Leaves<E>> | undefined => {
+  const into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } = {
+    exceptions: [],
+    causes: []
+  }
+  membersOfCause(cause, into)
+  if (into.exceptions.length === 0) return undefined
+  return new ExceptionGroup(message, into.exceptions as ReadonlyArray<Member<Leaves<E>>>, {
+    causes: into.causes,
+    cancelled: options?.cancelled
+  })
+}
+
 /**
  * True when the value is an {@link ExceptionGroup}.
+ *
+ * **When to use**
+ *
+ * To recognise a group in untyped code (a defect, a `catchCause` handler).
+ *
+ * **Details**
+ *
+ * An `instanceof` check: the leaf type is unknown.
  *
  * @example
  * ```ts
@@ -154,3 +567,487 @@ export const membersOfCause = (
  * @category guards
  */
 export const isExceptionGroup = (u: unknown): u is ExceptionGroup<unknown> => u instanceof ExceptionGroup
+
+// ---------------------------------------------------------------------------------------------
+// Combinators (Python's except*)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Handles the members of a failing {@link ExceptionGroup} whose tag is one of `tags`, and fails
+ * again with the smaller group of the others: Python's `except* NotFound:` as an Effect combinator.
+ *
+ * **When to use**
+ *
+ * Around a task group (or anything failing with a group) when some kinds of failure are expected
+ * and the others must propagate. Chain several calls for several `except*` clauses.
+ *
+ * **Details**
+ *
+ * - The handler receives the matching leaves as a group (even for one match) with the nesting of
+ *   the original; it runs at most once. No match: the handler does not run.
+ * - `"Defect"` matches defect members.
+ * - Afterwards: nothing left → the handler's result; leaves left → the effect fails again with the
+ *   smaller group (type `ExceptionGroup<Exclude<E, Matched>>`; gone from the error channel when
+ *   every tag is handled). A rest that holds only defects is re-raised as a defect
+ *   (`Effect.die(rest)`): defects are not typed failures.
+ * - If the handler fails, its cause comes first and the rest of the group follows in the same
+ *   `Cause` (nothing is lost; a next `catchMembers` still finds the rest).
+ * - Only the first `Fail` of the cause that holds a group is looked at; other errors, defects next
+ *   to the group and interruptions pass through untouched (an interrupt-only cause too).
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { ExceptionGroup } from "effect-anyio"
+ * class NotFound extends Data.TaggedError("NotFound") {}
+ * class Timeout extends Data.TaggedError("Timeout") {}
+ * declare const program: Effect.Effect<number, ExceptionGroup<NotFound | Timeout>>
+ * // Effect<number | string, ExceptionGroup<Timeout>>
+ * const handled = program.pipe(ExceptionGroup.catchMembers("NotFound", (eg) => Effect.succeed("missing")))
+ * ```
+ * @see {@link catchMembersIf} to match with a predicate
+ * @see {@link catchMembersByTag} for one handler per tag
+ * @category combinators
+ */
+export const catchMembers: {
+  <EE, const T extends MatchTag<GroupLeaves<NoInfer<EE>>>, A2, E2, R2>(
+    tags: T | ReadonlyArray<T>,
+    f: (group: ExceptionGroup<Extract<GroupLeaves<NoInfer<EE>>, { readonly _tag: T }>>) => Effect.Effect<A2, E2, R2>
+  ): <A, R>(
+    self: Effect.Effect<A, EE, R>
+  ) => Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: T }> | E2, R | R2>
+  <A, EE, R, const T extends MatchTag<GroupLeaves<EE>>, A2, E2, R2>(
+    self: Effect.Effect<A, EE, R>,
+    tags: T | ReadonlyArray<T>,
+    f: (group: ExceptionGroup<Extract<GroupLeaves<EE>, { readonly _tag: T }>>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: T }> | E2, R | R2>
+} = Fn.dual(
+  3,
+  <A, EE, R, A2, E2, R2>(
+    self: Effect.Effect<A, EE, R>,
+    tags: string | ReadonlyArray<string>,
+    f: (group: ExceptionGroup<never>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, unknown, R | R2> => catchMembersImpl(self, toPredicate(tags), f)
+)
+
+/**
+ * Handles the members of a failing {@link ExceptionGroup} whose leaves satisfy a predicate and
+ * fails again with the smaller group of the others (Python's `except*` with a condition).
+ *
+ * **When to use**
+ *
+ * When tags are not enough: match by `instanceof`, by a field, or leaves that are not tagged.
+ *
+ * **Details**
+ *
+ * Same rules as {@link catchMembers}. A refinement narrows the handler's group and removes the
+ * refined type from the rest; a plain predicate narrows nothing. The predicate sees leaves (typed
+ * failures and {@link Defect}s), never nested groups.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ExceptionGroup } from "effect-anyio"
+ * declare const program: Effect.Effect<void, ExceptionGroup<Error>>
+ * const handled = program.pipe(
+ *   ExceptionGroup.catchMembersIf((e) => e instanceof RangeError, (eg) => Effect.log(eg.pretty()))
+ * )
+ * ```
+ * @see {@link catchMembers}
+ * @category combinators
+ */
+export const catchMembersIf: {
+  <EE, B extends GroupLeaves<NoInfer<EE>> | Defect, A2, E2, R2>(
+    refinement: (leaf: GroupLeaves<NoInfer<EE>> | Defect) => leaf is B,
+    f: (group: ExceptionGroup<Exclude<B, Defect>>) => Effect.Effect<A2, E2, R2>
+  ): <A, R>(self: Effect.Effect<A, EE, R>) => Effect.Effect<A | A2, RemainingError<EE, B> | E2, R | R2>
+  <EE, A2, E2, R2>(
+    predicate: (leaf: GroupLeaves<NoInfer<EE>> | Defect) => boolean,
+    f: (group: ExceptionGroup<GroupLeaves<NoInfer<EE>>>) => Effect.Effect<A2, E2, R2>
+  ): <A, R>(self: Effect.Effect<A, EE, R>) => Effect.Effect<A | A2, RemainingError<EE, never> | E2, R | R2>
+  <A, EE, R, B extends GroupLeaves<EE> | Defect, A2, E2, R2>(
+    self: Effect.Effect<A, EE, R>,
+    refinement: (leaf: GroupLeaves<EE> | Defect) => leaf is B,
+    f: (group: ExceptionGroup<Exclude<B, Defect>>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, RemainingError<EE, B> | E2, R | R2>
+  <A, EE, R, A2, E2, R2>(
+    self: Effect.Effect<A, EE, R>,
+    predicate: (leaf: GroupLeaves<EE> | Defect) => boolean,
+    f: (group: ExceptionGroup<GroupLeaves<EE>>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, RemainingError<EE, never> | E2, R | R2>
+} = Fn.dual(
+  3,
+  <A, EE, R, A2, E2, R2>(
+    self: Effect.Effect<A, EE, R>,
+    predicate: (leaf: unknown) => boolean,
+    f: (group: ExceptionGroup<never>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, unknown, R | R2> => catchMembersImpl(self, predicate, f)
+)
+
+/**
+ * The handlers of {@link catchMembersByTag}: at most one per tag of the leaves (`"Defect"` included),
+ * each receiving the group of its members.
+ *
+ * **When to use**
+ *
+ * Appears in the signature of {@link catchMembersByTag}; rarely written by hand.
+ *
+ * **Details**
+ *
+ * Every handler returns an `Effect`; its success, error and requirements end up in the result.
+ *
+ * @example
+ * ```ts
+ * import type { Effect } from "effect"
+ * import type { MemberHandlers } from "effect-anyio/ExceptionGroup"
+ * type H = MemberHandlers<{ readonly _tag: "A" }> // { A?: ..., Defect?: ... }
+ * ```
+ * @category type-level
+ */
+export type MemberHandlers<L> = {
+  readonly [K in MatchTag<L>]?: (
+    group: ExceptionGroup<Extract<L, { readonly _tag: K }>>
+  ) => Effect.Effect<unknown, unknown, unknown>
+}
+
+type HandlerResult<Cases> = {
+  [K in keyof Cases]: Cases[K] extends (group: never) => infer R ? R : never
+}[keyof Cases]
+
+/**
+ * Handles the members of a failing {@link ExceptionGroup} with one handler per tag, like several
+ * `except*` clauses in a row, and fails again with the group of the members no handler took.
+ *
+ * **When to use**
+ *
+ * The `Effect.catchTags` of groups: different kinds of failure need different handling.
+ *
+ * **Details**
+ *
+ * Exactly {@link catchMembers} applied once per key, in the order of the keys: each handler that
+ * has members receives its own subgroup, even when an earlier handler failed (its failure is kept
+ * in the cause, first). The success is the one of the last handler that ran.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { ExceptionGroup } from "effect-anyio"
+ * class NotFound extends Data.TaggedError("NotFound") {}
+ * class Timeout extends Data.TaggedError("Timeout") {}
+ * declare const program: Effect.Effect<void, ExceptionGroup<NotFound | Timeout>>
+ * // Effect<void, never>
+ * const handled = program.pipe(
+ *   ExceptionGroup.catchMembersByTag({
+ *     NotFound: (eg) => Effect.log(`${eg.exceptions.length} not found`),
+ *     Timeout: () => Effect.log("timed out")
+ *   })
+ * )
+ * ```
+ * @see {@link catchMembers}
+ * @category combinators
+ */
+export const catchMembersByTag: {
+  <EE, const Cases extends MemberHandlers<GroupLeaves<NoInfer<EE>>>>(
+    cases: Cases & { readonly [K in Exclude<keyof Cases, MatchTag<GroupLeaves<NoInfer<EE>>>>]: never }
+  ): <A, R>(
+    self: Effect.Effect<A, EE, R>
+  ) => Effect.Effect<
+    A | Effect.Success<HandlerResult<Cases>>,
+    RemainingError<EE, { readonly _tag: keyof Cases }> | Effect.Error<HandlerResult<Cases>>,
+    R | Effect.Services<HandlerResult<Cases>>
+  >
+  <A, EE, R, const Cases extends MemberHandlers<GroupLeaves<EE>>>(
+    self: Effect.Effect<A, EE, R>,
+    cases: Cases & { readonly [K in Exclude<keyof Cases, MatchTag<GroupLeaves<EE>>>]: never }
+  ): Effect.Effect<
+    A | Effect.Success<HandlerResult<Cases>>,
+    RemainingError<EE, { readonly _tag: keyof Cases }> | Effect.Error<HandlerResult<Cases>>,
+    R | Effect.Services<HandlerResult<Cases>>
+  >
+} = Fn.dual(
+  2,
+  <A, EE, R>(
+    self: Effect.Effect<A, EE, R>,
+    cases: Record<string, ((group: ExceptionGroup<never>) => Effect.Effect<unknown, unknown, unknown>) | undefined>
+  ): Effect.Effect<unknown, unknown, unknown> => {
+    let current: Effect.Effect<unknown, unknown, unknown> = self
+    for (const tag of Object.keys(cases)) {
+      const f = cases[tag]
+      if (f !== undefined) current = catchMembersImpl(current, toPredicate(tag), f)
+    }
+    return current
+  }
+)
+
+/**
+ * Turns a failing {@link ExceptionGroup} that holds exactly one leaf (at any depth) back into that
+ * leaf: a failure fails with it, a {@link Defect} dies with the original defect, each with its
+ * original `Cause`.
+ *
+ * **When to use**
+ *
+ * When code written for plain errors calls a task group and wants `Effect.catchTag("NotFound")` to
+ * work on the common one-failure case (AnyIO always wraps, even a single failure).
+ *
+ * **Details**
+ *
+ * - Groups with two or more leaves fail unchanged; so do other errors, defects and interruptions.
+ * - The group's `message` and `cancelled` notes are dropped with the group.
+ * - Only the first `Fail` of the cause that holds a group is looked at.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { ExceptionGroup } from "effect-anyio"
+ * class NotFound extends Data.TaggedError("NotFound") {}
+ * declare const program: Effect.Effect<void, ExceptionGroup<NotFound>>
+ * const handled = program.pipe(
+ *   ExceptionGroup.unwrapSingle,
+ *   Effect.catchTag("NotFound", () => Effect.void)
+ * ) // Effect<void, ExceptionGroup<NotFound>>
+ * ```
+ * @category combinators
+ */
+export const unwrapSingle = <A, EE, R>(
+  self: Effect.Effect<A, EE, R>
+): Effect.Effect<A, NonGroupErrors<EE> | GroupLeaves<EE> | GroupOf<GroupLeaves<EE>>, R> =>
+  Effect.catchCause(self, (cause) => {
+    const index = findGroupReason(cause)
+    if (index < 0) return Effect.failCause(cause)
+    const eg = (cause.reasons[index] as Cause.Fail<ExceptionGroup<unknown>>).error
+    const leaves = eg.leaves()
+    if (leaves.length !== 1) return Effect.failCause(cause)
+    const reasons: Array<Cause.Reason<unknown>> = cause.reasons.slice()
+    reasons.splice(index, 1, ...leaves[0].cause.reasons)
+    return Effect.failCause(Cause.fromReasons(reasons))
+  }) as Effect.Effect<A, NonGroupErrors<EE> | GroupLeaves<EE> | GroupOf<GroupLeaves<EE>>, R>
+
+// ---------------------------------------------------------------------------------------------
+// Implementation
+// ---------------------------------------------------------------------------------------------
+
+const isTaggedWith = (tags: ReadonlyArray<string>) => (leaf: unknown) =>
+  typeof leaf === "object" && leaf !== null && "_tag" in leaf && tags.includes(leaf._tag as string)
+
+const toPredicate = (
+  condition: string | ReadonlyArray<string> | ((leaf: never) => boolean)
+): ((leaf: unknown) => boolean) =>
+  typeof condition === "function"
+    ? (condition as (leaf: unknown) => boolean)
+    : isTaggedWith(typeof condition === "string" ? [condition] : condition)
+
+type AnyGroup = ExceptionGroup<unknown>
+
+/** Python's `derive` plus what `split` copies: message and cancelled notes. */
+const derive = (
+  eg: AnyGroup,
+  exceptions: ReadonlyArray<Member<unknown>>,
+  causes: ReadonlyArray<Cause.Cause<unknown>>
+): AnyGroup => new ExceptionGroup(eg.message, exceptions, { causes, cancelled: eg.cancelled })
+
+const splitGroup = (
+  eg: AnyGroup,
+  predicate: (leaf: unknown) => boolean
+): [AnyGroup | undefined, AnyGroup | undefined] => {
+  const match: Array<Member<unknown>> = []
+  const matchCauses: Array<Cause.Cause<unknown>> = []
+  const rest: Array<Member<unknown>> = []
+  const restCauses: Array<Cause.Cause<unknown>> = []
+  const { exceptions, causes } = eg
+  for (let i = 0; i < exceptions.length; i++) {
+    const member = exceptions[i]
+    const cause = causes[i] ?? defaultCause(member)
+    if (isExceptionGroup(member)) {
+      const [m, r] = splitGroup(member, predicate)
+      if (m !== undefined) {
+        match.push(m)
+        matchCauses.push(m === member ? cause : replaceInCause(cause, member, m))
+      }
+      if (r !== undefined) {
+        rest.push(r)
+        restCauses.push(r === member ? cause : replaceInCause(cause, member, r))
+      }
+    } else if (predicate(member)) {
+      match.push(member)
+      matchCauses.push(cause)
+    } else {
+      rest.push(member)
+      restCauses.push(cause)
+    }
+  }
+  // A side with every leaf: every nested group went whole to that side too, so it is `eg` itself.
+  if (rest.length === 0) return [eg, undefined]
+  if (match.length === 0) return [undefined, eg]
+  return [derive(eg, match, matchCauses), derive(eg, rest, restCauses)]
+}
+
+const withAnnotationsOf = (reason: Cause.Reason<unknown>, from: Cause.Reason<unknown>): Cause.Reason<unknown> =>
+  from.annotations.size === 0 ? reason : reason.annotate(Context.makeUnsafe(from.annotations))
+
+/** The cause of a nested group, with the group replaced by a part of it (annotations kept). */
+const replaceInCause = (cause: Cause.Cause<unknown>, from: AnyGroup, to: AnyGroup): Cause.Cause<unknown> => {
+  let found = false
+  const reasons = cause.reasons.map((reason): Cause.Reason<unknown> => {
+    if (reason._tag === "Fail" && reason.error === from) {
+      found = true
+      return withAnnotationsOf(Cause.makeFailReason(to), reason)
+    }
+    if (reason._tag === "Die" && reason.defect === from) {
+      found = true
+      return withAnnotationsOf(Cause.makeDieReason(to), reason)
+    }
+    return reason
+  })
+  return found ? Cause.fromReasons(reasons) : Cause.fail(to)
+}
+
+const findGroupReason = (cause: Cause.Cause<unknown>): number =>
+  cause.reasons.findIndex((reason) => reason._tag === "Fail" && isExceptionGroup(reason.error))
+
+const hasTypedLeaf = (eg: AnyGroup): boolean =>
+  eg.exceptions.some((member) => (isExceptionGroup(member) ? hasTypedLeaf(member) : !(member instanceof Defect)))
+
+const catchMembersImpl = <A, EE, R, A2, E2, R2>(
+  self: Effect.Effect<A, EE, R>,
+  predicate: (leaf: unknown) => boolean,
+  f: (group: ExceptionGroup<never>) => Effect.Effect<A2, E2, R2>
+): Effect.Effect<A | A2, unknown, R | R2> =>
+  Effect.catchCause(self, (cause): Effect.Effect<A | A2, unknown, R | R2> => {
+    const index = findGroupReason(cause)
+    if (index < 0) return Effect.failCause(cause)
+    const reason = cause.reasons[index] as Cause.Fail<AnyGroup>
+    const [match, rest] = splitGroup(reason.error, predicate)
+    // The rest replaces the group in the cause, at the same place and with the same annotations;
+    // a rest of defects only is a defect (that is what lets the error type become `never`).
+    let replacement: Cause.Reason<unknown> | undefined
+    if (rest === undefined) replacement = undefined
+    else if (!hasTypedLeaf(rest)) replacement = withAnnotationsOf(Cause.makeDieReason(rest), reason)
+    else if (rest === reason.error) replacement = reason
+    else replacement = withAnnotationsOf(Cause.makeFailReason(rest), reason)
+    if (match === undefined && replacement === reason) return Effect.failCause(cause)
+    const remaining: Array<Cause.Reason<unknown>> = cause.reasons.slice()
+    if (replacement === undefined) remaining.splice(index, 1)
+    else remaining[index] = replacement
+    if (match === undefined) return Effect.failCause(Cause.fromReasons(remaining))
+    return Effect.matchCauseEffect(f(match as ExceptionGroup<never>), {
+      onSuccess: (a) => (remaining.length === 0 ? Effect.succeed(a) : Effect.failCause(Cause.fromReasons(remaining))),
+      onFailure: (handlerCause) =>
+        Effect.failCause(Cause.fromReasons<unknown>([...handlerCause.reasons, ...remaining]))
+    })
+  })
+
+const collectLeaves = <E>(eg: ExceptionGroup<E>, path: ReadonlyArray<number>, out: Array<LeafMember<E>>): void => {
+  eg.exceptions.forEach((member, i) => {
+    const here = [...path, i]
+    if (isExceptionGroup(member)) collectLeaves(member as ExceptionGroup<E>, here, out)
+    else out.push({ exception: member, cause: eg.causes[i] ?? defaultCause(member), path: here })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printout
+// ---------------------------------------------------------------------------------------------
+
+const SEPARATOR_WIDTH = 16
+
+const header = (eg: AnyGroup): string => {
+  const n = eg.exceptions.length
+  return `${eg.name}: ${eg.message} (${n} sub-exception${n === 1 ? "" : "s"})`
+}
+
+const numbered = (label: string): string => {
+  const dashes = "-".repeat(SEPARATOR_WIDTH)
+  return `${dashes} ${label} ${dashes}`
+}
+
+const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
+
+const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
+  const text = cause === undefined ? "" : Cause.pretty(cause)
+  if (text !== "") return text
+  return member instanceof Error ? `${member.name}: ${member.message}` : String(member)
+}
+
+const cancelledNotes = (cancelled: ReadonlyArray<CancelledTask>): Array<string> => {
+  const byReason = new Map<string, Array<string>>()
+  for (const { name, reason } of cancelled) {
+    const names = byReason.get(reason)
+    if (names === undefined) byReason.set(reason, [name])
+    else names.push(name)
+  }
+  const out: Array<string> = []
+  for (const [reason, names] of byReason) {
+    const shown = names.slice(0, 10).map((name) => `'${name}'`)
+    if (names.length > 10) shown.push(`and ${names.length - 10} more`)
+    const tasks = `${names.length === 1 ? "task" : "tasks"} ${shown.join(", ")}`
+    out.push(reason === "" ? `(cancelled: ${tasks})` : `(cancelled: ${tasks} — ${reason})`)
+  }
+  return out
+}
+
+/**
+ * Renders `eg` whose header goes after `headPrefix` and whose frame starts at column `indent`.
+ * Returns true when the last line is a closing rule (so the parent need not close again).
+ */
+const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefix: string, depth: number) => {
+  out.push(headPrefix + header(eg))
+  const inner = `${indent}  `
+  const bar = `${inner}| `
+  const shown = Math.min(eg.exceptions.length, MAX_WIDTH)
+  let closed = false
+  for (let i = 0; i < shown; i++) {
+    out.push(`${i === 0 ? `${indent}+-+` : `${inner}+`}${numbered(String(i + 1))}`)
+    const member = eg.exceptions[i]
+    if (isExceptionGroup(member)) {
+      if (depth >= MAX_DEPTH) {
+        out.push(`${bar}... (max_group_depth is ${MAX_DEPTH})`)
+        closed = false
+      } else {
+        closed = renderGroup(member, out, inner, bar, depth + 1)
+      }
+    } else {
+      for (const line of leafText(member, eg.causes[i]).split("\n")) out.push(bar + line)
+      closed = false
+    }
+  }
+  if (eg.exceptions.length > shown) {
+    out.push(`${inner}+${numbered("...")}`)
+    const more = eg.exceptions.length - shown
+    out.push(`${bar}and ${more} more exception${more === 1 ? "" : "s"}`)
+    closed = false
+  }
+  if (!closed) out.push(`${inner}+${CLOSE}`)
+  const notes = cancelledNotes(eg.cancelled)
+  for (const note of notes) out.push(headPrefix + note)
+  return notes.length === 0
+}
+
+const EFFECT_INTERNALS = /Generator\.next|~effect\/(?:Effect|Utils)/
+
+/**
+ * Makes `stack` the printout followed by the group's own frames (lazily: printing costs more than
+ * building). `Cause.pretty` of a cause holding the group, hence an uncaught group, shows the tree.
+ */
+const installStack = (eg: AnyGroup): void => {
+  const own = Object.getOwnPropertyDescriptor(eg, "stack")
+  let cached: string | undefined
+  Object.defineProperty(eg, "stack", {
+    configurable: true,
+    enumerable: false,
+    get(): string {
+      if (cached !== undefined) return cached
+      const original = own?.get !== undefined ? own.get.call(eg) : own?.value
+      const frames: Array<string> = []
+      for (const line of typeof original === "string" ? original.split("\n") : []) {
+        if (!/^\s+at /.test(line)) continue
+        if (EFFECT_INTERNALS.test(line)) break
+        frames.push(line)
+      }
+      cached = [eg.pretty(), ...frames].join("\n")
+      return cached
+    },
+    set(value: unknown) {
+      Object.defineProperty(eg, "stack", { configurable: true, enumerable: false, writable: true, value })
+    }
+  })
+}

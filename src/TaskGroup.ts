@@ -137,22 +137,41 @@ type Resume = (effect: Effect.Effect<void>) => void
 class TaskStatusImpl implements TaskStatus<unknown> {
   pending = true
   resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
+  /** Set by the caller's canceler: wakes it when the child is done. */
+  onDone: (() => void) | undefined = undefined
+  child: Child | undefined = undefined
   started(value?: unknown): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (!this.pending) {
         return Effect.die(new RuntimeError({ message: "called 'started' twice on the same task status" }))
       }
       this.pending = false
-      const resume = this.resume!
+      const resume = this.resume
       this.resume = undefined
-      resume(Effect.succeed(value))
+      resume?.(Effect.succeed(value))
       return Effect.void
     })
   }
 }
 
+/** A task of the group: scheduled, then running in `fiber`. */
+class Child {
+  fiber: AnyFiber | undefined = undefined
+  exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** Cancel this task alone (the caller of `start()` was cancelled). */
+  cancelRequested = false
+  readonly task: TaskNode
+  readonly status: TaskStatusImpl | undefined
+  constructor(task: TaskNode, status: TaskStatusImpl | undefined) {
+    this.task = task
+    this.status = status
+  }
+}
+
 class Group implements TaskGroup, scope.FiberSink {
   readonly fibers = new Set<AnyFiber>()
+  /** Tasks started with startSoon/start that have not begun running yet. */
+  scheduled = 0
   readonly node: CancelScopeImpl
   readonly hostTask: TaskNode
   hostFiber: AnyFiber | undefined = undefined
@@ -179,18 +198,20 @@ class Group implements TaskGroup, scope.FiberSink {
   }
 
   get done(): boolean {
-    return this.hostExit !== undefined && this.fibers.size === 0
+    return this.hostExit !== undefined && this.fibers.size === 0 && this.scheduled === 0
   }
 
   /** Records a fiber's exit; the first failure cancels the group. */
   onExit(fiber: AnyFiber, task: TaskNode, exit: Exit.Exit<unknown, unknown>, status: TaskStatusImpl | undefined) {
     this.fibers.delete(fiber)
+    if (status !== undefined && status.child !== undefined) status.child.exit = exit
     if (status?.pending) {
       // Not started yet: the exit belongs to the caller of start(), not to the group.
       status.pending = false
       const resume = status.resume
       status.resume = undefined
       resume?.(exitBeforeStarted(exit))
+      status.onDone?.()
     } else if (exit._tag === "Failure") {
       if (scope.hasFailures(exit.cause)) {
         const first = this.exceptions.length === 0
@@ -219,24 +240,45 @@ class Group implements TaskGroup, scope.FiberSink {
     return this.lastScopeContext!
   }
 
-  /** Starts a fiber in this group. Throws RuntimeError when the group is closed. */
+  /**
+   * Schedules a task in this group (AnyIO's start_soon: it begins once the spawner yields).
+   * Throws RuntimeError when the group is closed.
+   */
   fork(
     spawner: AnyFiber,
     effect: Effect.Effect<unknown, unknown, unknown>,
     name: string | undefined,
     status: TaskStatusImpl | undefined
-  ): AnyFiber {
+  ): Child {
     if (this.node.exited) throw new RuntimeError({ message: NOT_ACTIVE })
-    const task = makeTask(name, this.hostTask.id)
-    const context = Context.add(this.scopeContext(spawner.context), CurrentTask, task)
-    // A task started into a cancelled (still exiting) group is cancelled before it runs.
-    const cancelled = scope.isEffectivelyCancelled(this.node)
-    const fiber = Effect.runForkWith(context)(
-      cancelled ? scope.preCancelled(this.node) : Effect.andThen(Effect.yieldNow, effect as Effect.Effect<unknown, unknown>)
-    )
+    const child = new Child(makeTask(name, this.hostTask.id), status)
+    if (status !== undefined) status.child = child
+    const context = this.scopeContext(spawner.context)
+    this.scheduled++
+    spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
+    return child
+  }
+
+  /**
+   * Runs a scheduled task up to its first suspension. A task that begins in a cancelled group is
+   * cancelled there, at its first checkpoint, as in AnyIO (so a task that fails before its first
+   * checkpoint still reports its failure).
+   */
+  private begin(child: Child, context: Context.Context<never>, effect: Effect.Effect<unknown, unknown, unknown>) {
+    this.scheduled--
+    const task = child.task
+    const fiber = Effect.runForkWith(Context.add(context, CurrentTask, task))(effect as Effect.Effect<unknown, unknown>)
+    child.fiber = fiber
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) {
+      this.onExit(fiber, task, exit, child.status)
+      return
+    }
     this.fibers.add(fiber)
-    fiber.addObserver((exit) => this.onExit(fiber, task, exit, status))
-    return fiber
+    fiber.addObserver((exit) => this.onExit(fiber, task, exit, child.status))
+    if (child.cancelRequested) fiber.interruptUnsafe()
+    else if (this.node.cancelCalled) fiber.interruptUnsafe(undefined, this.node.cancelAnnotations())
+    else if (scope.isEffectivelyCancelled(this.node)) fiber.interruptUnsafe()
   }
 
   startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<void, never, never> {
@@ -257,15 +299,23 @@ class Group implements TaskGroup, scope.FiberSink {
       const { effect, name } = resolveTask(input, status)
       return Effect.callback<unknown, unknown>((resume) => {
         status.resume = resume
-        const fiber = this.fork(caller, effect, name, status)
+        const child = this.fork(caller, effect, name, status)
         // The caller was cancelled first: cancel the task (not the group) and wait for it.
         return Effect.suspend(() => {
           if (!status.pending) return Effect.void
-          fiber.interruptUnsafe()
-          return Effect.flatMap(Fiber.await(fiber), (exit) =>
-            exit._tag === "Failure" && scope.hasFailures(exit.cause)
-              ? Effect.failCause(scope.failuresOnly(exit.cause))
-              : Effect.void
+          child.cancelRequested = true
+          child.fiber?.interruptUnsafe()
+          return Effect.flatMap(
+            Effect.callback<void>((wake) => {
+              if (child.exit !== undefined) return wake(Effect.void)
+              status.onDone = () => wake(Effect.void)
+            }),
+            () => {
+              const exit = child.exit!
+              return exit._tag === "Failure" && scope.hasFailures(exit.cause)
+                ? Effect.failCause(scope.failuresOnly(exit.cause))
+                : Effect.void
+            }
           )
           // Effect merges a canceler's failure into the interruption; its type only admits `never`.
         }) as Effect.Effect<void>

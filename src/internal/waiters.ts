@@ -6,22 +6,27 @@
  * resource directly to the next waiter (so a freed slot cannot be stolen by a newcomer), have an owner
  * (Lock) or borrowers (CapacityLimiter), and report how many tasks wait. Effect's `Semaphore` wakes every
  * fitting waiter and lets them race (not FIFO, no hand-off, no owner); `Latch` has no waiter count. So
- * the primitives keep their own queue of parked fibers, built on two public Effect facts:
+ * the primitives keep their own queue of parked fibers, built on these public Effect facts:
  *
  * - `Effect.callback(register)`: `register` runs synchronously when the fiber reaches it, so putting the
  *   waiter in the queue inside `register` is atomic with installing the canceler it returns. The
  *   canceler runs (synchronously, in the interrupter's call stack) if and only if the fiber is
  *   interrupted while suspended there; afterwards `resume` is ignored.
- * - `fiber.currentDispatcher.scheduleTask(task, 0)`: waking a waiter is scheduled, never run inline.
- *   `resume` runs the waiter's continuation synchronously, so waking inline would run the woken task's
- *   code inside the releaser's call stack (and a chain of hand-offs would grow the stack without bound).
- *   Effect's own `Semaphore` and `Latch` schedule their wake-ups the same way.
+ * - `resume(effect)` runs the waiter's continuation synchronously, in the caller's call stack (Effect's
+ *   `Deferred` wakes its waiters the same way). Waking inline is what makes a hand-off atomic: the waiter
+ *   has left its wait before anyone can interrupt it, so, as in AnyIO and trio, a wait that completed wins
+ *   over a cancellation requested afterwards (e.g. `event.set()` then cancelling the waiter: the waiter
+ *   still sees the event). Every primitive updates its state **before** calling `grant`, so the woken
+ *   task may re-enter the primitive (release, acquire again) safely.
+ * - To keep chains of hand-offs (A releases to B, whose body releases to C, ...) from growing the stack
+ *   without bound, wake-ups nested more than `maxInlineDepth` deep are scheduled on the waiter's
+ *   dispatcher (`fiber.currentDispatcher.scheduleTask`, as Effect's `Semaphore` and `Latch` do) instead.
  *
  * Invariants (every primitive relies on them):
  * - A waiter is in exactly one of three states: queued (`queued`), granted (removed from the queue and
- *   given the resource, its resume scheduled but not yet run: `granted`), or done (resumed or cancelled).
+ *   given the resource: `granted`; normally resumed at once, or its resume scheduled), or done.
  * - The thing a waiter waits for is assigned to it **when it is granted**, not when it runs. So between
- *   the grant and the scheduled resume, nobody else can take it; and if the waiter is interrupted in that
+ *   the grant and a scheduled resume, nobody else can take it; and if the waiter is interrupted in that
  *   window, its canceler finds `granted === true` and passes the resource on (or gives it back).
  * - The queue is an intrusive doubly linked list: push, shift and removal of a cancelled waiter are O(1).
  *
@@ -35,7 +40,7 @@ import { Effect, type Fiber } from "effect"
  * @internal
  */
 export class Waiter {
-  /** The parked fiber; its dispatcher schedules the wake-up. */
+  /** The parked fiber; its dispatcher runs a scheduled wake-up. */
   readonly fiber: Fiber.Fiber<unknown, unknown>
   resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   prev: Waiter | undefined = undefined
@@ -98,19 +103,28 @@ export class WaiterQueue<W extends Waiter> {
   }
 }
 
-const resumeVoid = (w: Waiter): void => {
-  const resume = w.resume
-  w.resume = undefined
-  resume?.(Effect.void)
-}
+let inlineDepth = 0
+const maxInlineDepth = 8
 
 /**
- * Marks a waiter (already shifted or removed from its queue) as granted and schedules its resumption on
- * its own fiber's dispatcher, so that no caller, not even a plain setter outside any fiber, runs the
- * woken task's code inline.
+ * Marks a waiter (already shifted or removed from its queue) as granted and resumes it: inline when
+ * possible, else scheduled on its own fiber's dispatcher (see the module comment). Callers must have
+ * finished updating their state: the woken task may run, and re-enter the primitive, before this returns.
  * @internal
  */
 export const grant = (w: Waiter): void => {
   w.granted = true
-  w.fiber.currentDispatcher.scheduleTask(() => resumeVoid(w), 0)
+  const resume = w.resume
+  if (resume === undefined) return
+  w.resume = undefined
+  if (inlineDepth < maxInlineDepth) {
+    inlineDepth++
+    try {
+      resume(Effect.void)
+    } finally {
+      inlineDepth--
+    }
+  } else {
+    w.fiber.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
+  }
 }
