@@ -119,7 +119,8 @@ export interface CancelScopeOptions {
  * @category constructors
  */
 export const makeCancelScope = (options?: CancelScopeOptions): CancelScope => {
-  const deadline = options?.deadline === undefined ? Number.POSITIVE_INFINITY : checkDeadline(options.deadline)
+  const deadline =
+    options?.deadline === undefined ? Number.POSITIVE_INFINITY : checkDeadline(options.deadline)
   const shield = options?.shield ?? false
   if (typeof shield !== "boolean") throw new InvalidArgumentError({ message: "shield must be a boolean" })
   return new CancelScopeImpl(deadline, shield)
@@ -197,7 +198,10 @@ export const run = <A, E, R>(
     })
   })
 
-const awaitBody = <A, E>(node: CancelScopeImpl, fiber: Fiber.Fiber<A, E>): Effect.Effect<Exit.Exit<A, E>, E> =>
+const awaitBody = <A, E>(
+  node: CancelScopeImpl,
+  fiber: Fiber.Fiber<A, E>
+): Effect.Effect<Exit.Exit<A, E>, E> =>
   Effect.callback<Exit.Exit<A, E>, E>((resume) => {
     const done = fiber.pollUnsafe()
     if (done !== undefined) return resume(Effect.succeed(done))
@@ -262,7 +266,9 @@ export const moveOnAt = <A, E = never, R = never>(
   body: ScopeBody<A, E, R>,
   options?: { readonly shield?: boolean | undefined }
 ): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() => run(new CancelScopeImpl(checkDeadline(deadline), options?.shield ?? false), body, undefined))
+  Effect.suspend(() =>
+    run(new CancelScopeImpl(checkDeadline(deadline), options?.shield ?? false), body, undefined)
+  )
 
 /**
  * Options of {@link failAfter} and {@link failAt}.
@@ -326,8 +332,15 @@ export const failAfter: {
   options?: FailAfterOptions
 ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> =>
   Effect.suspend(() => {
-    const r = failing(new CancelScopeImpl(0, options?.shield ?? false), body, delaySeconds(delay), options?.reason)
-    return typeof body === "function" ? r : (unwrap(r) as Effect.Effect<A | Option.Option<A>, E | TimeoutError, R>)
+    const r = failing(
+      new CancelScopeImpl(0, options?.shield ?? false),
+      body,
+      delaySeconds(delay),
+      options?.reason
+    )
+    return typeof body === "function"
+      ? r
+      : (unwrap(r) as Effect.Effect<A | Option.Option<A>, E | TimeoutError, R>)
   })
 
 /**
@@ -360,7 +373,9 @@ export const failAt: {
   Effect.suspend(() => {
     const node = new CancelScopeImpl(checkDeadline(deadline), options?.shield ?? false)
     const r = failing(node, body, undefined, options?.reason)
-    return typeof body === "function" ? r : (unwrap(r) as Effect.Effect<A | Option.Option<A>, E | TimeoutError, R>)
+    return typeof body === "function"
+      ? r
+      : (unwrap(r) as Effect.Effect<A | Option.Option<A>, E | TimeoutError, R>)
   })
 
 // With an effect body nothing but the deadline or an outer cancellation can stop it, so `None`

@@ -260,9 +260,7 @@ export type GroupOf<X> = [X] extends [never] ? never : ExceptionGroup<X>
  * ```
  * @category type-level
  */
-export type RemainingError<EE, Matched> =
-  | NonGroupErrors<EE>
-  | GroupOf<Exclude<GroupLeaves<EE>, Matched>>
+export type RemainingError<EE, Matched> = NonGroupErrors<EE> | GroupOf<Exclude<GroupLeaves<EE>, Matched>>
 
 // ---------------------------------------------------------------------------------------------
 // The class
@@ -610,17 +608,29 @@ export const isExceptionGroup = (u: unknown): u is ExceptionGroup<unknown> => u 
  * @category combinators
  */
 export const catchMembers: {
-  <EE, const T extends MatchTag<GroupLeaves<NoInfer<EE>>>, A2, E2, R2>(
-    tags: T | ReadonlyArray<T>,
-    f: (group: ExceptionGroup<Extract<GroupLeaves<NoInfer<EE>>, { readonly _tag: T }>>) => Effect.Effect<A2, E2, R2>
+  <const K extends MatchTag<GroupLeaves<EE>> | ReadonlyArray<MatchTag<GroupLeaves<EE>>>, EE, A2, E2, R2>(
+    tags: K,
+    f: (
+      group: ExceptionGroup<Extract<GroupLeaves<EE>, { readonly _tag: TagOf<K> }>>
+    ) => Effect.Effect<A2, E2, R2>
   ): <A, R>(
     self: Effect.Effect<A, EE, R>
-  ) => Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: T }> | E2, R | R2>
-  <A, EE, R, const T extends MatchTag<GroupLeaves<EE>>, A2, E2, R2>(
+  ) => Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: TagOf<K> }> | E2, R | R2>
+  <
+    A,
+    EE,
+    R,
+    const K extends MatchTag<GroupLeaves<EE>> | ReadonlyArray<MatchTag<GroupLeaves<EE>>>,
+    A2,
+    E2,
+    R2
+  >(
     self: Effect.Effect<A, EE, R>,
-    tags: T | ReadonlyArray<T>,
-    f: (group: ExceptionGroup<Extract<GroupLeaves<EE>, { readonly _tag: T }>>) => Effect.Effect<A2, E2, R2>
-  ): Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: T }> | E2, R | R2>
+    tags: K,
+    f: (
+      group: ExceptionGroup<Extract<GroupLeaves<EE>, { readonly _tag: TagOf<K> }>>
+    ) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: TagOf<K> }> | E2, R | R2>
 } = Fn.dual(
   3,
   <A, EE, R, A2, E2, R2>(
@@ -657,13 +667,13 @@ export const catchMembers: {
  * @category combinators
  */
 export const catchMembersIf: {
-  <EE, B extends GroupLeaves<NoInfer<EE>> | Defect, A2, E2, R2>(
-    refinement: (leaf: GroupLeaves<NoInfer<EE>> | Defect) => leaf is B,
+  <EE, B extends GroupLeaves<EE> | Defect, A2, E2, R2>(
+    refinement: (leaf: GroupLeaves<EE> | Defect) => leaf is B,
     f: (group: ExceptionGroup<Exclude<B, Defect>>) => Effect.Effect<A2, E2, R2>
   ): <A, R>(self: Effect.Effect<A, EE, R>) => Effect.Effect<A | A2, RemainingError<EE, B> | E2, R | R2>
   <EE, A2, E2, R2>(
-    predicate: (leaf: GroupLeaves<NoInfer<EE>> | Defect) => boolean,
-    f: (group: ExceptionGroup<GroupLeaves<NoInfer<EE>>>) => Effect.Effect<A2, E2, R2>
+    predicate: (leaf: GroupLeaves<EE> | Defect) => boolean,
+    f: (group: ExceptionGroup<GroupLeaves<EE>>) => Effect.Effect<A2, E2, R2>
   ): <A, R>(self: Effect.Effect<A, EE, R>) => Effect.Effect<A | A2, RemainingError<EE, never> | E2, R | R2>
   <A, EE, R, B extends GroupLeaves<EE> | Defect, A2, E2, R2>(
     self: Effect.Effect<A, EE, R>,
@@ -710,6 +720,10 @@ export type MemberHandlers<L> = {
   ) => Effect.Effect<unknown, unknown, unknown>
 }
 
+type NoExtraTags<Cases, L> = unknown extends L
+  ? {}
+  : { readonly [K in Exclude<keyof Cases, MatchTag<L>>]: never }
+
 type HandlerResult<Cases> = {
   [K in keyof Cases]: Cases[K] extends (group: never) => infer R ? R : never
 }[keyof Cases]
@@ -747,8 +761,8 @@ type HandlerResult<Cases> = {
  * @category combinators
  */
 export const catchMembersByTag: {
-  <EE, const Cases extends MemberHandlers<GroupLeaves<NoInfer<EE>>>>(
-    cases: Cases & { readonly [K in Exclude<keyof Cases, MatchTag<GroupLeaves<NoInfer<EE>>>>]: never }
+  <EE, Cases extends MemberHandlers<GroupLeaves<EE>> & NoExtraTags<Cases, GroupLeaves<EE>>>(
+    cases: Cases
   ): <A, R>(
     self: Effect.Effect<A, EE, R>
   ) => Effect.Effect<
@@ -756,9 +770,9 @@ export const catchMembersByTag: {
     RemainingError<EE, { readonly _tag: keyof Cases }> | Effect.Error<HandlerResult<Cases>>,
     R | Effect.Services<HandlerResult<Cases>>
   >
-  <A, EE, R, const Cases extends MemberHandlers<GroupLeaves<EE>>>(
+  <A, EE, R, Cases extends MemberHandlers<GroupLeaves<EE>> & NoExtraTags<Cases, GroupLeaves<EE>>>(
     self: Effect.Effect<A, EE, R>,
-    cases: Cases & { readonly [K in Exclude<keyof Cases, MatchTag<GroupLeaves<EE>>>]: never }
+    cases: Cases
   ): Effect.Effect<
     A | Effect.Success<HandlerResult<Cases>>,
     RemainingError<EE, { readonly _tag: keyof Cases }> | Effect.Error<HandlerResult<Cases>>,
@@ -768,7 +782,10 @@ export const catchMembersByTag: {
   2,
   <A, EE, R>(
     self: Effect.Effect<A, EE, R>,
-    cases: Record<string, ((group: ExceptionGroup<never>) => Effect.Effect<unknown, unknown, unknown>) | undefined>
+    cases: Record<
+      string,
+      ((group: ExceptionGroup<never>) => Effect.Effect<unknown, unknown, unknown>) | undefined
+    >
   ): Effect.Effect<unknown, unknown, unknown> => {
     let current: Effect.Effect<unknown, unknown, unknown> = self
     for (const tag of Object.keys(cases)) {
@@ -838,6 +855,9 @@ const toPredicate = (
 
 type AnyGroup = ExceptionGroup<unknown>
 
+/** The tag(s) of a tag condition: `"A"` or `readonly ["A", "B"]` give `"A"` / `"A" | "B"`. */
+type TagOf<K> = K extends ReadonlyArray<infer T> ? T : K
+
 /** Python's `derive` plus what `split` copies: message and cancelled notes. */
 const derive = (
   eg: AnyGroup,
@@ -881,7 +901,10 @@ const splitGroup = (
   return [derive(eg, match, matchCauses), derive(eg, rest, restCauses)]
 }
 
-const withAnnotationsOf = (reason: Cause.Reason<unknown>, from: Cause.Reason<unknown>): Cause.Reason<unknown> =>
+const withAnnotationsOf = (
+  reason: Cause.Reason<unknown>,
+  from: Cause.Reason<unknown>
+): Cause.Reason<unknown> =>
   from.annotations.size === 0 ? reason : reason.annotate(Context.makeUnsafe(from.annotations))
 
 /** The cause of a nested group, with the group replaced by a part of it (annotations kept). */
@@ -905,7 +928,9 @@ const findGroupReason = (cause: Cause.Cause<unknown>): number =>
   cause.reasons.findIndex((reason) => reason._tag === "Fail" && isExceptionGroup(reason.error))
 
 const hasTypedLeaf = (eg: AnyGroup): boolean =>
-  eg.exceptions.some((member) => (isExceptionGroup(member) ? hasTypedLeaf(member) : !(member instanceof Defect)))
+  eg.exceptions.some((member) =>
+    isExceptionGroup(member) ? hasTypedLeaf(member) : !(member instanceof Defect)
+  )
 
 const catchMembersImpl = <A, EE, R, A2, E2, R2>(
   self: Effect.Effect<A, EE, R>,
@@ -930,13 +955,18 @@ const catchMembersImpl = <A, EE, R, A2, E2, R2>(
     else remaining[index] = replacement
     if (match === undefined) return Effect.failCause(Cause.fromReasons(remaining))
     return Effect.matchCauseEffect(f(match as ExceptionGroup<never>), {
-      onSuccess: (a) => (remaining.length === 0 ? Effect.succeed(a) : Effect.failCause(Cause.fromReasons(remaining))),
+      onSuccess: (a) =>
+        remaining.length === 0 ? Effect.succeed(a) : Effect.failCause(Cause.fromReasons(remaining)),
       onFailure: (handlerCause) =>
         Effect.failCause(Cause.fromReasons<unknown>([...handlerCause.reasons, ...remaining]))
     })
   })
 
-const collectLeaves = <E>(eg: ExceptionGroup<E>, path: ReadonlyArray<number>, out: Array<LeafMember<E>>): void => {
+const collectLeaves = <E>(
+  eg: ExceptionGroup<E>,
+  path: ReadonlyArray<number>,
+  out: Array<LeafMember<E>>
+): void => {
   eg.exceptions.forEach((member, i) => {
     const here = [...path, i]
     if (isExceptionGroup(member)) collectLeaves(member as ExceptionGroup<E>, here, out)

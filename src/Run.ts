@@ -36,11 +36,16 @@ export interface RunOptions {
  */
 export const run: {
   <A, E>(main: Effect.Effect<A, E>, options?: RunOptions): void
-  <Args extends ReadonlyArray<unknown>, A, E>(main: (...args: Args) => Effect.Effect<A, E>, ...args: Args): void
+  <Args extends ReadonlyArray<unknown>, A, E>(
+    main: (...args: Args) => Effect.Effect<A, E>,
+    ...args: Args
+  ): void
 } = (main: unknown, ...rest: ReadonlyArray<unknown>): void => {
   const options = Effect.isEffect(main) ? (rest[0] as RunOptions | undefined) : undefined
   const effect: Effect.Effect<unknown, unknown> = Effect.isEffect(main)
     ? (main as Effect.Effect<unknown, unknown>)
-    : Effect.suspend(() => (main as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>)(...rest))
+    : Effect.suspend(() =>
+        (main as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>)(...rest)
+      )
   NodeRuntime.runMain(effect, { disableErrorReporting: options?.disableErrorReporting })
 }

@@ -8,10 +8,16 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Context, Effect, type Exit, Fiber } from "effect"
-import { CancelScopeImpl, type CancelScope } from "./CancelScope.ts"
+import { type Cause, Context, Effect, type Exit, type Fiber } from "effect"
+import { type CancelScope, CancelScopeImpl } from "./CancelScope.ts"
 import { RuntimeError } from "./Errors.ts"
-import { type CancelledTask, ExceptionGroup, type Leaves, type Member, membersOfCause } from "./ExceptionGroup.ts"
+import {
+  type CancelledTask,
+  ExceptionGroup,
+  type Leaves,
+  type Member,
+  membersOfCause
+} from "./ExceptionGroup.ts"
 import * as scope from "./internal/scope.ts"
 import { CurrentTask, makeTask, type TaskNode, taskOfFiber } from "./internal/task.ts"
 
@@ -86,13 +92,19 @@ export interface TaskGroup {
    * arguments that returns one. The task runs once the caller yields. Options (`{ name }`) may
    * follow the arguments.
    */
-  startSoon<A, E, R>(effect: Effect.Effect<A, E, R>, options?: SpawnOptions): Effect.Effect<void, never, R | Spawned<E>>
+  startSoon<A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: SpawnOptions
+  ): Effect.Effect<void, never, R | Spawned<E>>
   startSoon<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
     ...args: Args | [...Args, SpawnOptions]
   ): Effect.Effect<void, never, R | Spawned<E>>
   /** Same as `startSoon` (the name the seed document uses). */
-  spawn<A, E, R>(effect: Effect.Effect<A, E, R>, options?: SpawnOptions): Effect.Effect<void, never, R | Spawned<E>>
+  spawn<A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: SpawnOptions
+  ): Effect.Effect<void, never, R | Spawned<E>>
   spawn<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
     ...args: Args | [...Args, SpawnOptions]
@@ -202,7 +214,12 @@ class Group implements TaskGroup, scope.FiberSink {
   }
 
   /** Records a fiber's exit; the first failure cancels the group. */
-  onExit(fiber: AnyFiber, task: TaskNode, exit: Exit.Exit<unknown, unknown>, status: TaskStatusImpl | undefined) {
+  onExit(
+    fiber: AnyFiber,
+    task: TaskNode,
+    exit: Exit.Exit<unknown, unknown>,
+    status: TaskStatusImpl | undefined
+  ) {
     this.fibers.delete(fiber)
     if (status !== undefined && status.child !== undefined) status.child.exit = exit
     if (status?.pending) {
@@ -264,10 +281,16 @@ class Group implements TaskGroup, scope.FiberSink {
    * cancelled there, at its first checkpoint, as in AnyIO (so a task that fails before its first
    * checkpoint still reports its failure).
    */
-  private begin(child: Child, context: Context.Context<never>, effect: Effect.Effect<unknown, unknown, unknown>) {
+  private begin(
+    child: Child,
+    context: Context.Context<never>,
+    effect: Effect.Effect<unknown, unknown, unknown>
+  ) {
     this.scheduled--
     const task = child.task
-    const fiber = Effect.runForkWith(Context.add(context, CurrentTask, task))(effect as Effect.Effect<unknown, unknown>)
+    const fiber = Effect.runForkWith(Context.add(context, CurrentTask, task))(
+      effect as Effect.Effect<unknown, unknown>
+    )
     child.fiber = fiber
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
@@ -355,7 +378,12 @@ const exitBeforeStarted = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unk
     : exit
 
 const isSpawnOptions = (u: unknown): u is SpawnOptions => {
-  if (typeof u !== "object" || u === null || Effect.isEffect(u) || Object.getPrototypeOf(u) !== Object.prototype) {
+  if (
+    typeof u !== "object" ||
+    u === null ||
+    Effect.isEffect(u) ||
+    Object.getPrototypeOf(u) !== Object.prototype
+  ) {
     return false
   }
   for (const key in u) if (key !== "name") return false
@@ -381,7 +409,11 @@ const resolveTask = (
   if (typeof target !== "function") {
     throw new TypeError(`startSoon() expects an Effect or a function returning one, got ${typeof target}`)
   }
-  if (rest.length > 0 && rest.length > target.length - (status ? 1 : 0) && isSpawnOptions(rest[rest.length - 1])) {
+  if (
+    rest.length > 0 &&
+    rest.length > target.length - (status ? 1 : 0) &&
+    isSpawnOptions(rest[rest.length - 1])
+  ) {
     options = rest[rest.length - 1] as SpawnOptions
     rest = rest.slice(0, -1)
   }

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect } from "effect"
-import { effectiveDeadline, CurrentScope, nowSeconds } from "./internal/scope.ts"
+import { CurrentScope, effectiveDeadline, nowSeconds } from "./internal/scope.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
 
 export type { Seconds } from "./internal/time.ts"
@@ -31,7 +31,9 @@ const seconds = (value: unknown, what: string): Effect.Effect<number> =>
  * @category time
  */
 export const sleep = (delay: Seconds): Effect.Effect<void> =>
-  Effect.flatMap(seconds(delay, "delay"), (s) => (s > 0 ? Effect.sleep(Duration.millis(s * 1000)) : Effect.yieldNow))
+  Effect.flatMap(seconds(delay, "delay"), (s) =>
+    s > 0 ? Effect.sleep(Duration.millis(s * 1000)) : Effect.yieldNow
+  )
 
 /**
  * Suspends the current task until it is cancelled (AnyIO's `sleep_forever`).
@@ -80,7 +82,8 @@ export const sleepUntil = (deadline: number): Effect.Effect<void> =>
  * ```
  * @category time
  */
-export const currentTime = (): Effect.Effect<number> => Effect.withFiberSucceed((fiber) => nowSeconds(fiber.context))
+export const currentTime = (): Effect.Effect<number> =>
+  Effect.withFiberSucceed((fiber) => nowSeconds(fiber.context))
 
 /**
  * The nearest deadline of the enclosing cancel scopes, walking outward to the first shielded scope

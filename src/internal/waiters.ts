@@ -104,7 +104,18 @@ export class WaiterQueue<W extends Waiter> {
 }
 
 let inlineDepth = 0
-const maxInlineDepth = 8
+let maxInlineDepth = 8
+
+/**
+ * Test hook: sets how deeply nested wake-ups may run inline (0: every wake-up is scheduled, which opens
+ * the grant-then-cancel window on purpose). Returns the previous value.
+ * @internal
+ */
+export const setMaxInlineDepth = (depth: number): number => {
+  const previous = maxInlineDepth
+  maxInlineDepth = depth
+  return previous
+}
 
 /**
  * Marks a waiter (already shifted or removed from its queue) as granted and resumes it: inline when

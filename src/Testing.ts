@@ -1,0 +1,252 @@
+/**
+ * Testing utilities: run a program on a virtual clock that jumps straight to the next timer
+ * whenever every task is blocked (trio's `MockClock(autojump_threshold=0)`), with deterministic
+ * scheduling, an optional seeded shuffle of ready tasks, and a failure instead of a hang when the
+ * program deadlocks.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Data, Duration, Effect, type Fiber, Scheduler } from "effect"
+
+/**
+ * The program under {@link autojump} can make no progress: every task is blocked and no timer is
+ * pending.
+ *
+ * @category errors
+ */
+export class DeadlockError extends Data.TaggedError("DeadlockError")<{
+  readonly message: string
+  readonly virtualTime: number
+}> {}
+
+/**
+ * Options of {@link autojump}.
+ *
+ * @category models
+ */
+export interface AutojumpOptions {
+  /**
+   * Run ready tasks in a random order drawn from this seed (reproducible: the same seed gives the
+   * same order), instead of first-in first-out.
+   */
+  readonly shuffleSeed?: number | undefined
+  /**
+   * How many idle turns of the real event loop to wait before calling the program deadlocked when
+   * no timer is pending (promises from outside may still resolve). Default 3.
+   */
+  readonly idleTurns?: number | undefined
+}
+
+interface Sleeper {
+  readonly at: number
+  readonly seq: number
+  wake: (() => void) | undefined
+}
+
+/** xorshift32: small, fast, reproducible. */
+const prng = (seed: number): (() => number) => {
+  let x = seed | 0 || 0x9e3779b9
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) / 0x100000000
+  }
+}
+
+/** One virtual world: a run queue shared by every fiber of the program, and a clock. */
+class World implements Scheduler.Scheduler, Clock.Clock {
+  readonly executionMode = "async" as const
+  nowMillis = 0
+  private readonly queue: Array<() => void> = []
+  private head = 0
+  private sleepers: Array<Sleeper> = []
+  private seq = 0
+  private pumping = false
+  private idleTurns = 0
+  done = false
+  onDeadlock: ((message: string) => void) | undefined = undefined
+  private readonly random: (() => number) | undefined
+  private readonly maxIdleTurns: number
+
+  constructor(options: AutojumpOptions | undefined) {
+    this.random = options?.shuffleSeed === undefined ? undefined : prng(options.shuffleSeed)
+    this.maxIdleTurns = options?.idleTurns ?? 3
+  }
+
+  // Scheduler ---------------------------------------------------------------------------------
+  shouldYield(fiber: Fiber.Fiber<unknown, unknown>): boolean {
+    return fiber.currentOpCount >= fiber.cache.maxOpsBeforeYield
+  }
+  makeDispatcher(): Scheduler.SchedulerDispatcher {
+    return {
+      scheduleTask: (task) => this.schedule(task),
+      flush: () => this.drain()
+    }
+  }
+  schedule(task: () => void): void {
+    this.queue.push(task)
+    this.idleTurns = 0
+    this.pump()
+  }
+  private pump(): void {
+    if (this.pumping || this.done) return
+    this.pumping = true
+    setImmediate(() => {
+      this.pumping = false
+      this.drain()
+      this.afterDrain()
+    })
+  }
+  private next(): (() => void) | undefined {
+    const size = this.queue.length - this.head
+    if (size === 0) return undefined
+    if (this.random !== undefined && size > 1) {
+      const i = this.head + Math.floor(this.random() * size)
+      const task = this.queue[i]
+      this.queue[i] = this.queue[this.head]
+      this.queue[this.head++] = task
+      return task
+    }
+    return this.queue[this.head++]
+  }
+  private drain(): void {
+    let task = this.next()
+    while (task !== undefined) {
+      task()
+      task = this.next()
+    }
+    this.queue.length = 0
+    this.head = 0
+  }
+  /** Called when the run queue is empty: wait for outside promises a few turns, then jump. */
+  private afterDrain(): void {
+    if (this.done || this.queue.length > 0) return
+    if (this.sleepers.length > 0) {
+      this.jump()
+      return
+    }
+    if (++this.idleTurns <= this.maxIdleTurns) {
+      this.pumping = true
+      setImmediate(() => {
+        this.pumping = false
+        this.drain()
+        this.afterDrain()
+      })
+      return
+    }
+    this.onDeadlock?.(
+      `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)`
+    )
+  }
+  /** Advances the clock to the earliest sleeper and wakes every sleeper due then, in order. */
+  private jump(): void {
+    let earliest = Number.POSITIVE_INFINITY
+    for (const s of this.sleepers) if (s.at < earliest) earliest = s.at
+    if (earliest > this.nowMillis) this.nowMillis = earliest
+    const due = this.sleepers
+      .filter((s) => s.at <= this.nowMillis)
+      .sort((a, b) => a.at - b.at || a.seq - b.seq)
+    this.sleepers = this.sleepers.filter((s) => s.at > this.nowMillis)
+    for (const s of due) {
+      const wake = s.wake
+      s.wake = undefined
+      wake?.()
+    }
+    this.drain()
+    this.afterDrain()
+  }
+
+  // Clock -------------------------------------------------------------------------------------
+  currentTimeMillisUnsafe(): number {
+    return this.nowMillis
+  }
+  readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.nowMillis)
+  currentTimeNanosUnsafe(): bigint {
+    return BigInt(Math.round(this.nowMillis * 1e6))
+  }
+  readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.currentTimeNanosUnsafe())
+  monotonicTimeNanosUnsafe(): bigint {
+    return this.currentTimeNanosUnsafe()
+  }
+  readonly monotonicTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.currentTimeNanosUnsafe())
+  sleep(duration: Duration.Duration): Effect.Effect<void> {
+    const millis = Duration.toMillis(duration)
+    if (!(millis > 0)) return Effect.yieldNow
+    if (!Number.isFinite(millis)) return Effect.never
+    return Effect.callback<void>((resume) => {
+      const sleeper: Sleeper = {
+        at: this.nowMillis + millis,
+        seq: this.seq++,
+        wake: () => resume(Effect.void)
+      }
+      this.sleepers.push(sleeper)
+      return Effect.sync(() => {
+        sleeper.wake = undefined
+        const i = this.sleepers.indexOf(sleeper)
+        if (i >= 0) this.sleepers.splice(i, 1)
+      })
+    })
+  }
+}
+
+/**
+ * Runs `effect` on a virtual clock that starts at 0 and jumps straight to the next pending timer
+ * whenever every task is blocked. An hour of sleeps in a tree of task groups with timeouts takes
+ * milliseconds of real time, and `currentTime()` shows the virtual time.
+ *
+ * **When to use**: in tests of code that uses effect-anyio (or plain Effect sleeps and timeouts),
+ * instead of advancing the `TestClock` by hand.
+ *
+ * **Details**
+ *
+ * - Every fiber of the program runs on one first-in first-out run queue, so the same program gives
+ *   the same order of events on every run. With `shuffleSeed`, ready tasks run in a random order
+ *   drawn from the seed (reproducible), to flush out order-dependent bugs; the seed is in the
+ *   failure message of a deadlock.
+ * - When every task is blocked and no timer is pending, the program is interrupted and the result
+ *   fails with {@link DeadlockError} instead of hanging.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createTaskGroup, currentTime, sleep } from "effect-anyio"
+ * import { autojump } from "effect-anyio/testing"
+ * const program = Effect.gen(function* () {
+ *   yield* createTaskGroup((tg) => tg.startSoon(sleep(3600)))
+ *   return yield* currentTime() // 3600, after a few milliseconds of real time
+ * })
+ * const test = autojump(program)
+ * ```
+ * @category testing
+ */
+export const autojump = <A, E>(
+  effect: Effect.Effect<A, E>,
+  options?: AutojumpOptions
+): Effect.Effect<A, E | DeadlockError> =>
+  Effect.withFiber((parent) => {
+    const world = new World(options)
+    const context = Context.add(Context.add(parent.context, Scheduler.Scheduler, world), Clock.Clock, world)
+    let fiber: Fiber.Fiber<A, E> | undefined
+    let deadlock: string | undefined
+    world.onDeadlock = (message) => {
+      deadlock =
+        options?.shuffleSeed === undefined ? message : `${message} [shuffleSeed ${options.shuffleSeed}]`
+      fiber?.interruptUnsafe()
+    }
+    return Effect.callback<A, E | DeadlockError>((resume) => {
+      // Start the program from inside the world so that its first steps are on the run queue too.
+      world.schedule(() => {
+        fiber = Effect.runForkWith(context)(effect)
+        fiber.addObserver((exit) => {
+          world.done = true
+          resume(
+            deadlock !== undefined && exit._tag === "Failure"
+              ? Effect.fail(new DeadlockError({ message: deadlock, virtualTime: world.nowMillis / 1000 }))
+              : exit
+          )
+        })
+      })
+      return Effect.sync(() => fiber?.interruptUnsafe())
+    })
+  })
