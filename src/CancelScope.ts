@@ -171,7 +171,7 @@ export const run = <A, E, R>(
   Effect.withFiber((host) => {
     let context = scope.enter(node, host)
     if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, taskOfFiber(host))
-    if (deadlineFromNow !== undefined) node._deadline = scope.nowSeconds(context) + deadlineFromNow
+    scope.cancelIfDeadlinePassed(node, deadlineFromNow)
     const effect = node.cancelCalled
       ? scope.preCancelled(node)
       : typeof body === "function"
@@ -179,24 +179,28 @@ export const run = <A, E, R>(
         : body
     const fiber = Effect.runForkWith(context as Context.Context<R>)(effect)
     node.body = fiber
-    if (node.cancelCalled) {
-      if (fiber.pollUnsafe() === undefined) fiber.interruptUnsafe(undefined, node.cancelAnnotations())
-    } else if (node._deadline !== Number.POSITIVE_INFINITY) {
-      scope.arm(node)
+    // Arm the deadline timer only for a body that is still running (most scopes that never fire
+    // finish synchronously and never pay for a timer).
+    if (fiber.pollUnsafe() === undefined) {
+      if (node.cancelCalled) fiber.interruptUnsafe(undefined, node.cancelAnnotations())
+      else if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)
     }
-    return Effect.flatMap(awaitBody(node, fiber), (exit) => {
-      scope.exit(node)
-      const settled = scope.settle(node, exit)
-      switch (settled._tag) {
-        case "Value":
-          return Effect.succeed(Option.some(settled.value))
-        case "Caught":
-          return Effect.succeed(Option.none())
-        default:
-          return settled
-      }
-    })
+    const done = fiber.pollUnsafe()
+    return done !== undefined ? finish(node, done) : Effect.flatMap(awaitBody(node, fiber), (exit) => finish(node, exit))
   })
+
+const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effect<Option.Option<A>, E> => {
+  scope.exit(node)
+  const settled = scope.settle(node, exit)
+  switch (settled._tag) {
+    case "Value":
+      return Effect.succeed(Option.some(settled.value))
+    case "Caught":
+      return Effect.succeed(Option.none())
+    default:
+      return settled
+  }
+}
 
 const awaitBody = <A, E>(
   node: CancelScopeImpl,

@@ -219,6 +219,17 @@ export const arm = (node: ScopeNode): void => {
   )
 }
 
+/**
+ * Rule 7 on entry: sets a relative deadline (`fromNow` seconds) if given; a finite deadline that
+ * has already passed cancels the scope at once.
+ */
+export const cancelIfDeadlinePassed = (node: ScopeNode, fromNow: number | undefined): void => {
+  if (fromNow === undefined && node._deadline === Number.POSITIVE_INFINITY) return
+  const now = nowSeconds(node.hostContext!)
+  if (fromNow !== undefined) node._deadline = now + fromNow
+  if (node._deadline <= now) cancel(node, { _tag: "Deadline", deadline: node._deadline })
+}
+
 /** Setting `deadline` while active re-arms the timer. */
 export const setDeadline = (node: ScopeNode, deadline: number): void => {
   node._deadline = deadline

@@ -1,0 +1,85 @@
+/**
+ * A tiny benchmark harness: each case runs `n` operations per sample; we report the median
+ * nanoseconds per operation over several samples after warm-up, and the ratio to a reference case
+ * measured in the same process run (ratios hold on a noisy machine; absolute figures do not).
+ */
+import { Effect } from "effect"
+
+export interface Result {
+  readonly name: string
+  readonly nsPerOp: number
+  readonly reference?: string | undefined
+  readonly ratio?: number | undefined
+  readonly peakHeapMB?: number | undefined
+}
+
+export interface Case {
+  readonly name: string
+  /** Runs `n` operations. */
+  readonly run: (n: number) => Effect.Effect<unknown, unknown>
+  /** Name of the case this one is compared to. */
+  readonly reference?: string | undefined
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+const gc = (): void => {
+  const g = (globalThis as { gc?: () => void }).gc
+  if (g) g()
+}
+
+/** Measures every case, interleaving them sample by sample so drift hits all alike. */
+export const measure = async (
+  cases: ReadonlyArray<Case>,
+  options: { readonly n: number; readonly samples?: number; readonly warmup?: number }
+): Promise<Array<Result>> => {
+  const samples = options.samples ?? 7
+  const warmup = options.warmup ?? 2
+  const times = new Map<string, Array<number>>()
+  const peaks = new Map<string, number>()
+  for (let round = 0; round < warmup + samples; round++) {
+    for (const c of cases) {
+      gc()
+      const heapBefore = process.memoryUsage().heapUsed
+      let peak = heapBefore
+      const sampler = setInterval(() => {
+        const h = process.memoryUsage().heapUsed
+        if (h > peak) peak = h
+      }, 5)
+      const start = process.hrtime.bigint()
+      await Effect.runPromise(c.run(options.n))
+      const elapsed = Number(process.hrtime.bigint() - start)
+      clearInterval(sampler)
+      const h = process.memoryUsage().heapUsed
+      if (h > peak) peak = h
+      if (round >= warmup) {
+        const list = times.get(c.name) ?? []
+        list.push(elapsed / options.n)
+        times.set(c.name, list)
+        peaks.set(c.name, Math.max(peaks.get(c.name) ?? 0, (peak - heapBefore) / 1024 / 1024))
+      }
+    }
+  }
+  const ns = new Map(cases.map((c) => [c.name, median(times.get(c.name)!)]))
+  return cases.map((c) => ({
+    name: c.name,
+    nsPerOp: ns.get(c.name)!,
+    reference: c.reference,
+    ratio: c.reference === undefined ? undefined : ns.get(c.name)! / ns.get(c.reference)!,
+    peakHeapMB: peaks.get(c.name)
+  }))
+}
+
+export const format = (results: ReadonlyArray<Result>): string => {
+  const lines = ["| workload | ns/op | reference | ratio |", "| --- | ---: | --- | ---: |"]
+  for (const r of results) {
+    lines.push(
+      `| ${r.name} | ${r.nsPerOp.toFixed(0)} | ${r.reference ?? ""} | ${r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`} |`
+    )
+  }
+  return lines.join("\n")
+}
