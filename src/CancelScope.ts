@@ -168,26 +168,30 @@ export const run = <A, E, R>(
   body: ScopeBody<A, E, R>,
   deadlineFromNow: number | undefined
 ): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.withFiber((host) => {
-    let context = scope.enter(node, host)
-    if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, taskOfFiber(host))
-    scope.cancelIfDeadlinePassed(node, deadlineFromNow)
-    const effect = node.cancelCalled
-      ? scope.preCancelled(node)
-      : typeof body === "function"
-        ? Effect.suspend(() => body(node))
-        : body
-    const fiber = Effect.runForkWith(context as Context.Context<R>)(effect)
-    node.body = fiber
-    // Arm the deadline timer only for a body that is still running (most scopes that never fire
-    // finish synchronously and never pay for a timer).
-    if (fiber.pollUnsafe() === undefined) {
+  Effect.withFiber((host) =>
+    // Forking and registering the wait happen in one step of the host (inside `callback`), so an
+    // interruption of the host can never fall between them and orphan the body.
+    Effect.callback<Option.Option<A>, E>((resume) => {
+      let context = scope.enter(node, host)
+      if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, taskOfFiber(host))
+      scope.cancelIfDeadlinePassed(node, deadlineFromNow)
+      const effect = node.cancelCalled
+        ? scope.preCancelled(node)
+        : typeof body === "function"
+          ? Effect.suspend(() => body(node))
+          : body
+      const fiber = Effect.runForkWith(context as Context.Context<R>)(effect)
+      node.body = fiber
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return resume(finish(node, done))
       if (node.cancelCalled) fiber.interruptUnsafe(undefined, node.cancelAnnotations())
+      // Arm the deadline timer only for a body that is still running: most scopes that never fire
+      // finish synchronously and never pay for a timer.
       else if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)
-    }
-    const done = fiber.pollUnsafe()
-    return done !== undefined ? finish(node, done) : Effect.flatMap(awaitBody(node, fiber), (exit) => finish(node, exit))
-  })
+      fiber.addObserver((exit) => resume(finish(node, exit)))
+      return onHostCancelled(node, fiber)
+    })
+  )
 
 const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effect<Option.Option<A>, E> => {
   scope.exit(node)
@@ -202,27 +206,21 @@ const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effe
   }
 }
 
-const awaitBody = <A, E>(
-  node: CancelScopeImpl,
-  fiber: Fiber.Fiber<A, E>
-): Effect.Effect<Exit.Exit<A, E>, E> =>
-  Effect.callback<Exit.Exit<A, E>, E>((resume) => {
-    const done = fiber.pollUnsafe()
-    if (done !== undefined) return resume(Effect.succeed(done))
-    fiber.addObserver((exit) => resume(Effect.succeed(exit)))
-    // The host was interrupted: forward (unless shielded), then wait for the body; its real
-    // failures join the host's interruption.
-    return Effect.suspend(() => {
-      scope.onOuterCancel(node)
-      return Effect.flatMap(Fiber.await(fiber), (exit) => {
-        scope.exit(node)
-        return exit._tag === "Failure" && scope.hasFailures(exit.cause)
-          ? Effect.failCause(scope.failuresOnly(exit.cause))
-          : Effect.void
-      })
-      // Effect merges a canceler's failure into the interruption; its type only admits `never`.
-    }) as Effect.Effect<void>
-  })
+/**
+ * The host was interrupted while waiting: forward (unless shielded), then wait for the body; its
+ * real failures join the host's interruption (Effect merges a canceler's failure into the
+ * interruption; the canceler's type only admits `never`).
+ */
+const onHostCancelled = <A, E>(node: CancelScopeImpl, fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    scope.onOuterCancel(node)
+    return Effect.flatMap(Fiber.await(fiber), (exit) => {
+      scope.exit(node)
+      return exit._tag === "Failure" && scope.hasFailures(exit.cause)
+        ? Effect.failCause(scope.failuresOnly(exit.cause))
+        : Effect.void
+    })
+  }) as Effect.Effect<void>
 
 const delaySeconds = (delay: unknown): number => {
   const s = toSeconds(delay, "delay")

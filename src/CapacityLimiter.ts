@@ -212,8 +212,7 @@ export class CapacityLimiter {
         (exit) => {
           if (exit._tag === "Failure" && this._borrowers.delete(borrower)) this._wakeWaiters()
           return undefined
-        },
-        true
+        }
       )
     }
     return Effect.callback<void>((resume) => {

@@ -359,7 +359,7 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   split<const T extends MatchTag<E>>(
     tags: T | ReadonlyArray<T>
   ): [
-    match: ExceptionGroup<Extract<E, { readonly _tag: T }>> | undefined,
+    match: ExceptionGroup<MatchedByTag<E, T>> | undefined,
     rest: ExceptionGroup<Exclude<E, { readonly _tag: T }>> | undefined
   ]
   split<B extends E | Defect>(
@@ -396,7 +396,7 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    */
   subgroup<const T extends MatchTag<E>>(
     tags: T | ReadonlyArray<T>
-  ): ExceptionGroup<Extract<E, { readonly _tag: T }>> | undefined
+  ): ExceptionGroup<MatchedByTag<E, T>> | undefined
   subgroup<B extends E | Defect>(
     refinement: (leaf: E | Defect) => leaf is B
   ): ExceptionGroup<Exclude<B, Defect>> | undefined
@@ -471,6 +471,31 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     return this.pretty()
   }
 
+  /** {@link catchMembers}, also reachable as `ExceptionGroup.catchMembers` from the package root. */
+  static get catchMembers(): typeof catchMembers {
+    return catchMembers
+  }
+
+  /** {@link catchMembersIf}, also reachable as `ExceptionGroup.catchMembersIf`. */
+  static get catchMembersIf(): typeof catchMembersIf {
+    return catchMembersIf
+  }
+
+  /** {@link catchMembersByTag}, also reachable as `ExceptionGroup.catchMembersByTag`. */
+  static get catchMembersByTag(): typeof catchMembersByTag {
+    return catchMembersByTag
+  }
+
+  /** {@link unwrapSingle}, also reachable as `ExceptionGroup.unwrapSingle`. */
+  static get unwrapSingle(): typeof unwrapSingle {
+    return unwrapSingle
+  }
+
+  /** {@link fromCause}, also reachable as `ExceptionGroup.fromCause`. */
+  static get fromCause(): typeof fromCause {
+    return fromCause
+  }
+
   /** Node's `util.inspect` (and `console.log`) print the tree with the group's own frames. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.stack ?? this.pretty()
@@ -523,8 +548,8 @@ export const membersOfCause = (
  * @example
  * ```ts
  * import { Cause } from "effect"
- * import { fromCause } from "effect-anyio/ExceptionGroup"
- * const eg = fromCause("two failures", Cause.fromReasons([Cause.makeFailReason("a"), Cause.makeFailReason("a")]))
+ * import { ExceptionGroup } from "effect-anyio"
+ * const eg = ExceptionGroup.fromCause("two failures", Cause.fromReasons([Cause.makeFailReason("a"), Cause.makeFailReason("a")]))
  * eg?.exceptions // ["a", "a"]
  * ```
  * @category constructors
@@ -610,9 +635,7 @@ export const isExceptionGroup = (u: unknown): u is ExceptionGroup<unknown> => u 
 export const catchMembers: {
   <const K extends MatchTag<GroupLeaves<EE>> | ReadonlyArray<MatchTag<GroupLeaves<EE>>>, EE, A2, E2, R2>(
     tags: K,
-    f: (
-      group: ExceptionGroup<Extract<GroupLeaves<EE>, { readonly _tag: TagOf<K> }>>
-    ) => Effect.Effect<A2, E2, R2>
+    f: (group: ExceptionGroup<MatchedByTag<GroupLeaves<EE>, TagOf<K>>>) => Effect.Effect<A2, E2, R2>
   ): <A, R>(
     self: Effect.Effect<A, EE, R>
   ) => Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: TagOf<K> }> | E2, R | R2>
@@ -627,9 +650,7 @@ export const catchMembers: {
   >(
     self: Effect.Effect<A, EE, R>,
     tags: K,
-    f: (
-      group: ExceptionGroup<Extract<GroupLeaves<EE>, { readonly _tag: TagOf<K> }>>
-    ) => Effect.Effect<A2, E2, R2>
+    f: (group: ExceptionGroup<MatchedByTag<GroupLeaves<EE>, TagOf<K>>>) => Effect.Effect<A2, E2, R2>
   ): Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: TagOf<K> }> | E2, R | R2>
 } = Fn.dual(
   3,
@@ -708,15 +729,14 @@ export const catchMembersIf: {
  *
  * @example
  * ```ts
- * import type { Effect } from "effect"
- * import type { MemberHandlers } from "effect-anyio/ExceptionGroup"
+ * import type { MemberHandlers } from "effect-anyio"
  * type H = MemberHandlers<{ readonly _tag: "A" }> // { A?: ..., Defect?: ... }
  * ```
  * @category type-level
  */
 export type MemberHandlers<L> = {
   readonly [K in MatchTag<L>]?: (
-    group: ExceptionGroup<Extract<L, { readonly _tag: K }>>
+    group: ExceptionGroup<MatchedByTag<L, K>>
   ) => Effect.Effect<unknown, unknown, unknown>
 }
 
@@ -854,6 +874,9 @@ const toPredicate = (
     : isTaggedWith(typeof condition === "string" ? [condition] : condition)
 
 type AnyGroup = ExceptionGroup<unknown>
+
+/** The leaves a tag matches: those of `E` with that tag (any leaf when `E` is `unknown`). */
+type MatchedByTag<E, T> = unknown extends E ? unknown : Extract<E, { readonly _tag: T }>
 
 /** The tag(s) of a tag condition: `"A"` or `readonly ["A", "B"]` give `"A"` / `"A" | "B"`. */
 type TagOf<K> = K extends ReadonlyArray<infer T> ? T : K

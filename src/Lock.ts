@@ -246,8 +246,7 @@ export class Lock {
       (exit) => {
         if (exit._tag === "Failure" && this._owner === task) this._handOff()
         return undefined
-      },
-      true
+      }
     )
   }
 

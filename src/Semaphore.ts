@@ -111,8 +111,7 @@ export class Semaphore {
       (exit) => {
         if (exit._tag === "Failure") this._giveBack()
         return undefined
-      },
-      true
+      }
     )
     this._acquire = Effect.withFiber((fiber) => {
       if (this._value > 0) {

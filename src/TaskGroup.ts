@@ -143,7 +143,6 @@ export type TaskGroupError<E, R> = ExceptionGroup<Leaves<E | SpawnedErrors<R>>>
 const NOT_ACTIVE = "This task group is not active; no new tasks can be started."
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
-type Resume = (effect: Effect.Effect<void>) => void
 
 /** A pending `start()`: the child's exit goes to the caller until `started()` is called. */
 class TaskStatusImpl implements TaskStatus<unknown> {
@@ -191,13 +190,16 @@ class Group implements TaskGroup, scope.FiberSink {
   exceptions: Array<Member<unknown>> = []
   causes: Array<Cause.Cause<unknown>> = []
   cancelledTasks: Array<TaskNode> | undefined = undefined
-  waiter: Resume | undefined = undefined
+  waiter: (() => void) | undefined = undefined
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
 
-  constructor(node: CancelScopeImpl, hostTask: TaskNode) {
+  readonly name: string | undefined
+
+  constructor(node: CancelScopeImpl, hostTask: TaskNode, name: string | undefined) {
     this.node = node
     this.hostTask = hostTask
+    this.name = name
     node.group = this
   }
 
@@ -244,7 +246,7 @@ class Group implements TaskGroup, scope.FiberSink {
     if (this.waiter !== undefined && this.done) {
       const waiter = this.waiter
       this.waiter = undefined
-      waiter(Effect.void)
+      waiter()
     }
   }
 
@@ -476,51 +478,51 @@ export const createTaskGroup = <A, E = never, R = never>(
   body: (tg: TaskGroup) => Effect.Effect<A, E, R>,
   options?: { readonly name?: string | undefined }
 ): Effect.Effect<A | undefined, TaskGroupError<E, R>, WithoutSpawned<R>> =>
-  Effect.withFiber((host) => {
-    const node = new CancelScopeImpl(Number.POSITIVE_INFINITY, false)
-    const hostTask = taskOfFiber(host)
-    const group = new Group(node, hostTask)
-    let context = scope.enter(node, host)
-    if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
-    const hostFiber = Effect.runForkWith(context)(Effect.suspend(() => body(group)) as Effect.Effect<A, E>)
-    group.hostFiber = hostFiber
-    if (hostFiber.pollUnsafe() !== undefined) {
-      group.onExit(hostFiber, hostTask, hostFiber.pollUnsafe()!, undefined)
-    } else {
-      group.fibers.add(hostFiber)
-      hostFiber.addObserver((exit) => group.onExit(hostFiber, hostTask, exit, undefined))
-      if (node.cancelCalled) hostFiber.interruptUnsafe(undefined, node.cancelAnnotations())
-    }
-    void options
-    return Effect.flatMap(awaitGroup(group), () => group.settle()) as Effect.Effect<
-      A | undefined,
-      TaskGroupError<E, R>,
-      never
-    >
-  })
+  Effect.withFiber((host) =>
+    // Forking the body and registering the wait happen in one step of the host (inside
+    // `callback`), so an interruption of the host can never orphan the body.
+    Effect.callback<unknown, unknown>((resume) => {
+      const node = new CancelScopeImpl(Number.POSITIVE_INFINITY, false)
+      const hostTask = taskOfFiber(host)
+      const group = new Group(node, hostTask, options?.name)
+      let context = scope.enter(node, host)
+      if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
+      const hostFiber = Effect.runForkWith(context)(Effect.suspend(() => body(group)) as Effect.Effect<A, E>)
+      group.hostFiber = hostFiber
+      const exit = hostFiber.pollUnsafe()
+      if (exit !== undefined) {
+        group.onExit(hostFiber, hostTask, exit, undefined)
+      } else {
+        group.fibers.add(hostFiber)
+        hostFiber.addObserver((exit) => group.onExit(hostFiber, hostTask, exit, undefined))
+        if (node.cancelCalled) hostFiber.interruptUnsafe(undefined, node.cancelAnnotations())
+      }
+      if (group.done) return resume(group.settle())
+      group.waiter = () => resume(group.settle())
+      return onHostCancelled(group)
+    })
+  ) as Effect.Effect<A | undefined, TaskGroupError<E, R>, never>
 
-const awaitGroup = (group: Group): Effect.Effect<void, unknown> =>
-  Effect.callback<void, unknown>((resume) => {
-    if (group.done) return resume(Effect.void)
-    group.waiter = resume
-    // The host was cancelled while waiting: forward, keep waiting until every task finished, then
-    // let the failures join the host's interruption.
-    return Effect.suspend(() => {
-      group.waiter = undefined
-      scope.onOuterCancel(group.node)
-      return Effect.flatMap(
-        Effect.callback<void>((resumeAgain) => {
-          if (group.done) return resumeAgain(Effect.void)
-          group.waiter = resumeAgain
-        }),
-        () => {
-          scope.exit(group.node)
-          return group.exceptions.length > 0 ? Effect.fail(group.exceptionGroup()) : Effect.void
-        }
-      )
-      // Effect merges a canceler's failure into the interruption; its type only admits `never`.
-    }) as Effect.Effect<void>
-  })
+/**
+ * The host was cancelled while waiting: forward, keep waiting until every task finished, then let
+ * the failures join the host's interruption (Effect merges a canceler's failure into the
+ * interruption; the canceler's type only admits `never`).
+ */
+const onHostCancelled = (group: Group): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    group.waiter = undefined
+    scope.onOuterCancel(group.node)
+    return Effect.flatMap(
+      Effect.callback<void>((resume) => {
+        if (group.done) return resume(Effect.void)
+        group.waiter = () => resume(Effect.void)
+      }),
+      () => {
+        scope.exit(group.node)
+        return group.exceptions.length > 0 ? Effect.fail(group.exceptionGroup()) : Effect.void
+      }
+    )
+  }) as Effect.Effect<void>
 
 /**
  * A `TaskStatus` whose `started()` does nothing (AnyIO's `TASK_STATUS_IGNORED`), for calling a

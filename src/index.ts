@@ -29,11 +29,23 @@ export {
 } from "./Errors.ts"
 export {
   type CancelledTask,
+  catchMembers,
+  catchMembersByTag,
+  catchMembersIf,
   Defect,
   ExceptionGroup,
+  fromCause as exceptionGroupFromCause,
+  type GroupLeaves,
+  type GroupOf,
   isExceptionGroup,
+  type LeafMember,
   type Leaves,
-  type Member
+  type MatchTag,
+  type Member,
+  type MemberHandlers,
+  type NonGroupErrors,
+  type RemainingError,
+  unwrapSingle
 } from "./ExceptionGroup.ts"
 export { run } from "./Run.ts"
 export {
