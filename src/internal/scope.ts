@@ -40,6 +40,7 @@
  * @internal
  */
 import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber } from "effect"
+import { RuntimeError } from "../Errors.ts"
 import type { TaskNode } from "./task.ts"
 
 /** Why a scope was cancelled. */
@@ -242,7 +243,7 @@ export const setDeadline = (node: ScopeNode, deadline: number): void => {
 
 /** Links `node` under the host's current scope and makes it active. Returns the body context. */
 export const enter = (node: ScopeNode, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
-  if (node.state !== PENDING) throw new Error("a cancel scope can only be entered once")
+  if (node.state !== PENDING) throw new RuntimeError({ message: "Each CancelScope may only be used for a single 'with' block" })
   node.parent = host.getRef(CurrentScope)
   node.state = ACTIVE
   node.hostContext = host.context
