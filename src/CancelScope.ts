@@ -12,6 +12,7 @@ import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as scope from "./internal/scope.ts"
 import { CurrentTask, taskOfFiber } from "./internal/task.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
+import { TaskTracing, traced } from "./internal/tracing.ts"
 
 export type { CancelReason } from "./internal/scope.ts"
 
@@ -168,12 +169,13 @@ export const run = <A, E, R>(
   body: ScopeBody<A, E, R>,
   deadlineFromNow: number | undefined
 ): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.withFiber((host) =>
+  Effect.withFiber((host) => {
     // Forking and registering the wait happen in one step of the host (inside `callback`), so an
     // interruption of the host can never fall between them and orphan the body.
-    Effect.callback<Option.Option<A>, E>((resume) => {
+    const entered = Effect.callback<Option.Option<A>, E>((resume) => {
       let context = scope.enter(node, host)
-      if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, taskOfFiber(host))
+      if (host.getRef(CurrentTask) === undefined)
+        context = Context.add(context, CurrentTask, taskOfFiber(host))
       scope.cancelIfDeadlinePassed(node, deadlineFromNow)
       const effect = node.cancelCalled
         ? scope.preCancelled(node)
@@ -191,7 +193,8 @@ export const run = <A, E, R>(
       fiber.addObserver((exit) => resume(finish(node, exit)))
       return onHostCancelled(node, fiber)
     })
-  )
+    return host.getRef(TaskTracing) ? traced(entered, "cancel scope", node.id) : entered
+  })
 
 const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effect<Option.Option<A>, E> => {
   scope.exit(node)

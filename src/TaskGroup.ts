@@ -8,18 +8,37 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Context, Effect, type Exit, type Fiber } from "effect"
+import {
+  type Cause,
+  Context,
+  Data,
+  Effect,
+  type Exit,
+  type Fiber,
+  Fiber as FiberModule,
+  References
+} from "effect"
 import { type CancelScope, CancelScopeImpl } from "./CancelScope.ts"
 import { RuntimeError } from "./Errors.ts"
 import {
   type CancelledTask,
+  type Defect,
   ExceptionGroup,
   type Leaves,
   type Member,
   membersOfCause
 } from "./ExceptionGroup.ts"
 import * as scope from "./internal/scope.ts"
-import { CurrentTask, makeTask, type TaskNode, taskOfFiber } from "./internal/task.ts"
+import {
+  addGroup,
+  CurrentTask,
+  type GroupView,
+  nextId,
+  removeGroup,
+  type TaskNode,
+  taskOfFiber
+} from "./internal/task.ts"
+import { TaskTracing, traced } from "./internal/tracing.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -123,6 +142,14 @@ export interface TaskGroup {
     fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
     ...args: Args | [...Args, SpawnOptions]
   ): Effect.Effect<V, E, R | Spawned<E>>
+  /**
+   * Starts a task and returns a handle on it (AnyIO 4.14's `create_task`): its status, its result,
+   * cancelling it alone. Its failure still reaches the group (the group's rules do not change).
+   */
+  createTask<A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: SpawnOptions
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /** The group's cancel scope (deadline, shield, cancel). */
   readonly cancelScope: CancelScope
   /** Cancels the group's scope: the body and every task (AnyIO 4.14's `tg.cancel`). */
@@ -136,6 +163,88 @@ export interface TaskGroup {
  */
 export type TaskGroupError<E, R> = ExceptionGroup<Leaves<E | SpawnedErrors<R>>>
 
+/**
+ * The state of a task behind a {@link TaskHandle} (AnyIO's `TaskHandle.Status`).
+ *
+ * @category models
+ */
+export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "cancelled" | "failed"
+
+/**
+ * Joining a task that failed (AnyIO's `TaskFailed`): `error` is the failure (a `Defect` for a
+ * defect), `cause` the task's whole `Cause`.
+ *
+ * @category errors
+ */
+export class TaskFailed<E> extends Data.TaggedError("TaskFailed")<{
+  readonly error: E | Defect
+  readonly cause: Cause.Cause<unknown>
+}> {
+  override get message(): string {
+    return "the task raised an exception"
+  }
+}
+
+/**
+ * Joining a task that was cancelled (AnyIO's `TaskCancelled`).
+ *
+ * @category errors
+ */
+export class TaskCancelled extends Data.TaggedError("TaskCancelled")<{ readonly reason: string }> {
+  override get message(): string {
+    return "the task was cancelled"
+  }
+}
+
+/**
+ * Reading the result of a task that has not finished (AnyIO's `TaskNotFinished`).
+ *
+ * @category errors
+ */
+export class TaskNotFinished extends Data.TaggedError("TaskNotFinished")<{}> {
+  override get message(): string {
+    return "the task has not finished yet"
+  }
+}
+
+/**
+ * A handle on a task started with `tg.createTask` (AnyIO 4.14's `TaskHandle`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createTaskGroup } from "effect-anyio"
+ * const program = createTaskGroup((tg) =>
+ *   Effect.gen(function* () {
+ *     const handle = yield* tg.createTask(Effect.succeed(6))
+ *     return yield* handle.join // 6
+ *   })
+ * )
+ * ```
+ * @category models
+ */
+export interface TaskHandle<A, E> {
+  readonly id: number
+  readonly name: string
+  /** pending, cancelling, finished, cancelled or failed. */
+  readonly status: TaskHandleStatus
+  /** Cancels this task alone (no effect once it finished). */
+  cancel(reason?: string): Effect.Effect<void>
+  /** Waits until the task finished, however it ended. */
+  readonly wait: Effect.Effect<void>
+  /** Waits for the task; its value, or `TaskFailed` / `TaskCancelled`. */
+  readonly join: Effect.Effect<A, TaskFailed<E> | TaskCancelled>
+  /** Its value now (AnyIO's `return_value`). */
+  readonly returnValue: Effect.Effect<A, TaskNotFinished | TaskFailed<E> | TaskCancelled>
+  /** Its failure now, `undefined` if it succeeded (AnyIO's `exception`). */
+  readonly exception: Effect.Effect<E | Defect | undefined, TaskNotFinished | TaskCancelled>
+  /** The value given to `started()` when started with `start()`. */
+  readonly startValue: unknown
+  /** The task's `Exit` once it finished. */
+  readonly exit: Exit.Exit<A, E> | undefined
+}
+
+
 // ---------------------------------------------------------------------------------------------
 // Implementation
 // ---------------------------------------------------------------------------------------------
@@ -143,6 +252,8 @@ export type TaskGroupError<E, R> = ExceptionGroup<Leaves<E | SpawnedErrors<R>>>
 const NOT_ACTIVE = "This task group is not active; no new tasks can be started."
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
+
+let nextGroupId = 0
 
 /** A pending `start()`: the child's exit goes to the caller until `started()` is called. */
 class TaskStatusImpl implements TaskStatus<unknown> {
@@ -157,6 +268,10 @@ class TaskStatusImpl implements TaskStatus<unknown> {
         return Effect.die(new RuntimeError({ message: "called 'started' twice on the same task status" }))
       }
       this.pending = false
+      const child = this.child
+      // From now on the task belongs to the group: its parent is the group's host.
+      if (child !== undefined) child.parentId = child.group.hostTask.id
+      if (child !== undefined) child.startValue = value
       const resume = this.resume
       this.resume = undefined
       resume?.(Effect.succeed(value))
@@ -165,26 +280,134 @@ class TaskStatusImpl implements TaskStatus<unknown> {
   }
 }
 
-/** A task of the group: scheduled, then running in `fiber`. */
-class Child {
+/**
+ * A task of a group: scheduled, then running in `fiber`. It is the task's identity (the current
+ * task inside it) and its handle (what `startSoon`/`createTask` return), so spawning allocates one
+ * object per task.
+ */
+class Child implements TaskNode, TaskHandle<unknown, unknown> {
+  readonly id: number
+  readonly name: string
+  parentId: number | undefined
+  groups: Set<GroupView> | undefined = undefined
+  waitingOn: string | undefined = undefined
   fiber: AnyFiber | undefined = undefined
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
-  /** Cancel this task alone (the caller of `start()` was cancelled). */
+  /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
   cancelRequested = false
-  readonly task: TaskNode
-  readonly status: TaskStatusImpl | undefined
-  constructor(task: TaskNode, status: TaskStatusImpl | undefined) {
-    this.task = task
-    this.status = status
+  cancelAnnotations: Context.Context<never> | undefined = undefined
+  private cancelMessage: string | undefined = undefined
+  private waiters: Array<() => void> | undefined = undefined
+  startValue: unknown = undefined
+  readonly group: Group
+  readonly taskStatus: TaskStatusImpl | undefined
+  constructor(group: Group, name: string | undefined, parentId: number, taskStatus: TaskStatusImpl | undefined) {
+    this.id = nextId()
+    this.name = name ?? `Task-${this.id}`
+    this.parentId = parentId
+    this.group = group
+    this.taskStatus = taskStatus
+  }
+  state(): string {
+    if (this.fiber === undefined && this.exit === undefined) return "scheduled"
+    return this.status
+  }
+  get status(): TaskHandleStatus {
+    const exit = this.exit
+    if (exit === undefined) {
+      return this.cancelRequested || scope.isEffectivelyCancelled(this.group.node) ? "cancelling" : "pending"
+    }
+    return exitState(exit)
+  }
+  /** Cancels this task alone. */
+  cancelTask(annotations: Context.Context<never> | undefined): void {
+    if (this.exit !== undefined || this.cancelRequested) return
+    this.cancelRequested = true
+    this.cancelAnnotations = annotations
+    this.fiber?.interruptUnsafe(undefined, annotations)
+  }
+  onExit(exit: Exit.Exit<unknown, unknown>): void {
+    this.exit = exit
+    const waiters = this.waiters
+    this.waiters = undefined
+    if (waiters !== undefined) for (const w of waiters) w()
+  }
+  cancel(reason?: string): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.exit !== undefined || this.cancelRequested) return
+      this.cancelMessage = reason
+      this.cancelTask(undefined)
+    })
+  }
+  get wait(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.exit !== undefined) return resume(Effect.void)
+      const waiter = () => resume(Effect.void)
+      ;(this.waiters ??= []).push(waiter)
+      return Effect.sync(() => {
+        const i = this.waiters?.indexOf(waiter) ?? -1
+        if (i >= 0) this.waiters!.splice(i, 1)
+      })
+    })
+  }
+  get join(): Effect.Effect<unknown, TaskFailed<unknown> | TaskCancelled> {
+    // After `wait` the task has finished, so TaskNotFinished cannot happen.
+    return Effect.flatMap(this.wait, () => this.outcome()) as Effect.Effect<
+      unknown,
+      TaskFailed<unknown> | TaskCancelled
+    >
+  }
+  get returnValue(): Effect.Effect<unknown, TaskNotFinished | TaskFailed<unknown> | TaskCancelled> {
+    return Effect.suspend(() => this.outcome())
+  }
+  get exception(): Effect.Effect<unknown, TaskNotFinished | TaskCancelled> {
+    return Effect.suspend(() =>
+      Effect.matchEffect(this.outcome(), {
+        onSuccess: () => Effect.succeed(undefined),
+        onFailure: (e) => (e._tag === "TaskFailed" ? Effect.succeed(e.error) : Effect.fail(e))
+      })
+    )
+  }
+  private outcome(): Effect.Effect<unknown, TaskNotFinished | TaskFailed<unknown> | TaskCancelled> {
+    const exit = this.exit
+    if (exit === undefined) {
+      return this.status === "cancelling"
+        ? Effect.fail(new TaskCancelled({ reason: this.reasonText() }))
+        : Effect.fail(new TaskNotFinished())
+    }
+    if (exit._tag === "Success") return Effect.succeed(exit.value)
+    const into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } = {
+      exceptions: [],
+      causes: []
+    }
+    membersOfCause(exit.cause, into)
+    if (into.exceptions.length === 0) return Effect.fail(new TaskCancelled({ reason: this.reasonText() }))
+    return Effect.fail(new TaskFailed({ error: into.exceptions[0], cause: exit.cause }))
+  }
+  private reasonText(): string {
+    if (this.cancelRequested) {
+      return this.cancelMessage === undefined ? "cancelled explicitly" : `cancelled explicitly: ${this.cancelMessage}`
+    }
+    return scope.describeReason(this.group.node.reason)
+  }
+  toString(): string {
+    return `<TaskHandle ${this.status} name='${this.name}'>`
   }
 }
 
-class Group implements TaskGroup, scope.FiberSink {
-  readonly fibers = new Set<AnyFiber>()
-  /** Tasks started with startSoon/start that have not begun running yet. */
+const exitState = (exit: Exit.Exit<unknown, unknown>): TaskHandleStatus =>
+  exit._tag === "Success" ? "finished" : scope.hasFailures(exit.cause) ? "failed" : "cancelled"
+
+class Group implements TaskGroup, scope.FiberSink, GroupView {
+  readonly id = ++nextGroupId
+  /** Running fibers (host body and begun tasks) and their tasks. */
+  readonly fibers = new Map<AnyFiber, Child | undefined>()
+  /** Tasks started that have not begun running yet. */
   scheduled = 0
   readonly node: CancelScopeImpl
   readonly hostTask: TaskNode
+  readonly name: string | undefined
+  readonly tracing: boolean
   hostFiber: AnyFiber | undefined = undefined
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
   exceptions: Array<Member<unknown>> = []
@@ -194,12 +417,11 @@ class Group implements TaskGroup, scope.FiberSink {
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
 
-  readonly name: string | undefined
-
-  constructor(node: CancelScopeImpl, hostTask: TaskNode, name: string | undefined) {
+  constructor(node: CancelScopeImpl, hostTask: TaskNode, name: string | undefined, tracing: boolean) {
     this.node = node
     this.hostTask = hostTask
     this.name = name
+    this.tracing = tracing
     node.group = this
   }
 
@@ -211,19 +433,30 @@ class Group implements TaskGroup, scope.FiberSink {
     return this.node.cancel(reason)
   }
 
+  interruptAll(annotations: Context.Context<never> | undefined): void {
+    for (const fiber of this.fibers.keys()) fiber.interruptUnsafe(undefined, annotations)
+  }
+
+  *children(): Iterable<TaskNode> {
+    for (const child of this.fibers.values()) if (child !== undefined) yield child
+  }
+
+  describe(): string {
+    const cancelled = this.node.cancelCalled ? `cancelled (${scope.describeReason(this.node.reason)}), ` : ""
+    const body = this.hostExit === undefined ? "body running" : "body done"
+    const tasks = this.fibers.size - (this.hostExit === undefined ? 1 : 0) + this.scheduled
+    return `${cancelled}${body}, waiting for ${tasks} task(s)`
+  }
+
   get done(): boolean {
     return this.hostExit !== undefined && this.fibers.size === 0 && this.scheduled === 0
   }
 
   /** Records a fiber's exit; the first failure cancels the group. */
-  onExit(
-    fiber: AnyFiber,
-    task: TaskNode,
-    exit: Exit.Exit<unknown, unknown>,
-    status: TaskStatusImpl | undefined
-  ) {
+  onExit(fiber: AnyFiber, child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     this.fibers.delete(fiber)
-    if (status !== undefined && status.child !== undefined) status.child.exit = exit
+    const status = child?.taskStatus
+    child?.onExit(exit)
     if (status?.pending) {
       // Not started yet: the exit belongs to the caller of start(), not to the group.
       status.pending = false
@@ -236,10 +469,11 @@ class Group implements TaskGroup, scope.FiberSink {
         const first = this.exceptions.length === 0
         membersOfCause(exit.cause, this)
         if (first && !this.node.cancelCalled) {
-          scope.cancel(this.node, { _tag: "TaskFailed", task: task.name, error: this.exceptions[0] })
+          const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
+          scope.cancel(this.node, { _tag: "TaskFailed", task: name, error: this.exceptions[0] })
         }
-      } else {
-        ;(this.cancelledTasks ??= []).push(task)
+      } else if (child !== undefined && !child.cancelRequested) {
+        ;(this.cancelledTasks ??= []).push(child)
       }
     }
     if (fiber === this.hostFiber) this.hostExit = exit
@@ -251,10 +485,14 @@ class Group implements TaskGroup, scope.FiberSink {
   }
 
   /** The context of a task spawned from `spawner`: the spawner's, in this group's scope. */
-  scopeContext(spawner: Context.Context<never>): Context.Context<never> {
+  private scopeContext(spawner: Context.Context<never>): Context.Context<never> {
     if (spawner !== this.lastSpawnerContext) {
       this.lastSpawnerContext = spawner
-      this.lastScopeContext = Context.add(spawner, scope.CurrentScope, this.node)
+      this.lastScopeContext = Context.add(
+        Context.add(spawner, scope.CurrentScope, this.node),
+        References.CurrentLogAnnotations,
+        withTaskAnnotation(Context.get(spawner, References.CurrentLogAnnotations))
+      )
     }
     return this.lastScopeContext!
   }
@@ -270,9 +508,13 @@ class Group implements TaskGroup, scope.FiberSink {
     status: TaskStatusImpl | undefined
   ): Child {
     if (this.node.exited) throw new RuntimeError({ message: NOT_ACTIVE })
-    const child = new Child(makeTask(name, this.hostTask.id), status)
+    // A start() child's parent is the caller until started(), then the host.
+    const parentId = status === undefined ? this.hostTask.id : taskOfFiber(spawner).id
+    const child = new Child(this, name, parentId, status)
     if (status !== undefined) status.child = child
-    const context = this.scopeContext(spawner.context)
+    const base = this.scopeContext(spawner.context)
+    // Log lines written inside the task carry its name.
+    const context = Context.add(base, CurrentTask, child)
     this.scheduled++
     spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
     return child
@@ -289,33 +531,43 @@ class Group implements TaskGroup, scope.FiberSink {
     effect: Effect.Effect<unknown, unknown, unknown>
   ) {
     this.scheduled--
-    const task = child.task
-    const fiber = Effect.runForkWith(Context.add(context, CurrentTask, task))(
-      effect as Effect.Effect<unknown, unknown>
+    const fiber = Effect.runForkWith(context)(
+      (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
+        unknown,
+        unknown
+      >
     )
     child.fiber = fiber
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
-      this.onExit(fiber, task, exit, child.status)
+      this.onExit(fiber, child, exit)
       return
     }
-    this.fibers.add(fiber)
-    fiber.addObserver((exit) => this.onExit(fiber, task, exit, child.status))
-    if (child.cancelRequested) fiber.interruptUnsafe()
+    this.fibers.set(fiber, child)
+    fiber.addObserver((exit) => this.onExit(fiber, child, exit))
+    if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
     else if (this.node.cancelCalled) fiber.interruptUnsafe(undefined, this.node.cancelAnnotations())
     else if (scope.isEffectivelyCancelled(this.node)) fiber.interruptUnsafe()
   }
 
-  startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<void, never, never> {
+  startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return Effect.withFiber((spawner) => {
       const { effect, name } = resolveTask(input, undefined)
-      this.fork(spawner, effect, name, undefined)
-      return Effect.void
+      return Effect.succeed(this.fork(spawner, effect, name, undefined)) as unknown as Effect.Effect<never>
     })
   }
 
-  spawn(...input: ReadonlyArray<unknown>): Effect.Effect<void, never, never> {
+  spawn(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return this.startSoon(...input)
+  }
+
+  createTask(effect: unknown, options?: SpawnOptions): Effect.Effect<never, never, never> {
+    return Effect.withFiber((spawner) => {
+      if (!Effect.isEffect(effect)) {
+        throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
+      }
+      return Effect.succeed(this.fork(spawner, effect, options?.name, undefined)) as unknown as Effect.Effect<never>
+    })
   }
 
   start(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
@@ -328,8 +580,7 @@ class Group implements TaskGroup, scope.FiberSink {
         // The caller was cancelled first: cancel the task (not the group) and wait for it.
         return Effect.suspend(() => {
           if (!status.pending) return Effect.void
-          child.cancelRequested = true
-          child.fiber?.interruptUnsafe()
+          child.cancelTask(undefined)
           return Effect.flatMap(
             Effect.callback<void>((wake) => {
               if (child.exit !== undefined) return wake(Effect.void)
@@ -350,7 +601,7 @@ class Group implements TaskGroup, scope.FiberSink {
 
   /** The group's outcome once every fiber is done (see createTaskGroup). */
   settle(): Effect.Effect<unknown, unknown> {
-    scope.exit(this.node)
+    this.close()
     if (this.exceptions.length > 0) return Effect.fail(this.exceptionGroup())
     const hostExit = this.hostExit!
     if (hostExit._tag === "Success") return hostExit
@@ -361,11 +612,17 @@ class Group implements TaskGroup, scope.FiberSink {
     return hostExit
   }
 
+  close(): void {
+    scope.exit(this.node)
+    removeGroup(this.hostTask, this)
+  }
+
   exceptionGroup(): ExceptionGroup<unknown> {
     const cancelled: Array<CancelledTask> = []
     if (this.cancelledTasks !== undefined) {
-      const reason = scope.describeReason(this.node.reason)
-      for (const task of this.cancelledTasks) cancelled.push({ name: task.name, reason })
+      for (const task of this.cancelledTasks) {
+        cancelled.push({ name: task.name, reason: scope.describeReason(this.node.reason) })
+      }
     }
     return new ExceptionGroup("unhandled errors in a TaskGroup", this.exceptions, {
       causes: this.causes,
@@ -373,6 +630,34 @@ class Group implements TaskGroup, scope.FiberSink {
     })
   }
 }
+
+/**
+ * Log annotations whose `task` entry is the name of the task that logs. One object per group and
+ * spawner context, not per task: the entry is a getter that reads the current fiber's task when a
+ * log line is written (a per-task annotations object would cost every spawn an allocation and two
+ * context entries).
+ */
+const withTaskAnnotation = (parent: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> => {
+  if (Object.getOwnPropertyDescriptor(parent, "task")?.get === currentTaskName) return parent
+  const annotations: Record<string, unknown> = { ...parent }
+  Object.defineProperty(annotations, "task", { enumerable: true, configurable: true, get: currentTaskName })
+  // Printed by the default logger through util.inspect: show values, not "[Getter]".
+  Object.defineProperty(annotations, Symbol.for("nodejs.util.inspect.custom"), {
+    enumerable: false,
+    value(this: Record<string, unknown>) {
+      return { ...this }
+    }
+  })
+  return annotations
+}
+
+function currentTaskName(): string | undefined {
+  const fiber = FiberModule.getCurrent()
+  return fiber === undefined ? undefined : taskOfFiber(fiber).name
+}
+
+const describeValue = (u: unknown): string =>
+  u === null ? "null" : typeof u === "function" ? `a function (${u.name || "anonymous"})` : typeof u
 
 const exitBeforeStarted = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, unknown> =>
   exit._tag === "Success"
@@ -478,30 +763,44 @@ export const createTaskGroup = <A, E = never, R = never>(
   body: (tg: TaskGroup) => Effect.Effect<A, E, R>,
   options?: { readonly name?: string | undefined }
 ): Effect.Effect<A | undefined, TaskGroupError<E, R>, WithoutSpawned<R>> =>
+  Effect.withFiber((fiber) => {
+    const group = runGroup(body, options?.name)
+    return (
+      fiber.getRef(TaskTracing)
+        ? traced(group, `task group${options?.name ? ` ${options.name}` : ""}`, nextGroupId + 1)
+        : group
+    ) as Effect.Effect<A | undefined, TaskGroupError<E, R>, never>
+  })
+
+const runGroup = <A, E, R>(
+  body: (tg: TaskGroup) => Effect.Effect<A, E, R>,
+  name: string | undefined
+): Effect.Effect<unknown, unknown> =>
   Effect.withFiber((host) =>
     // Forking the body and registering the wait happen in one step of the host (inside
     // `callback`), so an interruption of the host can never orphan the body.
     Effect.callback<unknown, unknown>((resume) => {
       const node = new CancelScopeImpl(Number.POSITIVE_INFINITY, false)
       const hostTask = taskOfFiber(host)
-      const group = new Group(node, hostTask, options?.name)
+      const group = new Group(node, hostTask, name, host.getRef(TaskTracing))
+      addGroup(hostTask, group)
       let context = scope.enter(node, host)
       if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
       const hostFiber = Effect.runForkWith(context)(Effect.suspend(() => body(group)) as Effect.Effect<A, E>)
       group.hostFiber = hostFiber
       const exit = hostFiber.pollUnsafe()
       if (exit !== undefined) {
-        group.onExit(hostFiber, hostTask, exit, undefined)
+        group.onExit(hostFiber, undefined, exit)
       } else {
-        group.fibers.add(hostFiber)
-        hostFiber.addObserver((exit) => group.onExit(hostFiber, hostTask, exit, undefined))
+        group.fibers.set(hostFiber, undefined)
+        hostFiber.addObserver((exit) => group.onExit(hostFiber, undefined, exit))
         if (node.cancelCalled) hostFiber.interruptUnsafe(undefined, node.cancelAnnotations())
       }
       if (group.done) return resume(group.settle())
       group.waiter = () => resume(group.settle())
       return onHostCancelled(group)
     })
-  ) as Effect.Effect<A | undefined, TaskGroupError<E, R>, never>
+  )
 
 /**
  * The host was cancelled while waiting: forward, keep waiting until every task finished, then let
@@ -518,7 +817,7 @@ const onHostCancelled = (group: Group): Effect.Effect<void> =>
         group.waiter = () => resume(Effect.void)
       }),
       () => {
-        scope.exit(group.node)
+        group.close()
         return group.exceptions.length > 0 ? Effect.fail(group.exceptionGroup()) : Effect.void
       }
     )

@@ -7,6 +7,8 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Duration, Effect, type Fiber, Scheduler } from "effect"
+import { type IdleAware, WhenIdle } from "./internal/idle.ts"
+import { renderTree, taskOfFiber } from "./internal/task.ts"
 
 /**
  * The program under {@link autojump} can make no progress: every task is blocked and no timer is
@@ -55,7 +57,7 @@ const prng = (seed: number): (() => number) => {
 }
 
 /** One virtual world: a run queue shared by every fiber of the program, and a clock. */
-class World implements Scheduler.Scheduler, Clock.Clock {
+class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   readonly executionMode = "async" as const
   nowMillis = 0
   private readonly queue: Array<() => void> = []
@@ -66,12 +68,20 @@ class World implements Scheduler.Scheduler, Clock.Clock {
   private idleTurns = 0
   done = false
   onDeadlock: ((message: string) => void) | undefined = undefined
+  /** The program's fiber, for the deadlock report. */
+  main: Fiber.Fiber<unknown, unknown> | undefined = undefined
   private readonly random: (() => number) | undefined
   private readonly maxIdleTurns: number
 
   constructor(options: AutojumpOptions | undefined) {
     this.random = options?.shuffleSeed === undefined ? undefined : prng(options.shuffleSeed)
     this.maxIdleTurns = options?.idleTurns ?? 3
+  }
+
+  private idleWaiters: Array<() => void> = []
+  readonly [WhenIdle] = (callback: () => void): void => {
+    this.idleWaiters.push(callback)
+    this.pump()
   }
 
   // Scheduler ---------------------------------------------------------------------------------
@@ -122,6 +132,15 @@ class World implements Scheduler.Scheduler, Clock.Clock {
   /** Called when the run queue is empty: wait for outside promises a few turns, then jump. */
   private afterDrain(): void {
     if (this.done || this.queue.length > 0) return
+    if (this.idleWaiters.length > 0) {
+      // Every fiber is blocked: wake `waitAllTasksBlocked` callers before moving the clock.
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const w of waiters) w()
+      this.drain()
+      this.afterDrain()
+      return
+    }
     if (this.sleepers.length > 0) {
       this.jump()
       return
@@ -136,7 +155,7 @@ class World implements Scheduler.Scheduler, Clock.Clock {
       return
     }
     this.onDeadlock?.(
-      `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)`
+      `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.main === undefined ? "" : renderTree(undefined, [taskOfFiber(this.main)])}`
     )
   }
   /** Advances the clock to the earliest sleeper and wakes every sleeper due then, in order. */
@@ -238,6 +257,7 @@ export const autojump = <A, E>(
       // Start the program from inside the world so that its first steps are on the run queue too.
       world.schedule(() => {
         fiber = Effect.runForkWith(context)(effect)
+        world.main = fiber
         fiber.addObserver((exit) => {
           world.done = true
           resume(

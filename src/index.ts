@@ -18,6 +18,13 @@ export {
   type ScopeBody
 } from "./CancelScope.ts"
 export {
+  dumpTaskTree,
+  getCurrentTask,
+  getRunningTasks,
+  type TaskInfo,
+  waitAllTasksBlocked
+} from "./Debugging.ts"
+export {
   BrokenResourceError,
   BusyResourceError,
   ClosedResourceError,
@@ -47,14 +54,20 @@ export {
   type RemainingError,
   unwrapSingle
 } from "./ExceptionGroup.ts"
+export { TaskTracing } from "./internal/tracing.ts"
 export { run } from "./Run.ts"
 export {
   createTaskGroup,
   type Spawned,
   type SpawnedErrors,
   type SpawnOptions,
+  TaskCancelled,
+  TaskFailed,
   type TaskGroup,
   type TaskGroupError,
+  type TaskHandle,
+  type TaskHandleStatus,
+  TaskNotFinished,
   type TaskStatus,
   taskStatusIgnored,
   type WithoutSpawned

@@ -59,7 +59,8 @@ export const CancelledBy = Context.Service<ScopeNode>("effect-anyio/CancelledBy"
 
 /** What a scope whose host waits on several fibers (a task group) must provide. */
 export interface FiberSink {
-  readonly fibers: ReadonlySet<Fiber.Fiber<unknown, unknown>>
+  /** Interrupts every running fiber of the group (host body and tasks). */
+  interruptAll(annotations: Context.Context<never> | undefined): void
 }
 
 const PENDING = 0
@@ -114,7 +115,7 @@ export class ScopeNode {
 
 const deliver = (node: ScopeNode, annotations: Context.Context<never> | undefined): void => {
   if (node.group !== undefined) {
-    for (const fiber of node.group.fibers) fiber.interruptUnsafe(undefined, annotations)
+    node.group.interruptAll(annotations)
   } else if (node.body !== undefined) {
     node.body.interruptUnsafe(undefined, annotations)
   }
@@ -243,7 +244,8 @@ export const setDeadline = (node: ScopeNode, deadline: number): void => {
 
 /** Links `node` under the host's current scope and makes it active. Returns the body context. */
 export const enter = (node: ScopeNode, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
-  if (node.state !== PENDING) throw new RuntimeError({ message: "Each CancelScope may only be used for a single 'with' block" })
+  if (node.state !== PENDING)
+    throw new RuntimeError({ message: "Each CancelScope may only be used for a single 'with' block" })
   node.parent = host.getRef(CurrentScope)
   node.state = ACTIVE
   node.hostContext = host.context
