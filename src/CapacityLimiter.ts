@@ -12,6 +12,13 @@ import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
 /**
  * A snapshot of a {@link CapacityLimiter}'s state, returned by `limiter.statistics()`.
  *
+ * **When to use**: diagnostics and tests (who holds tokens, how many wait). `borrowers` is a copy.
+ *
+ * @example
+ * ```ts
+ * import { CapacityLimiter } from "effect-anyio"
+ * const { borrowedTokens, totalTokens, borrowers, tasksWaiting } = new CapacityLimiter(2).statistics()
+ * ```
  * @category models
  */
 export interface CapacityLimiterStatistics {
@@ -166,7 +173,10 @@ export class CapacityLimiter {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const task = taskOfFiber(fiber)
-        return Effect.flatMap(restore(this._acquireFor(fiber, task)), () =>
+        return this._acquireMasked(
+          fiber,
+          task,
+          restore,
           Effect.onExitPrimitive(restore(body), () => this._releaseFor(task), true)
         )
       })
@@ -178,7 +188,10 @@ export class CapacityLimiter {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const task = taskOfFiber(fiber)
-        return Effect.flatMap(restore(this._acquireFor(fiber, task)), () =>
+        return this._acquireMasked(
+          fiber,
+          task,
+          restore,
           Effect.addFinalizer(() => this._releaseFor(task) ?? Effect.void)
         )
       })
@@ -207,13 +220,10 @@ export class CapacityLimiter {
     if (this._free()) {
       this._borrowers.add(borrower)
       // AnyIO's checkpoint after an uncontended borrow; cancelled there: give the token back.
-      return Effect.onExitPrimitive(
-        Effect.yieldNow,
-        (exit) => {
-          if (exit._tag === "Failure" && this._borrowers.delete(borrower)) this._wakeWaiters()
-          return undefined
-        }
-      )
+      return Effect.onExitPrimitive(Effect.yieldNow, (exit) => {
+        if (exit._tag === "Failure" && this._borrowers.delete(borrower)) this._wakeWaiters()
+        return undefined
+      })
     }
     return Effect.callback<void>((resume) => {
       // Re-check: the fiber may have yielded between the decision above and this registration.
@@ -234,6 +244,24 @@ export class CapacityLimiter {
         }
       })
     })
+  }
+
+  /**
+   * Acquire, then `then`, inside `uninterruptibleMask`: the checkpoint of an uncontended borrow is then
+   * AnyIO's cancel-shielded one (the caller observes a cancellation right after, with its finalizer in
+   * place); waiting stays interruptible.
+   */
+  private _acquireMasked<A, E, R>(
+    fiber: Fiber.Fiber<unknown, unknown>,
+    borrower: unknown,
+    restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+    then: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, R> {
+    if (!this._borrowers.has(borrower) && this._free()) {
+      this._borrowers.add(borrower)
+      return Effect.andThen(Effect.yieldNow, then)
+    }
+    return Effect.andThen(restore(this._acquireFor(fiber, borrower)), then)
   }
 
   private _acquireNowaitFor(borrower: unknown): Effect.Effect<void, WouldBlock> {

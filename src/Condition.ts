@@ -13,6 +13,13 @@ import { Lock, type LockStatistics } from "./Lock.ts"
 /**
  * A snapshot of a {@link Condition}'s state, returned by `condition.statistics()`.
  *
+ * **When to use**: diagnostics and tests (how many tasks wait for a notification, and the lock's state).
+ *
+ * @example
+ * ```ts
+ * import { Condition } from "effect-anyio"
+ * const { tasksWaiting, lockStatistics } = new Condition().statistics()
+ * ```
  * @category models
  */
 export interface ConditionStatistics {

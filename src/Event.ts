@@ -10,6 +10,13 @@ import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
 /**
  * A snapshot of an {@link Event}'s state, returned by `event.statistics()`.
  *
+ * **When to use**: diagnostics and tests (how many tasks wait for the event).
+ *
+ * @example
+ * ```ts
+ * import { Event } from "effect-anyio"
+ * const { tasksWaiting } = new Event().statistics()
+ * ```
  * @category models
  */
 export interface EventStatistics {

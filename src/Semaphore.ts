@@ -12,6 +12,14 @@ import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
 /**
  * Options of {@link Semaphore}.
  *
+ * **When to use**: `maxValue` to catch unbalanced releases; `fastAcquire: true` to skip AnyIO's
+ * checkpoint on uncontended acquires.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from "effect-anyio"
+ * const semaphore = new Semaphore(4, { maxValue: 4, fastAcquire: true })
+ * ```
  * @category models
  */
 export interface SemaphoreOptions {
@@ -27,6 +35,13 @@ export interface SemaphoreOptions {
 /**
  * A snapshot of a {@link Semaphore}'s state, returned by `semaphore.statistics()`.
  *
+ * **When to use**: diagnostics and tests (how many tasks wait); the value itself is `semaphore.value`.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from "effect-anyio"
+ * const { tasksWaiting } = new Semaphore(1).statistics()
+ * ```
  * @category models
  */
 export interface SemaphoreStatistics {
@@ -106,13 +121,10 @@ export class Semaphore {
     this.maxValue = maxValue
     this.fastAcquire = options?.fastAcquire === true
 
-    this._checkpoint = Effect.onExitPrimitive(
-      Effect.yieldNow,
-      (exit) => {
-        if (exit._tag === "Failure") this._giveBack()
-        return undefined
-      }
-    )
+    this._checkpoint = Effect.onExitPrimitive(Effect.yieldNow, (exit) => {
+      if (exit._tag === "Failure") this._giveBack()
+      return undefined
+    })
     this._acquire = Effect.withFiber((fiber) => {
       if (this._value > 0) {
         this._value--
@@ -181,15 +193,9 @@ export class Semaphore {
    * however `body` exits.
    */
   withPermit<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.uninterruptibleMask((restore) => {
-      if (this.fastAcquire && this._value > 0) {
-        this._value--
-        return Effect.onExitPrimitive(restore(body), this._releaseFinalizer, true)
-      }
-      return Effect.flatMap(restore(this._acquire), () =>
-        Effect.onExitPrimitive(restore(body), this._releaseFinalizer, true)
-      )
-    })
+    return Effect.uninterruptibleMask((restore) =>
+      this._acquireMasked(restore, Effect.onExitPrimitive(restore(body), this._releaseFinalizer, true))
+    )
   }
 
   /**
@@ -198,8 +204,27 @@ export class Semaphore {
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(this._acquire), () => Effect.addFinalizer(() => this._release))
+      this._acquireMasked(
+        restore,
+        Effect.addFinalizer(() => this._release)
+      )
     )
+  }
+
+  /**
+   * Acquire, then `then`, inside `uninterruptibleMask`. The checkpoint of an uncontended acquire is then
+   * AnyIO's cancel-shielded one: the caller observes a cancellation right after, with its finalizer in
+   * place. (A bare `acquire()` uses an interruptible checkpoint that gives the unit back instead.)
+   */
+  private _acquireMasked<A, E, R>(
+    restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+    then: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, R> {
+    if (this._value > 0) {
+      this._value--
+      return this.fastAcquire ? then : Effect.andThen(Effect.yieldNow, then)
+    }
+    return Effect.andThen(restore(this._acquire), then)
   }
 
   /** A unit comes back: to the first waiter, else to the value. */

@@ -109,25 +109,25 @@ export interface TaskGroup {
   /**
    * Starts a task in this group (AnyIO's `start_soon`): an effect, or a function and its
    * arguments that returns one. The task runs once the caller yields. Options (`{ name }`) may
-   * follow the arguments.
+   * follow the arguments. Returns the task's {@link TaskHandle} (as AnyIO 4.14 does).
    */
   startSoon<A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options?: SpawnOptions
-  ): Effect.Effect<void, never, R | Spawned<E>>
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   startSoon<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
     ...args: Args | [...Args, SpawnOptions]
-  ): Effect.Effect<void, never, R | Spawned<E>>
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /** Same as `startSoon` (the name the seed document uses). */
   spawn<A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options?: SpawnOptions
-  ): Effect.Effect<void, never, R | Spawned<E>>
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   spawn<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
     ...args: Args | [...Args, SpawnOptions]
-  ): Effect.Effect<void, never, R | Spawned<E>>
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /**
    * Starts a task and waits until it calls `taskStatus.started(value)` (AnyIO's `start`); returns
    * `value`. The task receives its `TaskStatus` as the last argument.
@@ -326,8 +326,7 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
     this.cancelAnnotations = annotations
     this.fiber?.interruptUnsafe(undefined, annotations)
   }
-  onExit(exit: Exit.Exit<unknown, unknown>): void {
-    this.exit = exit
+  wakeWaiters(): void {
     const waiters = this.waiters
     this.waiters = undefined
     if (waiters !== undefined) for (const w of waiters) w()
@@ -452,31 +451,44 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     return this.hostExit !== undefined && this.fibers.size === 0 && this.scheduled === 0
   }
 
-  /** Records a fiber's exit; the first failure cancels the group. */
+  /**
+   * Records a fiber's exit; the first failure cancels the group. Waiters (a `handle.wait`, the
+   * caller of `start()`) are woken only after the bookkeeping: a woken fiber runs synchronously and
+   * may finish the whole group before this returns.
+   */
   onExit(fiber: AnyFiber, child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     this.fibers.delete(fiber)
+    if (fiber === this.hostFiber) this.hostExit = exit
     const status = child?.taskStatus
-    child?.onExit(exit)
+    let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
+    if (child !== undefined) child.exit = exit
+    let cancelGroup = false
     if (status?.pending) {
       // Not started yet: the exit belongs to the caller of start(), not to the group.
       status.pending = false
-      const resume = status.resume
+      resumeStarter = status.resume
       status.resume = undefined
-      resume?.(exitBeforeStarted(exit))
-      status.onDone?.()
     } else if (exit._tag === "Failure") {
       if (scope.hasFailures(exit.cause)) {
-        const first = this.exceptions.length === 0
+        cancelGroup = this.exceptions.length === 0 && !this.node.cancelCalled
         membersOfCause(exit.cause, this)
-        if (first && !this.node.cancelCalled) {
-          const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
-          scope.cancel(this.node, { _tag: "TaskFailed", task: name, error: this.exceptions[0] })
-        }
       } else if (child !== undefined && !child.cancelRequested) {
         ;(this.cancelledTasks ??= []).push(child)
       }
     }
-    if (fiber === this.hostFiber) this.hostExit = exit
+    // Wake whoever waits on this task first (a joiner sees the task's own outcome, as in AnyIO),
+    // then cancel the group for its first failure.
+    if (child !== undefined) {
+      child.wakeWaiters()
+      if (status !== undefined) {
+        resumeStarter?.(exitBeforeStarted(exit))
+        status.onDone?.()
+      }
+    }
+    if (cancelGroup) {
+      const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
+      scope.cancel(this.node, { _tag: "TaskFailed", task: name, error: this.exceptions[0] })
+    }
     if (this.waiter !== undefined && this.done) {
       const waiter = this.waiter
       this.waiter = undefined
@@ -530,14 +542,13 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     context: Context.Context<never>,
     effect: Effect.Effect<unknown, unknown, unknown>
   ) {
-    this.scheduled--
+    // The task still counts as scheduled while it runs synchronously below: it may wake others
+    // (a start() caller, a handle waiter) that could otherwise see the group finished.
     const fiber = Effect.runForkWith(context)(
-      (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
-        unknown,
-        unknown
-      >
+      (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<unknown, unknown>
     )
     child.fiber = fiber
+    this.scheduled--
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
       this.onExit(fiber, child, exit)

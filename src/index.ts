@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+
 export {
   type CancelReason,
   type CancelScope,
@@ -17,6 +18,7 @@ export {
   moveOnAt,
   type ScopeBody
 } from "./CancelScope.ts"
+export { CapacityLimiter, type CapacityLimiterStatistics } from "./CapacityLimiter.ts"
 export {
   dumpTaskTree,
   getCurrentTask,
@@ -34,6 +36,7 @@ export {
   TimeoutError,
   WouldBlock
 } from "./Errors.ts"
+export { Event, type EventStatistics } from "./Event.ts"
 export {
   type CancelledTask,
   catchMembers,
@@ -55,7 +58,16 @@ export {
   unwrapSingle
 } from "./ExceptionGroup.ts"
 export { TaskTracing } from "./internal/tracing.ts"
-export { run } from "./Run.ts"
+export { Lock, type LockOptions, type LockStatistics } from "./Lock.ts"
+export {
+  createMemoryObjectStream,
+  type MemoryObjectReceiveStream,
+  type MemoryObjectSendStream,
+  type MemoryObjectStreamStatistics
+} from "./MemoryObjectStream.ts"
+export { ResourceGuard } from "./ResourceGuard.ts"
+export { type RunOptions, run } from "./Run.ts"
+export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 export {
   createTaskGroup,
   type Spawned,

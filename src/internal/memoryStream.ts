@@ -1,0 +1,393 @@
+/**
+ * The shared state of one memory object stream: the buffer, the open-end counts and the queues of
+ * parked senders and receivers. `MemoryObjectStream.ts` wraps it in the two public ends. Every rule of
+ * the stream lives in this file.
+ *
+ * ## Rules (AnyIO's `streams/memory.py`, checked against its tests)
+ *
+ * - Send, in this order: this end closed → `ClosedResourceError`; no receive end open →
+ *   `BrokenResourceError`; hand the item to the oldest parked receiver; else append it to the buffer if
+ *   there is room; else `WouldBlock` (`sendNowait`) or park (`send`) until a receiver takes the item.
+ * - Receive, in this order: this end closed → `ClosedResourceError`; take from a parked sender / the
+ *   buffer (oldest first); else no send end open → `EndOfStream`; else `WouldBlock` or park.
+ * - An end is closed once all its clones are closed. Closing the last receive end wakes every parked
+ *   sender with `BrokenResourceError`; closing the last send end wakes every parked receiver with
+ *   `EndOfStream`. Buffered items stay readable after every sender closed.
+ * - FIFO: parked senders and parked receivers are each served oldest first.
+ *
+ * ## How it maps onto Effect
+ *
+ * - Parking is `Effect.callback`. Its `register` re-runs the whole step before parking (the fiber may
+ *   have yielded to the scheduler between the fast path and `register`), so checking and queueing are
+ *   one atomic step. The canceler it returns runs synchronously if the fiber is interrupted while
+ *   parked: a parked sender withdraws its item, a parked receiver leaves the queue.
+ * - Waking is `resume(exit)`, which runs the woken fiber's continuation at once, in the waker's call
+ *   stack. So a hand-off completes before anyone can interrupt the woken fiber: a receive that was given
+ *   an item returns it even if a cancellation is requested right after (as in AnyIO), and a parked send
+ *   whose item was taken succeeds. Everything is updated **before** `resume`, since the woken fiber may
+ *   re-enter the stream at once.
+ * - The item a receiver takes must not vanish if the woken sender's code interrupts the receiver (Effect
+ *   raises a pending interruption before the receiver's value reaches its continuation). So a receiver
+ *   that takes a parked sender's item first moves that item into the buffer and resumes the sender, then
+ *   retries as a new operation: if the sender interrupted it meanwhile, the interruption is raised
+ *   before the retry and the item is still in the buffer. The rule: never resume another fiber after
+ *   taking an item in the same step.
+ * - Nesting is bounded: past `maxInlineDepth` nested wake-ups, a receiver is woken through the
+ *   scheduler (the current fiber's dispatcher) instead: its item is assigned at once, and if it is
+ *   interrupted before it runs, the item goes back to the front of the stream. A receiver that would
+ *   wake a sender that deep yields first.
+ * - Known limit of waking in line: if a receiver woken by a `send` interrupts that sender from its own
+ *   code before the sender runs again, the `send` ends interrupted although its item was delivered (no
+ *   item is lost or duplicated; only the sender's view differs from AnyIO's).
+ *
+ * ## Invariants
+ *
+ * - Parked receivers exist only while the buffer is empty and no sender is parked.
+ * - Parked senders exist only while the buffer holds at least `maxBufferSize` items (it may hold one
+ *   more: an item given back by an interrupted receiver, or a sender's item being handed over).
+ * - A waiter is in exactly one state: `QUEUED` (in its queue), `SERVED` (out of the queue, its outcome
+ *   fixed, its resume scheduled) or `DONE`.
+ *
+ * @internal
+ */
+import { Cause, Effect, Exit, Fiber } from "effect"
+import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
+
+/** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
+export const MODE_RECEIVE = 0 // item | fail EndOfStream
+export const MODE_NEXT = 1 // item | succeed END (runForEach)
+export const MODE_CHUNK = 2 // [item] | fail Cause.Done (Stream pull)
+export type Mode = 0 | 1 | 2
+
+/** Returned by `next` at end of stream. */
+export const END: unique symbol = Symbol.for("effect-anyio/MemoryObjectStream/END")
+
+const QUEUED = 0
+const SERVED = 1
+const DONE = 2
+
+type AnyEffect = Effect.Effect<unknown, unknown>
+type Resume = (effect: AnyEffect) => void
+
+const exitEnd: AnyEffect = Exit.succeed(END)
+
+const itemExit = (mode: Mode, item: unknown): AnyEffect =>
+  mode === MODE_CHUNK ? Exit.succeed([item]) : Exit.succeed(item)
+
+const endExit = (mode: Mode): AnyEffect =>
+  mode === MODE_RECEIVE
+    ? Exit.fail(new EndOfStream({}))
+    : mode === MODE_NEXT
+      ? exitEnd
+      : Exit.fail(Cause.Done())
+
+/** A growable ring buffer: O(1) push, shift and unshift. */
+export class Deque<T> {
+  private buf: Array<T | undefined> = new Array(8)
+  private head = 0
+  length = 0
+
+  push(item: T): void {
+    if (this.length === this.buf.length) this.grow()
+    this.buf[(this.head + this.length) & (this.buf.length - 1)] = item
+    this.length++
+  }
+
+  shift(): T {
+    const item = this.buf[this.head] as T
+    this.buf[this.head] = undefined
+    this.head = (this.head + 1) & (this.buf.length - 1)
+    this.length--
+    return item
+  }
+
+  unshift(item: T): void {
+    if (this.length === this.buf.length) this.grow()
+    this.head = (this.head - 1) & (this.buf.length - 1)
+    this.buf[this.head] = item
+    this.length++
+  }
+
+  private grow(): void {
+    const old = this.buf
+    const n = old.length
+    const next: Array<T | undefined> = new Array(n * 2)
+    for (let i = 0; i < this.length; i++) next[i] = old[(this.head + i) & (n - 1)]
+    this.buf = next
+    this.head = 0
+  }
+}
+
+/** A parked sender or receiver, linked into its queue. */
+class Waiter {
+  state = QUEUED
+  prev: Waiter | undefined = undefined
+  next: Waiter | undefined = undefined
+  /** A sender's item; a served receiver's item (kept to give it back). */
+  item: unknown
+  hasItem: boolean
+  /** A served waiter's outcome, delivered by a scheduled task. */
+  exit: AnyEffect | undefined = undefined
+  readonly mode: Mode
+  readonly resume: Resume
+
+  constructor(mode: Mode, resume: Resume, item: unknown, hasItem: boolean) {
+    this.mode = mode
+    this.resume = resume
+    this.item = item
+    this.hasItem = hasItem
+  }
+}
+
+/** FIFO of waiters (intrusive doubly linked list, O(1) removal). */
+class WaiterQueue {
+  head: Waiter | undefined = undefined
+  tail: Waiter | undefined = undefined
+  size = 0
+
+  push(w: Waiter): void {
+    w.prev = this.tail
+    if (this.tail === undefined) this.head = w
+    else this.tail.next = w
+    this.tail = w
+    this.size++
+  }
+
+  shift(): Waiter | undefined {
+    const w = this.head
+    if (w !== undefined) this.remove(w)
+    return w
+  }
+
+  remove(w: Waiter): void {
+    if (w.prev === undefined) this.head = w.next
+    else w.prev.next = w.next
+    if (w.next === undefined) this.tail = w.prev
+    else w.next.prev = w.prev
+    w.prev = undefined
+    w.next = undefined
+    this.size--
+  }
+
+  /** Empties the queue and returns its former head (the waiters stay linked through `next`). */
+  detach(): Waiter | undefined {
+    const head = this.head
+    this.head = undefined
+    this.tail = undefined
+    this.size = 0
+    return head
+  }
+}
+
+let inlineDepth = 0
+const maxInlineDepth = 16
+
+/** Resumes a waiter that left its queue, in line (see the module comment). */
+const resumeInline = (w: Waiter, exit: AnyEffect): void => {
+  w.state = DONE
+  inlineDepth++
+  try {
+    w.resume(exit)
+  } finally {
+    inlineDepth--
+  }
+}
+
+const schedule = (task: () => void): void => {
+  const fiber = Fiber.getCurrent()
+  if (fiber !== undefined) fiber.currentDispatcher.scheduleTask(task, 0)
+  else setImmediate(task)
+}
+
+/** Fixes a waiter's outcome now and resumes it from its dispatcher later (used past the depth bound). */
+const serveLater = (w: Waiter, exit: AnyEffect): void => {
+  w.state = SERVED
+  w.exit = exit
+  schedule(() => {
+    if (w.state !== SERVED) return
+    w.state = DONE
+    const e = w.exit!
+    w.exit = undefined
+    w.item = undefined
+    w.resume(e)
+  })
+}
+
+/** Wakes a waiter that left its queue with `exit`: in line, or scheduled when nested too deeply. */
+const wake = (w: Waiter, exit: AnyEffect): void => {
+  if (inlineDepth < maxInlineDepth) resumeInline(w, exit)
+  else serveLater(w, exit)
+}
+
+/** One end of the stream: a send end or a receive end (clones are separate ends). */
+export interface End {
+  closed: boolean
+}
+
+/** @internal */
+export class StreamState {
+  readonly maxBufferSize: number
+  readonly buffer = new Deque<unknown>()
+  readonly senders = new WaiterQueue()
+  readonly receivers = new WaiterQueue()
+  openSend = 0
+  openReceive = 0
+
+  constructor(maxBufferSize: number) {
+    this.maxBufferSize = maxBufferSize
+  }
+
+  // ---------------------------------------------------------------------------
+  // send
+  // ---------------------------------------------------------------------------
+
+  /** The non-blocking part of a send: an exit, or `undefined` when the sender would have to wait. */
+  sendStep(end: End, item: unknown): AnyEffect | undefined {
+    if (end.closed) return Exit.fail(new ClosedResourceError({}))
+    if (this.openReceive === 0) return Exit.fail(new BrokenResourceError({}))
+    const r = this.receivers.shift()
+    if (r !== undefined) {
+      r.item = item
+      r.hasItem = true
+      wake(r, itemExit(r.mode, item))
+      return Exit.void
+    }
+    if (this.buffer.length < this.maxBufferSize) {
+      this.buffer.push(item)
+      return Exit.void
+    }
+    return undefined
+  }
+
+  send(end: End, item: unknown): AnyEffect {
+    const r = this.sendStep(end, item)
+    return r !== undefined
+      ? r
+      : Effect.callback<unknown, unknown>((resume) => this.parkSender(end, item, resume))
+  }
+
+  sendNowait(end: End, item: unknown): AnyEffect {
+    const r = this.sendStep(end, item)
+    return r !== undefined ? r : Exit.fail(new WouldBlock({}))
+  }
+
+  private parkSender(end: End, item: unknown, resume: Resume): Effect.Effect<void> | undefined {
+    const r = this.sendStep(end, item)
+    if (r !== undefined) {
+      resume(r)
+      return undefined
+    }
+    const w = new Waiter(MODE_RECEIVE, resume, item, true)
+    this.senders.push(w)
+    return Effect.sync(() => {
+      // Interrupted while parked: withdraw the item.
+      if (w.state === QUEUED) {
+        this.senders.remove(w)
+        w.item = undefined
+      }
+      w.state = DONE
+    })
+  }
+
+  // ---------------------------------------------------------------------------
+  // receive
+  // ---------------------------------------------------------------------------
+
+  /**
+   * The non-blocking part of a receive: an exit, an effect to run next (`retry`, after waking a
+   * parked sender), or `undefined` when the receiver would have to wait.
+   */
+  receiveStep(
+    end: End,
+    mode: Mode,
+    retry: AnyEffect,
+    yieldRetry: AnyEffect | undefined
+  ): AnyEffect | undefined {
+    if (end.closed) return Exit.fail(new ClosedResourceError({}))
+    const buffer = this.buffer
+    const s = this.senders.head
+    if (s !== undefined && buffer.length <= this.maxBufferSize) {
+      // Take a parked sender's item: move it into the buffer, commit its send, then retry (module comment).
+      if (yieldRetry !== undefined && inlineDepth >= maxInlineDepth) return yieldRetry
+      this.senders.remove(s)
+      buffer.push(s.item)
+      s.item = undefined
+      resumeInline(s, Exit.void)
+      return retry
+    }
+    if (buffer.length > 0) return itemExit(mode, buffer.shift())
+    if (this.openSend === 0) return endExit(mode)
+    return undefined
+  }
+
+  parkReceiver(
+    end: End,
+    mode: Mode,
+    retry: AnyEffect,
+    yieldRetry: AnyEffect,
+    resume: Resume
+  ): Effect.Effect<void> | undefined {
+    const r = this.receiveStep(end, mode, retry, yieldRetry)
+    if (r !== undefined) {
+      resume(r)
+      return undefined
+    }
+    const w = new Waiter(mode, resume, undefined, false)
+    this.receivers.push(w)
+    return Effect.sync(() => {
+      if (w.state === QUEUED) this.receivers.remove(w)
+      else if (w.state === SERVED && w.hasItem) {
+        // Interrupted after an item was assigned but before it ran: the item goes back to the front.
+        const item = w.item
+        w.item = undefined
+        this.giveBack(item)
+      }
+      w.state = DONE
+    })
+  }
+
+  /** Puts an item back at the front of the stream: to the oldest parked receiver, else the buffer. */
+  private giveBack(item: unknown): void {
+    const r = this.receivers.shift()
+    if (r !== undefined) {
+      r.item = item
+      r.hasItem = true
+      serveLater(r, itemExit(r.mode, item))
+    } else {
+      this.buffer.unshift(item)
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // open / close
+  // ---------------------------------------------------------------------------
+
+  closeSend(end: End): void {
+    if (end.closed) return
+    end.closed = true
+    if (--this.openSend > 0) return
+    let w = this.receivers.detach()
+    while (w !== undefined) {
+      const next = w.next
+      w.next = undefined
+      w.prev = undefined
+      wake(w, endExit(w.mode))
+      w = next
+    }
+  }
+
+  closeReceive(end: End): void {
+    if (end.closed) return
+    end.closed = true
+    if (--this.openReceive > 0) return
+    let w = this.senders.detach()
+    while (w !== undefined) {
+      const next = w.next
+      w.next = undefined
+      w.prev = undefined
+      w.item = undefined
+      wake(w, Exit.fail(new BrokenResourceError({})))
+      w = next
+    }
+  }
+}
