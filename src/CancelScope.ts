@@ -177,19 +177,19 @@ export const run = <A, E, R>(
       if (host.getRef(CurrentTask) === undefined)
         context = Context.add(context, CurrentTask, taskOfFiber(host))
       scope.cancelIfDeadlinePassed(node, deadlineFromNow)
-      const effect = node.cancelCalled
-        ? scope.preCancelled(node)
-        : typeof body === "function"
-          ? Effect.suspend(() => body(node))
-          : body
-      const fiber = Effect.runForkWith(context as Context.Context<R>)(effect)
-      node.body = fiber
+      // Level-triggered (rule 8): entered inside an effectively cancelled scope, or cancelled
+      // before entry, the body is interrupted before its first operation. The body function still
+      // gets the scope, as the block of `with ... as scope:` would.
+      const preCancelled = scope.cancelledOnEntry(node)
+      const userEffect = typeof body === "function" ? body(node) : body
+      const fiber = Effect.runForkWith(context as Context.Context<R>)(
+        preCancelled !== undefined ? Effect.failCause(preCancelled) : scope.registerBody(node, userEffect)
+      )
       const done = fiber.pollUnsafe()
       if (done !== undefined) return resume(finish(node, done))
-      if (node.cancelCalled) fiber.interruptUnsafe(undefined, node.cancelAnnotations())
       // Arm the deadline timer only for a body that is still running: most scopes that never fire
       // finish synchronously and never pay for a timer.
-      else if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)
+      if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)
       fiber.addObserver((exit) => resume(finish(node, exit)))
       return onHostCancelled(node, fiber)
     })

@@ -10,6 +10,7 @@
  */
 import {
   type Cause,
+  Cause as CauseModule,
   Context,
   Data,
   Effect,
@@ -244,7 +245,6 @@ export interface TaskHandle<A, E> {
   readonly exit: Exit.Exit<A, E> | undefined
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Implementation
 // ---------------------------------------------------------------------------------------------
@@ -301,7 +301,12 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   startValue: unknown = undefined
   readonly group: Group
   readonly taskStatus: TaskStatusImpl | undefined
-  constructor(group: Group, name: string | undefined, parentId: number, taskStatus: TaskStatusImpl | undefined) {
+  constructor(
+    group: Group,
+    name: string | undefined,
+    parentId: number,
+    taskStatus: TaskStatusImpl | undefined
+  ) {
     this.id = nextId()
     this.name = name ?? `Task-${this.id}`
     this.parentId = parentId
@@ -385,7 +390,9 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   }
   private reasonText(): string {
     if (this.cancelRequested) {
-      return this.cancelMessage === undefined ? "cancelled explicitly" : `cancelled explicitly: ${this.cancelMessage}`
+      return this.cancelMessage === undefined
+        ? "cancelled explicitly"
+        : `cancelled explicitly: ${this.cancelMessage}`
     }
     return scope.describeReason(this.group.node.reason)
   }
@@ -411,7 +418,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
   exceptions: Array<Member<unknown>> = []
   causes: Array<Cause.Cause<unknown>> = []
-  cancelledTasks: Array<TaskNode> | undefined = undefined
+  cancelledTasks: Array<CancelledTask> | undefined = undefined
   waiter: (() => void) | undefined = undefined
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
@@ -422,6 +429,12 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     this.name = name
     this.tracing = tracing
     node.group = this
+    // The handle's methods work detached (`const { startSoon } = tg`), like Python's bound methods.
+    this.startSoon = this.startSoon.bind(this)
+    this.spawn = this.spawn.bind(this)
+    this.start = this.start.bind(this)
+    this.createTask = this.createTask.bind(this)
+    this.cancel = this.cancel.bind(this)
   }
 
   get cancelScope(): CancelScope {
@@ -432,8 +445,25 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     return this.node.cancel(reason)
   }
 
+  /** Set while a cancellation is being delivered to every fiber (see onExit). */
+  private delivering = 0
+  private deferredCancel: scope.CancelReason | undefined = undefined
+
   interruptAll(annotations: Context.Context<never> | undefined): void {
-    for (const fiber of this.fibers.keys()) fiber.interruptUnsafe(undefined, annotations)
+    // Interrupting a parked fiber runs it at once, and a task that fails while being cancelled
+    // would cancel the group from inside this loop; that cancellation waits until every fiber got
+    // this one, so that each task is cancelled for the reason that reached the group first.
+    this.delivering++
+    try {
+      for (const fiber of this.fibers.keys()) fiber.interruptUnsafe(undefined, annotations)
+    } finally {
+      this.delivering--
+    }
+    const reason = this.deferredCancel
+    if (reason !== undefined && this.delivering === 0) {
+      this.deferredCancel = undefined
+      scope.cancel(this.node, reason)
+    }
   }
 
   *children(): Iterable<TaskNode> {
@@ -473,7 +503,9 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
         cancelGroup = this.exceptions.length === 0 && !this.node.cancelCalled
         membersOfCause(exit.cause, this)
       } else if (child !== undefined && !child.cancelRequested) {
-        ;(this.cancelledTasks ??= []).push(child)
+        // Each task keeps its own reason: the group's, or an enclosing scope's ("from outside").
+        const reason = scope.describeReason(scope.reasonOfCause(exit.cause))
+        ;(this.cancelledTasks ??= []).push({ name: child.name, reason })
       }
     }
     // Wake whoever waits on this task first (a joiner sees the task's own outcome, as in AnyIO),
@@ -487,7 +519,9 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     }
     if (cancelGroup) {
       const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
-      scope.cancel(this.node, { _tag: "TaskFailed", task: name, error: this.exceptions[0] })
+      const reason: scope.CancelReason = { _tag: "TaskFailed", task: name, error: this.exceptions[0] }
+      if (this.delivering > 0) this.deferredCancel ??= reason
+      else scope.cancel(this.node, reason)
     }
     if (this.waiter !== undefined && this.done) {
       const waiter = this.waiter
@@ -542,23 +576,31 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     context: Context.Context<never>,
     effect: Effect.Effect<unknown, unknown, unknown>
   ) {
-    // The task still counts as scheduled while it runs synchronously below: it may wake others
-    // (a start() caller, a handle waiter) that could otherwise see the group finished.
     const fiber = Effect.runForkWith(context)(
-      (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<unknown, unknown>
+      // The task registers its own fiber as its first operation, so that a cancellation made while
+      // it still runs synchronously below reaches it at its next operation.
+      Effect.withFiber((self) => {
+        child.fiber = self
+        this.fibers.set(self, child)
+        this.scheduled--
+        return (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
+          unknown,
+          unknown
+        >
+      })
     )
-    child.fiber = fiber
-    this.scheduled--
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
       this.onExit(fiber, child, exit)
       return
     }
-    this.fibers.set(fiber, child)
     fiber.addObserver((exit) => this.onExit(fiber, child, exit))
+    // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
     if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
-    else if (this.node.cancelCalled) fiber.interruptUnsafe(undefined, this.node.cancelAnnotations())
-    else if (scope.isEffectivelyCancelled(this.node)) fiber.interruptUnsafe()
+    else {
+      const cancelled = scope.cancelledOnEntry(this.node)
+      if (cancelled !== undefined) fiber.interruptUnsafe(undefined, annotationsOf(cancelled))
+    }
   }
 
   startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
@@ -577,7 +619,9 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
       if (!Effect.isEffect(effect)) {
         throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
       }
-      return Effect.succeed(this.fork(spawner, effect, options?.name, undefined)) as unknown as Effect.Effect<never>
+      return Effect.succeed(
+        this.fork(spawner, effect, options?.name, undefined)
+      ) as unknown as Effect.Effect<never>
     })
   }
 
@@ -629,12 +673,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   }
 
   exceptionGroup(): ExceptionGroup<unknown> {
-    const cancelled: Array<CancelledTask> = []
-    if (this.cancelledTasks !== undefined) {
-      for (const task of this.cancelledTasks) {
-        cancelled.push({ name: task.name, reason: scope.describeReason(this.node.reason) })
-      }
-    }
+    const cancelled = this.cancelledTasks ?? []
     return new ExceptionGroup("unhandled errors in a TaskGroup", this.exceptions, {
       causes: this.causes,
       cancelled
@@ -665,6 +704,13 @@ const withTaskAnnotation = (parent: Readonly<Record<string, unknown>>): Readonly
 function currentTaskName(): string | undefined {
   const fiber = FiberModule.getCurrent()
   return fiber === undefined ? undefined : taskOfFiber(fiber).name
+}
+
+const cancelShieldedYield = Effect.uninterruptible(Effect.yieldNow)
+
+const annotationsOf = (cause: Cause.Cause<never>): Context.Context<never> | undefined => {
+  const reason = cause.reasons[0]
+  return reason === undefined ? undefined : CauseModule.reasonAnnotations(reason)
 }
 
 const describeValue = (u: unknown): string =>
@@ -797,17 +843,27 @@ const runGroup = <A, E, R>(
       addGroup(hostTask, group)
       let context = scope.enter(node, host)
       if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
-      const hostFiber = Effect.runForkWith(context)(Effect.suspend(() => body(group)) as Effect.Effect<A, E>)
+      // Level-triggered: a group entered inside an effectively cancelled scope starts cancelled.
+      const preCancelled = scope.cancelledOnEntry(node)
+      const userBody = body(group) as Effect.Effect<A, E>
+      const hostFiber = Effect.runForkWith(context)(
+        preCancelled !== undefined
+          ? Effect.failCause(preCancelled)
+          : Effect.withFiber((self) => {
+              // Registered before the body runs, so a cancel() made during its synchronous start
+              // reaches it (see Group.begin).
+              group.hostFiber = self
+              group.fibers.set(self, undefined)
+              return userBody
+            })
+      )
       group.hostFiber = hostFiber
       const exit = hostFiber.pollUnsafe()
-      if (exit !== undefined) {
-        group.onExit(hostFiber, undefined, exit)
-      } else {
-        group.fibers.set(hostFiber, undefined)
-        hostFiber.addObserver((exit) => group.onExit(hostFiber, undefined, exit))
-        if (node.cancelCalled) hostFiber.interruptUnsafe(undefined, node.cancelAnnotations())
-      }
-      if (group.done) return resume(group.settle())
+      if (exit !== undefined) group.onExit(hostFiber, undefined, exit)
+      else hostFiber.addObserver((exit) => group.onExit(hostFiber, undefined, exit))
+      // A group that is done at once still yields once on exit, without raising a cancellation
+      // (AnyIO: leaving an empty task group is a cancel-shielded checkpoint).
+      if (group.done) return resume(Effect.andThen(cancelShieldedYield, group.settle()))
       group.waiter = () => resume(group.settle())
       return onHostCancelled(group)
     })

@@ -258,9 +258,29 @@ export const exit = (node: ScopeNode): void => {
   disarm(node)
 }
 
-/** A cause that interrupts the body before its first operation (rule 8). */
-export const preCancelled = (node: ScopeNode): Effect.Effect<never> =>
-  Effect.failCause(Cause.interrupt().pipe(Cause.annotate(node.cancelAnnotations())))
+/**
+ * Rule 8: the interruption a body gets before its first operation when the scope was cancelled
+ * before entry, or is entered inside an effectively cancelled scope (level-triggered); undefined
+ * when it may run.
+ */
+export const cancelledOnEntry = (node: ScopeNode): Cause.Cause<never> | undefined => {
+  const by = node.cancelCalled ? node : enclosingCancellation(node)
+  if (by === undefined) return undefined
+  return by.cancelCalled ? Cause.interrupt().pipe(Cause.annotate(by.cancelAnnotations())) : Cause.interrupt()
+}
+
+/**
+ * The body of a plain scope registers its own fiber as its first operation, so that a `cancel()`
+ * made while the body still runs synchronously (inside the fork) reaches it at its next operation.
+ */
+export const registerBody = <A, E, R>(
+  node: ScopeNode,
+  body: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((self) => {
+    node.body = self
+    return body
+  })
 
 /** True when the cause holds a typed failure or a defect (not only interruptions). */
 export const hasFailures = (cause: Cause.Cause<unknown>): boolean => {
@@ -315,13 +335,17 @@ const describeError = (error: unknown): string => {
   return String(error)
 }
 
-/** The reason recorded on the scope that interrupted a fiber, read from its interrupt cause. */
-export const reasonOfCause = (cause: Cause.Cause<unknown>, fallback: ScopeNode): CancelReason | undefined => {
+/**
+ * Why a fiber was interrupted, read from its interrupt cause: the reason of the scope named by
+ * the annotation, or undefined (then it came from outside: an enclosing scope's forwarded
+ * cancellation or a foreign interruption).
+ */
+export const reasonOfCause = (cause: Cause.Cause<unknown>): CancelReason | undefined => {
   for (const r of cause.reasons) {
     if (r._tag === "Interrupt") {
       const by = Context.getOrUndefined(Cause.reasonAnnotations(r), CancelledBy)
       if (by !== undefined) return by.reason
     }
   }
-  return fallback.reason
+  return undefined
 }

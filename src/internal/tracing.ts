@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import { Cause, Context, Effect } from "effect"
+import type { Cause } from "effect"
+import { Context, Effect } from "effect"
 import * as scope from "./scope.ts"
 
 /**
@@ -43,12 +44,5 @@ export const traced = <A, E, R>(
     { attributes: { "anyio.id": id } }
   )
 
-const cancelReasonOf = (cause: Cause.Cause<unknown>): string => {
-  for (const r of cause.reasons) {
-    if (r._tag === "Interrupt") {
-      const by = Context.getOrUndefined(Cause.reasonAnnotations(r), scope.CancelledBy)
-      if (by !== undefined) return scope.describeReason(by.reason)
-    }
-  }
-  return scope.describeReason(undefined)
-}
+const cancelReasonOf = (cause: Cause.Cause<unknown>): string =>
+  scope.describeReason(scope.reasonOfCause(cause))
