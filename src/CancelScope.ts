@@ -177,16 +177,13 @@ export const run = <A, E, R>(
       if (host.getRef(CurrentTask) === undefined)
         context = Context.add(context, CurrentTask, taskOfFiber(host))
       scope.cancelIfDeadlinePassed(node, deadlineFromNow)
-      // Level-triggered (rule 8): entered inside an effectively cancelled scope, or cancelled
-      // before entry, the body is interrupted before its first operation. The body function still
-      // gets the scope, as the block of `with ... as scope:` would.
-      const preCancelled = scope.cancelledOnEntry(node)
       const userEffect = typeof body === "function" ? body(node) : body
-      const fiber = Effect.runForkWith(context as Context.Context<R>)(
-        preCancelled !== undefined ? Effect.failCause(preCancelled) : scope.registerBody(node, userEffect)
-      )
+      const fiber = Effect.runForkWith(context as Context.Context<R>)(scope.registerBody(node, userEffect))
       const done = fiber.pollUnsafe()
       if (done !== undefined) return resume(finish(node, done))
+      // Rule 8: cancelled before entry, or entered inside an effectively cancelled scope
+      // (level-triggered), the body is cancelled at its first suspension.
+      scope.interruptIfCancelledOnEntry(node, fiber)
       // Arm the deadline timer only for a body that is still running: most scopes that never fire
       // finish synchronously and never pay for a timer.
       if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)

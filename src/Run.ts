@@ -3,7 +3,6 @@
  *
  * @since 0.1.0
  */
-import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 
 /**
@@ -47,5 +46,9 @@ export const run: {
     : Effect.suspend(() =>
         (main as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>)(...rest)
       )
-  NodeRuntime.runMain(effect, { disableErrorReporting: options?.disableErrorReporting })
+  // Loaded on first use: @effect/platform-node pulls in an HTTP stack that library users of the
+  // rest of effect-anyio should not pay for at import time.
+  void import("@effect/platform-node/NodeRuntime").then(({ runMain }) =>
+    runMain(effect, { disableErrorReporting: options?.disableErrorReporting })
+  )
 }

@@ -10,7 +10,6 @@
  */
 import {
   type Cause,
-  Cause as CauseModule,
   Context,
   Data,
   Effect,
@@ -597,10 +596,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     fiber.addObserver((exit) => this.onExit(fiber, child, exit))
     // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
     if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
-    else {
-      const cancelled = scope.cancelledOnEntry(this.node)
-      if (cancelled !== undefined) fiber.interruptUnsafe(undefined, annotationsOf(cancelled))
-    }
+    else scope.interruptIfCancelledOnEntry(this.node, fiber)
   }
 
   startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
@@ -704,13 +700,6 @@ const withTaskAnnotation = (parent: Readonly<Record<string, unknown>>): Readonly
 function currentTaskName(): string | undefined {
   const fiber = FiberModule.getCurrent()
   return fiber === undefined ? undefined : taskOfFiber(fiber).name
-}
-
-const cancelShieldedYield = Effect.uninterruptible(Effect.yieldNow)
-
-const annotationsOf = (cause: Cause.Cause<never>): Context.Context<never> | undefined => {
-  const reason = cause.reasons[0]
-  return reason === undefined ? undefined : CauseModule.reasonAnnotations(reason)
 }
 
 const describeValue = (u: unknown): string =>
@@ -843,27 +832,28 @@ const runGroup = <A, E, R>(
       addGroup(hostTask, group)
       let context = scope.enter(node, host)
       if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
-      // Level-triggered: a group entered inside an effectively cancelled scope starts cancelled.
-      const preCancelled = scope.cancelledOnEntry(node)
       const userBody = body(group) as Effect.Effect<A, E>
       const hostFiber = Effect.runForkWith(context)(
-        preCancelled !== undefined
-          ? Effect.failCause(preCancelled)
-          : Effect.withFiber((self) => {
-              // Registered before the body runs, so a cancel() made during its synchronous start
-              // reaches it (see Group.begin).
-              group.hostFiber = self
-              group.fibers.set(self, undefined)
-              return userBody
-            })
+        Effect.withFiber((self) => {
+          // Registered before the body runs, so a cancel() made during its synchronous start
+          // reaches it (see Group.begin).
+          group.hostFiber = self
+          group.fibers.set(self, undefined)
+          return userBody
+        })
       )
       group.hostFiber = hostFiber
       const exit = hostFiber.pollUnsafe()
       if (exit !== undefined) group.onExit(hostFiber, undefined, exit)
-      else hostFiber.addObserver((exit) => group.onExit(hostFiber, undefined, exit))
+      else {
+        hostFiber.addObserver((exit) => group.onExit(hostFiber, undefined, exit))
+        // Level-triggered: entered inside an effectively cancelled scope, the body is cancelled
+        // at its first suspension.
+        scope.interruptIfCancelledOnEntry(node, hostFiber)
+      }
       // A group that is done at once still yields once on exit, without raising a cancellation
       // (AnyIO: leaving an empty task group is a cancel-shielded checkpoint).
-      if (group.done) return resume(Effect.andThen(cancelShieldedYield, group.settle()))
+      if (group.done) return resume(Effect.uninterruptible(Effect.andThen(Effect.yieldNow, group.settle())))
       group.waiter = () => resume(group.settle())
       return onHostCancelled(group)
     })

@@ -69,6 +69,22 @@ export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 export {
+  type AmapOptions,
+  amap,
+  asCompleted,
+  type Collected,
+  type CollectedResults,
+  collectFor,
+  collectUntil,
+  type FirstSuccessOptions,
+  firstSuccess,
+  type GatherInput,
+  type GatherResult,
+  gather,
+  quorum,
+  type StructuredError
+} from "./Structured.ts"
+export {
   createTaskGroup,
   type Spawned,
   type SpawnedErrors,

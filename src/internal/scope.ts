@@ -31,8 +31,10 @@
  * 7. Deadlines arm a timer fiber lazily (finite deadlines only) when the scope is entered or its
  *    deadline changes; `cancel()` and exit disarm it. A deadline that has already passed cancels
  *    on entry.
- * 8. A scope cancelled before it was entered delivers that cancellation on entry: the body fiber
- *    is interrupted before its first operation.
+ * 8. A scope cancelled before it was entered delivers that cancellation on entry, and so does a
+ *    scope entered inside an effectively cancelled scope (level-triggered): the body runs until
+ *    its first suspension and is cancelled there (AnyIO: at its first checkpoint). Tasks begun in a
+ *    cancelled group likewise.
  *
  * Difference from AnyIO, by construction: Effect observes a pending interruption at every
  * operation, not only at `await` points, and a fiber cannot un-see one. See the README.
@@ -259,14 +261,14 @@ export const exit = (node: ScopeNode): void => {
 }
 
 /**
- * Rule 8: the interruption a body gets before its first operation when the scope was cancelled
- * before entry, or is entered inside an effectively cancelled scope (level-triggered); undefined
- * when it may run.
+ * Rule 8: a body (or task) that starts in a scope that was cancelled before entry, or inside an
+ * effectively cancelled scope (level-triggered), runs until its first suspension and is cancelled
+ * there, as AnyIO cancels at the first checkpoint. Call once the fiber has suspended.
  */
-export const cancelledOnEntry = (node: ScopeNode): Cause.Cause<never> | undefined => {
+export const interruptIfCancelledOnEntry = (node: ScopeNode, fiber: Fiber.Fiber<unknown, unknown>): void => {
   const by = node.cancelCalled ? node : enclosingCancellation(node)
-  if (by === undefined) return undefined
-  return by.cancelCalled ? Cause.interrupt().pipe(Cause.annotate(by.cancelAnnotations())) : Cause.interrupt()
+  if (by !== undefined) fiber.interruptUnsafe(undefined, by.cancelCalled ? by.cancelAnnotations() : undefined)
+  else if (node.outer && !node._shield) fiber.interruptUnsafe()
 }
 
 /**
