@@ -223,8 +223,7 @@ const onHostCancelled = <A, E>(node: CancelScopeImpl, fiber: Fiber.Fiber<A, E>):
   }) as Effect.Effect<void>
 
 const delaySeconds = (delay: unknown): number => {
-  const s = toSeconds(delay, "delay")
-  return s < 0 ? 0 : s
+  return Math.max(0, toSeconds(delay, "delay"))
 }
 
 /**

@@ -1096,7 +1096,16 @@ const installStack = (eg: AnyGroup): void => {
         if (EFFECT_INTERNALS.test(line)) break
         frames.push(line)
       }
-      cached = [eg.pretty(), ...frames].join("\n")
+      // Effect's Cause.pretty prints `name: message` and drops whatever else is on the stack's first
+      // line, so the member count goes on a line of its own.
+      const [, ...tree] = eg.pretty().split("\n")
+      const n = eg.exceptions.length
+      cached = [
+        `${eg.name}: ${eg.message}`,
+        `(${n} sub-exception${n === 1 ? "" : "s"})`,
+        ...tree,
+        ...frames
+      ].join("\n")
       return cached
     },
     set(value: unknown) {

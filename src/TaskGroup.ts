@@ -96,6 +96,7 @@ export interface SpawnOptions {
  * @category models
  */
 export interface TaskStatus<in V = void> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: `started()` takes no value exactly when V is void.
   started(...value: [V] extends [void] ? [value?: V] : [value: V]): Effect.Effect<void>
 }
 

@@ -157,6 +157,16 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     this.onDeadlock?.(
       `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.main === undefined ? "" : renderTree(undefined, [taskOfFiber(this.main)])}`
     )
+    // Look again later: the interrupted program may still be unwinding (or may never end).
+    if (!this.done) {
+      this.idleTurns = 0
+      this.pumping = true
+      setImmediate(() => {
+        this.pumping = false
+        this.drain()
+        this.afterDrain()
+      })
+    }
   }
   /** Advances the clock to the earliest sleeper and wakes every sleeper due then, in order. */
   private jump(): void {
@@ -248,23 +258,34 @@ export const autojump = <A, E>(
     const context = Context.add(Context.add(parent.context, Scheduler.Scheduler, world), Clock.Clock, world)
     let fiber: Fiber.Fiber<A, E> | undefined
     let deadlock: string | undefined
+    let finish: ((effect: Effect.Effect<A, E | DeadlockError>) => void) | undefined
+    const deadlockError = () => new DeadlockError({ message: deadlock!, virtualTime: world.nowMillis / 1000 })
     world.onDeadlock = (message) => {
+      if (deadlock !== undefined) {
+        // Interrupting did not end it (it waits uninterruptibly, e.g. in a shielded scope): give
+        // up on the program and report.
+        world.done = true
+        finish?.(Effect.fail(deadlockError()))
+        return
+      }
       deadlock =
         options?.shuffleSeed === undefined ? message : `${message} [shuffleSeed ${options.shuffleSeed}]`
       fiber?.interruptUnsafe()
     }
     return Effect.callback<A, E | DeadlockError>((resume) => {
+      let resumed = false
+      finish = (effect) => {
+        if (resumed) return
+        resumed = true
+        resume(effect)
+      }
       // Start the program from inside the world so that its first steps are on the run queue too.
       world.schedule(() => {
         fiber = Effect.runForkWith(context)(effect)
         world.main = fiber
         fiber.addObserver((exit) => {
           world.done = true
-          resume(
-            deadlock !== undefined && exit._tag === "Failure"
-              ? Effect.fail(new DeadlockError({ message: deadlock, virtualTime: world.nowMillis / 1000 }))
-              : exit
-          )
+          finish!(deadlock !== undefined && exit._tag === "Failure" ? Effect.fail(deadlockError()) : exit)
         })
       })
       return Effect.sync(() => fiber?.interruptUnsafe())

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Option } from "effect"
-import { createTaskGroup, currentTime, failAfter, moveOnAfter, sleep } from "../src/index.ts"
+import { cancelScope, createTaskGroup, currentTime, failAfter, moveOnAfter, sleep } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
 
 describe("autojump", () => {
@@ -108,6 +108,26 @@ describe("autojump", () => {
       expect(fifo).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
       const others = yield* Effect.forEach([1, 2, 3, 4, 5], order)
       expect(others.some((o) => o.join() !== fifo.join())).toBe(true)
+    })
+  )
+})
+
+describe("autojump: deadlocks in places interruption cannot reach", () => {
+  it.effect("a deadlock inside a shielded scope is still reported", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        autojump(
+          Effect.gen(function* () {
+            const never = yield* Deferred.make<void>()
+            yield* cancelScope({ shield: true }, Deferred.await(never))
+          })
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) {
+        const r = exit.cause.reasons[0]
+        expect(r?._tag === "Fail" && (r.error as { _tag: string })._tag).toBe("DeadlockError")
+      }
     })
   )
 })

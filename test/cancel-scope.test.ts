@@ -527,19 +527,21 @@ describe("cancellation", () => {
   )
 
   // anyio: test_cancelled_not_caught (differs: the fiber's own end observes the interruption)
-  it.effect("a scope that cancels itself as its last operation still catches (Effect: every step observes it)", () =>
-    autojump(
-      Effect.gen(function* () {
-        let scope: CancelScope | undefined
-        const r = yield* cancelScope({}, (s) =>
-          Effect.sync(() => (scope = s)).pipe(Effect.andThen(s.cancel()))
-        )
-        expect(scope?.cancelCalled).toBe(true)
-        // AnyIO: cancelled_caught is False (no checkpoint followed the cancel).
-        expect(scope?.cancelledCaught).toBe(true)
-        expect(Option.isNone(r)).toBe(true)
-      })
-    )
+  it.effect(
+    "a scope that cancels itself as its last operation still catches (Effect: every step observes it)",
+    () =>
+      autojump(
+        Effect.gen(function* () {
+          let scope: CancelScope | undefined
+          const r = yield* cancelScope({}, (s) =>
+            Effect.sync(() => (scope = s)).pipe(Effect.andThen(s.cancel()))
+          )
+          expect(scope?.cancelCalled).toBe(true)
+          // AnyIO: cancelled_caught is False (no checkpoint followed the cancel).
+          expect(scope?.cancelledCaught).toBe(true)
+          expect(Option.isNone(r)).toBe(true)
+        })
+      )
   )
 
   it.effect("a scope cancelled from another task after its body finished has caught nothing", () =>
@@ -1320,26 +1322,28 @@ describe("timeouts", () => {
     )
   )
 
-  it.effect("a deadline already passed on entry cancels the scope; the body runs to its first suspension", () =>
-    autojump(
-      Effect.gen(function* () {
-        let ran = false
-        let cancelCalledInBody: boolean | undefined
-        const r = yield* moveOnAfter(-1, (s) =>
-          Effect.sync(() => {
-            ran = true
-            cancelCalledInBody = s.cancelCalled
-          })
-        )
-        // AnyIO: cancel_called is already True inside the body, which runs up to a checkpoint; this
-        // one has none, so it completes and nothing was caught.
-        expect(cancelCalledInBody).toBe(true)
-        expect(ran).toBe(true)
-        expect(Option.isSome(r)).toBe(true)
-        const suspended = yield* moveOnAfter(-1, Effect.andThen(sleep(1), Effect.succeed(1)))
-        expect(Option.isNone(suspended)).toBe(true)
-      })
-    )
+  it.effect(
+    "a deadline already passed on entry cancels the scope; the body runs to its first suspension",
+    () =>
+      autojump(
+        Effect.gen(function* () {
+          let ran = false
+          let cancelCalledInBody: boolean | undefined
+          const r = yield* moveOnAfter(-1, (s) =>
+            Effect.sync(() => {
+              ran = true
+              cancelCalledInBody = s.cancelCalled
+            })
+          )
+          // AnyIO: cancel_called is already True inside the body, which runs up to a checkpoint; this
+          // one has none, so it completes and nothing was caught.
+          expect(cancelCalledInBody).toBe(true)
+          expect(ran).toBe(true)
+          expect(Option.isSome(r)).toBe(true)
+          const suspended = yield* moveOnAfter(-1, Effect.andThen(sleep(1), Effect.succeed(1)))
+          expect(Option.isNone(suspended)).toBe(true)
+        })
+      )
   )
 
   it.effect("negative delays count as already passed", () =>

@@ -48,7 +48,8 @@ describe("task names and ids", () => {
   it.effect("createTask, startSoon and start name tasks the same way", () =>
     Effect.gen(function* () {
       const taskfunc = () => Effect.map(getCurrentTask(), (t) => t.name)
-      const startable = (status: TaskStatus<string>) => Effect.flatMap(taskfunc(), (name) => status.started(name))
+      const startable = (status: TaskStatus<string>) =>
+        Effect.flatMap(taskfunc(), (name) => status.started(name))
       yield* createTaskGroup((tg) =>
         Effect.gen(function* () {
           const viaCreate = yield* tg.createTask(taskfunc(), { name: "custom name" })
@@ -244,7 +245,9 @@ describe("dumpTaskTree", () => {
         createTaskGroup((tg) =>
           Effect.gen(function* () {
             yield* tg.startSoon(
-              createTaskGroup((inner) => inner.startSoon(sleepForever(), { name: "deep" }), { name: "inner" }),
+              createTaskGroup((inner) => inner.startSoon(sleepForever(), { name: "deep" }), {
+                name: "inner"
+              }),
               { name: "nester" }
             )
             yield* waitAllTasksBlocked()
@@ -392,7 +395,9 @@ describe("task handles (AnyIO's TestCreateTask)", () => {
         createTaskGroup((tg) => tg.createTask((() => Effect.void) as unknown as Effect.Effect<void>))
       )
       expect(Exit.isFailure(exit)).toBe(true)
-      const text = Exit.isFailure(exit) ? String(exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error : ""))) : ""
+      const text = Exit.isFailure(exit)
+        ? String(exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error : "")))
+        : ""
       expect(text).toContain("expected an Effect")
     })
   )
@@ -491,9 +496,12 @@ describe("tracing and logs", () => {
         Effect.gen(function* () {
           yield* tg.startSoon(Effect.log("a"), { name: "worker-1" })
           yield* tg.startSoon(Effect.annotateLogs(Effect.log("b"), "x", 1), { name: "worker-2" })
-          yield* tg.startSoon(createTaskGroup((inner) => inner.startSoon(Effect.log("c"), { name: "deep" })), {
-            name: "outer"
-          })
+          yield* tg.startSoon(
+            createTaskGroup((inner) => inner.startSoon(Effect.log("c"), { name: "deep" })),
+            {
+              name: "outer"
+            }
+          )
         })
       ).pipe(Effect.provide(Logger.layer([logger])))
       expect(seen).toEqual([{ task: "worker-1" }, { task: "worker-2", x: 1 }, { task: "deep" }])

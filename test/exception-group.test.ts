@@ -567,7 +567,15 @@ describe("printout", () => {
   it("is what toString(), stack and Cause.pretty show", () => {
     const eg = sample()
     expect(eg.toString()).toBe(eg.pretty())
-    expect(eg.stack?.startsWith(eg.pretty())).toBe(true)
+    // The stack is the tree with the header split in two: `name: message`, then the count
+    // (Effect's Cause.pretty keeps only `name: message` of the first line).
+    const [header, ...tree] = eg.pretty().split("\n")
+    expect(header).toBe(`ExceptionGroup: ${eg.message} (${eg.exceptions.length} sub-exceptions)`)
+    expect(
+      eg.stack?.startsWith(
+        [`ExceptionGroup: ${eg.message}`, `(${eg.exceptions.length} sub-exceptions)`, ...tree].join("\n")
+      )
+    ).toBe(true)
     const pretty = Cause.pretty(Cause.fail(eg))
     expect(pretty).toContain("    | Timeout: timed out after 3")
     expect(pretty).toContain("(cancelled: tasks 'b', 'c' — because task 'a' failed)")
