@@ -11,8 +11,7 @@
  * - 120 ms: try 192.0.2.2, which connects at 130 ms and wins; the two pending attempts are cancelled.
  */
 import { Data, Effect } from "effect"
-import { currentTime, run, sleep } from "../src/index.ts"
-import { firstSuccess } from "../src/Structured.ts"
+import { currentTime, firstSuccess, run, sleep } from "../src/index.ts"
 
 export class ConnectError extends Data.TaggedError("ConnectError")<{
   readonly address: string
