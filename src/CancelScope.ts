@@ -282,17 +282,30 @@ export interface FailAfterOptions {
   readonly reason?: string | undefined
 }
 
+/**
+ * `failAfter`/`failAt`: a scope whose own deadline turns into a `TimeoutError`. With an effect body
+ * nothing but that deadline or an outer cancellation can stop it, so the `Option` is unwrapped.
+ */
 const failing = <A, E, R>(
-  node: CancelScopeImpl,
+  kind: "after" | "at",
+  time: unknown,
   body: ScopeBody<A, E, R>,
-  fromNow: number | undefined,
-  reason: string | undefined
-): Effect.Effect<Option.Option<A>, E | TimeoutError, R> =>
-  Effect.flatMap(run(node, body, fromNow), (result) =>
-    Option.isNone(result) && node.reason?._tag === "Deadline"
-      ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
-      : Effect.succeed(result)
-  )
+  options: FailAfterOptions | undefined
+): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> =>
+  Effect.suspend((): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => {
+    const node = new CancelScopeImpl(
+      kind === "at" ? checkDeadline(time) : Number.POSITIVE_INFINITY,
+      options?.shield ?? false
+    )
+    const result = Effect.flatMap(
+      run(node, body, kind === "after" ? delaySeconds(time) : undefined),
+      (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
+        Option.isNone(result) && node.reason?._tag === "Deadline"
+          ? Effect.fail(new TimeoutError({ message: options?.reason ?? "deadline exceeded" }))
+          : Effect.succeed(result)
+    )
+    return typeof body === "function" ? result : Effect.map(result, (o) => (o as Option.Some<A>).value)
+  })
 
 /**
  * Runs `body` with a deadline `delay` seconds from now and fails with {@link TimeoutError} if that
@@ -331,18 +344,7 @@ export const failAfter: {
   delay: Seconds,
   body: ScopeBody<A, E, R>,
   options?: FailAfterOptions
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> =>
-  Effect.suspend(() => {
-    const r = failing(
-      new CancelScopeImpl(0, options?.shield ?? false),
-      body,
-      delaySeconds(delay),
-      options?.reason
-    )
-    return typeof body === "function"
-      ? r
-      : (unwrap(r) as Effect.Effect<A | Option.Option<A>, E | TimeoutError, R>)
-  })
+): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("after", delay, body, options)
 
 /**
  * Like {@link failAfter} with an absolute deadline in seconds (AnyIO's `fail_at`).
@@ -370,16 +372,4 @@ export const failAt: {
   deadline: number,
   body: ScopeBody<A, E, R>,
   options?: FailAfterOptions
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> =>
-  Effect.suspend(() => {
-    const node = new CancelScopeImpl(checkDeadline(deadline), options?.shield ?? false)
-    const r = failing(node, body, undefined, options?.reason)
-    return typeof body === "function"
-      ? r
-      : (unwrap(r) as Effect.Effect<A | Option.Option<A>, E | TimeoutError, R>)
-  })
-
-// With an effect body nothing but the deadline or an outer cancellation can stop it, so `None`
-// cannot happen here (the deadline case became a TimeoutError above).
-const unwrap = <A, E, R>(self: Effect.Effect<Option.Option<A>, E, R>): Effect.Effect<A, E, R> =>
-  Effect.map(self, (o) => (o as Option.Some<A>).value)
+): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("at", deadline, body, options)
