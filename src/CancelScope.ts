@@ -10,7 +10,15 @@
 import { Context, Effect, type Exit, Fiber, Option } from "effect"
 import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as scope from "./internal/scope.ts"
-import { CurrentTask, taskOfFiber } from "./internal/task.ts"
+import { bounded } from "./internal/trampoline.ts"
+import {
+  beginWaitAround,
+  CurrentTask,
+  endWait,
+  ScopeBodyWait,
+  taskOfFiber,
+  waitMark
+} from "./internal/task.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
 
@@ -178,6 +186,7 @@ export const run = <A, E, R>(
         context = Context.add(context, CurrentTask, taskOfFiber(host))
       scope.cancelIfDeadlinePassed(node, deadlineFromNow)
       const userEffect = typeof body === "function" ? body(node) : body
+      const mark = waitMark()
       const fiber = Effect.runForkWith(context as Context.Context<R>)(scope.registerBody(node, userEffect))
       const done = fiber.pollUnsafe()
       if (done !== undefined) return resume(finish(node, done))
@@ -187,7 +196,13 @@ export const run = <A, E, R>(
       // Arm the deadline timer only for a body that is still running: most scopes that never fire
       // finish synchronously and never pay for a timer.
       if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)
-      fiber.addObserver((exit) => resume(finish(node, exit)))
+      // For printouts: the host waits for the body (around the body's own waits) until it ends.
+      const wait = new ScopeBodyWait(node.id)
+      beginWaitAround(taskOfFiber(host), wait, mark)
+      fiber.addObserver((exit) => {
+        endWait(wait)
+        bounded(() => resume(finish(node, exit)))
+      })
       return onHostCancelled(node, fiber)
     })
     return host.getRef(TaskTracing) ? traced(entered, "cancel scope", node.id) : entered
@@ -214,13 +229,21 @@ const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effe
 const onHostCancelled = <A, E>(node: CancelScopeImpl, fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
   Effect.suspend(() => {
     scope.onOuterCancel(node)
-    return Effect.flatMap(Fiber.await(fiber), (exit) => {
+    return Effect.flatMap(awaitBounded(fiber), (exit) => {
       scope.exit(node)
       return exit._tag === "Failure" && scope.hasFailures(exit.cause)
         ? Effect.failCause(scope.failuresOnly(exit.cause))
         : Effect.void
     })
   }) as Effect.Effect<void>
+
+/** `Fiber.await`, resuming through `bounded` (deep trees of scopes unwind level by level). */
+const awaitBounded = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
+  Effect.callback<Exit.Exit<A, E>>((resume) => {
+    const done = fiber.pollUnsafe()
+    if (done !== undefined) return resume(Effect.succeed(done))
+    fiber.addObserver((exit) => bounded(() => resume(Effect.succeed(exit))))
+  })
 
 const delaySeconds = (delay: unknown): number => {
   return Math.max(0, toSeconds(delay, "delay"))

@@ -29,14 +29,21 @@ import {
   membersOfCause
 } from "./ExceptionGroup.ts"
 import * as scope from "./internal/scope.ts"
+import { bounded } from "./internal/trampoline.ts"
 import {
   addGroup,
+  beginGroupWait,
+  beginJoinWait,
+  beginStartWait,
   CurrentTask,
+  endWait,
   type GroupView,
   nextId,
   removeGroup,
   type TaskNode,
-  taskOfFiber
+  taskOfFiber,
+  type Wait,
+  waitMark
 } from "./internal/task.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
 
@@ -290,7 +297,7 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   readonly name: string
   parentId: number | undefined
   groups: Set<GroupView> | undefined = undefined
-  waitingOn: string | undefined = undefined
+  waitingOn: Wait | undefined = undefined
   fiber: AnyFiber | undefined = undefined
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
@@ -346,9 +353,14 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   get wait(): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
       if (this.exit !== undefined) return resume(Effect.void)
-      const waiter = () => resume(Effect.void)
+      const wait = beginJoinWait(this) // for printouts
+      const waiter = () => {
+        endWait(wait)
+        resume(Effect.void)
+      }
       ;(this.waiters ??= []).push(waiter)
       return Effect.sync(() => {
+        endWait(wait)
         const i = this.waiters?.indexOf(waiter) ?? -1
         if (i >= 0) this.waiters!.splice(i, 1)
       })
@@ -629,6 +641,8 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
       return Effect.callback<unknown, unknown>((resume) => {
         status.resume = resume
         const child = this.fork(caller, effect, name, status)
+        // For printouts: the caller waits until started() or the task's end (`resume` ends the wait).
+        status.resume = beginStartWait(taskOfFiber(caller), child, resume)
         // The caller was cancelled first: cancel the task (not the group) and wait for it.
         return Effect.suspend(() => {
           if (!status.pending) return Effect.void
@@ -834,6 +848,7 @@ const runGroup = <A, E, R>(
       let context = scope.enter(node, host)
       if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
       const userBody = body(group) as Effect.Effect<A, E>
+      const mark = waitMark()
       const hostFiber = Effect.runForkWith(context)(
         Effect.withFiber((self) => {
           // Registered before the body runs, so a cancel() made during its synchronous start
@@ -855,7 +870,9 @@ const runGroup = <A, E, R>(
       // A group that is done at once still yields once on exit, without raising a cancellation
       // (AnyIO: leaving an empty task group is a cancel-shielded checkpoint).
       if (group.done) return resume(Effect.uninterruptible(Effect.andThen(Effect.yieldNow, group.settle())))
-      group.waiter = () => resume(group.settle())
+      group.waiter = () => bounded(() => resume(group.settle()))
+      // For printouts: the host waits for the group (ends in `removeGroup` when the group closes).
+      beginGroupWait(hostTask, group, mark)
       return onHostCancelled(group)
     })
   )
@@ -872,7 +889,7 @@ const onHostCancelled = (group: Group): Effect.Effect<void> =>
     return Effect.flatMap(
       Effect.callback<void>((resume) => {
         if (group.done) return resume(Effect.void)
-        group.waiter = () => resume(Effect.void)
+        group.waiter = () => bounded(() => resume(Effect.void))
       }),
       () => {
         group.close()

@@ -43,6 +43,7 @@
  */
 import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
+import { bounded } from "./trampoline.ts"
 import type { TaskNode } from "./task.ts"
 
 /** Why a scope was cancelled. */
@@ -115,7 +116,10 @@ export class ScopeNode {
 // Delivery
 // ---------------------------------------------------------------------------------------------
 
-const deliver = (node: ScopeNode, annotations: Context.Context<never> | undefined): void => {
+const deliver = (node: ScopeNode, annotations: Context.Context<never> | undefined): void =>
+  bounded(() => deliverNow(node, annotations))
+
+const deliverNow = (node: ScopeNode, annotations: Context.Context<never> | undefined): void => {
   if (node.group !== undefined) {
     node.group.interruptAll(annotations)
   } else if (node.body !== undefined) {
