@@ -294,7 +294,7 @@ class TaskStatusImpl implements TaskStatus<unknown> {
  */
 class Child implements TaskNode, TaskHandle<unknown, unknown> {
   readonly id: number
-  readonly name: string
+  private readonly givenName: string | undefined
   parentId: number | undefined
   groups: Set<GroupView> | undefined = undefined
   waitingOn: Wait | undefined = undefined
@@ -315,10 +315,14 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
     taskStatus: TaskStatusImpl | undefined
   ) {
     this.id = nextId()
-    this.name = name ?? `Task-${this.id}`
+    this.givenName = name
     this.parentId = parentId
     this.group = group
     this.taskStatus = taskStatus
+  }
+  /** Built on first use: most tasks are never asked for their name. */
+  get name(): string {
+    return this.givenName ?? `Task-${this.id}`
   }
   state(): string {
     if (this.fiber === undefined && this.exit === undefined) return "scheduled"
@@ -614,8 +618,17 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
 
   startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return Effect.withFiber((spawner) => {
-      const { effect, name } = resolveTask(input, undefined)
-      return Effect.succeed(this.fork(spawner, effect, name, undefined)) as unknown as Effect.Effect<never>
+      const target = input[0]
+      let child: Child
+      if (Effect.isEffect(target) && input.length <= 2) {
+        // The common case, without resolveTask's allocations.
+        const options = input[1]
+        child = this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
+      } else {
+        const { effect, name } = resolveTask(input, undefined)
+        child = this.fork(spawner, effect, name, undefined)
+      }
+      return Effect.succeed(child) as unknown as Effect.Effect<never>
     })
   }
 
