@@ -308,6 +308,10 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   startValue: unknown = undefined
   readonly group: Group
   readonly taskStatus: TaskStatusImpl | undefined
+  /** Links of the group's list of running tasks. */
+  prev: Child | undefined = undefined
+  next: Child | undefined = undefined
+  linked = false
   constructor(
     group: Group,
     name: string | undefined,
@@ -341,6 +345,10 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
     this.cancelRequested = true
     this.cancelAnnotations = annotations
     this.fiber?.interruptUnsafe(undefined, annotations)
+  }
+  /** The fiber observer: a small closure over the task alone. */
+  observer(): (exit: Exit.Exit<unknown, unknown>) => void {
+    return (exit) => this.group.onExit(this.fiber!, this, exit)
   }
   wakeWaiters(): void {
     const waiters = this.waiters
@@ -422,8 +430,15 @@ const exitState = (exit: Exit.Exit<unknown, unknown>): TaskHandleStatus =>
 
 class Group implements TaskGroup, scope.FiberSink, GroupView {
   readonly id = ++nextGroupId
-  /** Running fibers (host body and begun tasks) and their tasks. */
-  readonly fibers = new Map<AnyFiber, Child | undefined>()
+  /** The host body's fiber while it runs. */
+  hostRunning: AnyFiber | undefined = undefined
+  /**
+   * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
+   * per task, O(1) removal.
+   */
+  first: Child | undefined = undefined
+  last: Child | undefined = undefined
+  running = 0
   /** Tasks started that have not begun running yet. */
   scheduled = 0
   readonly node: CancelScopeImpl
@@ -434,7 +449,8 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
   exceptions: Array<Member<unknown>> = []
   causes: Array<Cause.Cause<unknown>> = []
-  cancelledTasks: Array<CancelledTask> | undefined = undefined
+  /** Tasks the group cancelled (their reasons are read from their exits when a group is built). */
+  cancelledTasks: Array<Child> | undefined = undefined
   waiter: (() => void) | undefined = undefined
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
@@ -471,7 +487,11 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     // this one, so that each task is cancelled for the reason that reached the group first.
     this.delivering++
     try {
-      for (const fiber of this.fibers.keys()) fiber.interruptUnsafe(undefined, annotations)
+      // A snapshot: interrupting a fiber may end it (and others) at once.
+      const fibers: Array<AnyFiber> = []
+      if (this.hostRunning !== undefined) fibers.push(this.hostRunning)
+      for (let c = this.first; c !== undefined; c = c.next) fibers.push(c.fiber!)
+      for (const fiber of fibers) fiber.interruptUnsafe(undefined, annotations)
     } finally {
       this.delivering--
     }
@@ -483,18 +503,36 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   }
 
   *children(): Iterable<TaskNode> {
-    for (const child of this.fibers.values()) if (child !== undefined) yield child
+    for (let c = this.first; c !== undefined; c = c.next) yield c
+  }
+
+  private link(child: Child): void {
+    child.prev = this.last
+    if (this.last === undefined) this.first = child
+    else this.last.next = child
+    this.last = child
+    this.running++
+  }
+
+  private unlink(child: Child): void {
+    const { prev, next } = child
+    if (prev === undefined) this.first = next
+    else prev.next = next
+    if (next === undefined) this.last = prev
+    else next.prev = prev
+    child.prev = child.next = undefined
+    this.running--
   }
 
   describe(): string {
     const cancelled = this.node.cancelCalled ? `cancelled (${scope.describeReason(this.node.reason)}), ` : ""
     const body = this.hostExit === undefined ? "body running" : "body done"
-    const tasks = this.fibers.size - (this.hostExit === undefined ? 1 : 0) + this.scheduled
+    const tasks = this.running + this.scheduled
     return `${cancelled}${body}, waiting for ${tasks} task(s)`
   }
 
   get done(): boolean {
-    return this.hostExit !== undefined && this.fibers.size === 0 && this.scheduled === 0
+    return this.hostExit !== undefined && this.running === 0 && this.scheduled === 0
   }
 
   /**
@@ -503,7 +541,11 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
    * may finish the whole group before this returns.
    */
   onExit(fiber: AnyFiber, child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
-    this.fibers.delete(fiber)
+    if (child === undefined) this.hostRunning = undefined
+    else if (child.linked) {
+      child.linked = false
+      this.unlink(child)
+    }
     if (fiber === this.hostFiber) this.hostExit = exit
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
@@ -519,9 +561,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
         cancelGroup = this.exceptions.length === 0 && !this.node.cancelCalled
         membersOfCause(exit.cause, this)
       } else if (child !== undefined && !child.cancelRequested) {
-        // Each task keeps its own reason: the group's, or an enclosing scope's ("from outside").
-        const reason = scope.describeReason(scope.reasonOfCause(exit.cause))
-        ;(this.cancelledTasks ??= []).push({ name: child.name, reason })
+        ;(this.cancelledTasks ??= []).push(child)
       }
     }
     // Wake whoever waits on this task first (a joiner sees the task's own outcome, as in AnyIO),
@@ -597,7 +637,8 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
       // it still runs synchronously below reaches it at its next operation.
       Effect.withFiber((self) => {
         child.fiber = self
-        this.fibers.set(self, child)
+        child.linked = true
+        this.link(child)
         this.scheduled--
         return (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
           unknown,
@@ -610,7 +651,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
       this.onExit(fiber, child, exit)
       return
     }
-    fiber.addObserver((exit) => this.onExit(fiber, child, exit))
+    fiber.addObserver(child.observer())
     // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
     if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
     else scope.interruptIfCancelledOnEntry(this.node, fiber)
@@ -697,7 +738,11 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   }
 
   exceptionGroup(): ExceptionGroup<unknown> {
-    const cancelled = this.cancelledTasks ?? []
+    // Each task keeps its own reason: the group's, or an enclosing scope's ("from outside").
+    const cancelled: Array<CancelledTask> = (this.cancelledTasks ?? []).map((child) => ({
+      name: child.name,
+      reason: scope.describeReason(child.exit?._tag === "Failure" ? scope.reasonOfCause(child.exit.cause) : undefined)
+    }))
     return new ExceptionGroup("unhandled errors in a TaskGroup", this.exceptions, {
       causes: this.causes,
       cancelled
@@ -867,7 +912,7 @@ const runGroup = <A, E, R>(
           // Registered before the body runs, so a cancel() made during its synchronous start
           // reaches it (see Group.begin).
           group.hostFiber = self
-          group.fibers.set(self, undefined)
+          group.hostRunning = self
           return userBody
         })
       )
