@@ -262,6 +262,9 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 let nextGroupId = 0
 
+/** `Child.cancelledBy` of a task cancelled from outside its group (an enclosing scope, a signal). */
+const OUTSIDE: unique symbol = Symbol("effect-anyio/outside")
+
 /** A pending `start()`: the child's exit goes to the caller until `started()` is called. */
 class TaskStatusImpl implements TaskStatus<unknown> {
   pending = true
@@ -308,6 +311,8 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   startValue: unknown = undefined
   readonly group: Group
   readonly taskStatus: TaskStatusImpl | undefined
+  /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
+  cancelledBy: scope.ScopeNode | typeof OUTSIDE | undefined = undefined
   /** Links of the group's list of running tasks. */
   prev: Child | undefined = undefined
   next: Child | undefined = undefined
@@ -345,6 +350,13 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
     this.cancelRequested = true
     this.cancelAnnotations = annotations
     this.fiber?.interruptUnsafe(undefined, annotations)
+  }
+  /** Why the task was cancelled: who cancelled it, else what its interruption says. */
+  cancelReason(): scope.CancelReason | undefined {
+    const by = this.cancelledBy
+    if (by === OUTSIDE) return undefined
+    if (by !== undefined) return by.reason
+    return this.exit?._tag === "Failure" ? scope.reasonOfCause(this.exit.cause) : undefined
   }
   /** The fiber observer: a small closure over the task alone. */
   observer(): (exit: Exit.Exit<unknown, unknown>) => void {
@@ -418,7 +430,7 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
         ? "cancelled explicitly"
         : `cancelled explicitly: ${this.cancelMessage}`
     }
-    return scope.describeReason(this.group.node.reason)
+    return scope.describeReason(this.cancelReason())
   }
   toString(): string {
     return `<TaskHandle ${this.status} name='${this.name}'>`
@@ -481,17 +493,23 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   private delivering = 0
   private deferredCancel: scope.CancelReason | undefined = undefined
 
-  interruptAll(annotations: Context.Context<never> | undefined): void {
+  interruptAll(by: scope.ScopeNode | undefined, annotations: Context.Context<never> | undefined): void {
     // Interrupting a parked fiber runs it at once, and a task that fails while being cancelled
     // would cancel the group from inside this loop; that cancellation waits until every fiber got
     // this one, so that each task is cancelled for the reason that reached the group first.
     this.delivering++
     try {
-      // A snapshot: interrupting a fiber may end it (and others) at once.
-      const fibers: Array<AnyFiber> = []
-      if (this.hostRunning !== undefined) fibers.push(this.hostRunning)
-      for (let c = this.first; c !== undefined; c = c.next) fibers.push(c.fiber!)
-      for (const fiber of fibers) fiber.interruptUnsafe(undefined, annotations)
+      // A snapshot: interrupting a fiber may end it (and others) at once. Tasks remember who
+      // cancelled them in a field rather than in an annotation on every interruption (a cause
+      // per task on a fan-out of thousands); with tracing on, the annotation is kept for spans.
+      const children: Array<Child> = []
+      for (let c = this.first; c !== undefined; c = c.next) children.push(c)
+      this.hostRunning?.interruptUnsafe(undefined, annotations)
+      const taskAnnotations = this.tracing ? annotations : undefined
+      for (const child of children) {
+        child.cancelledBy ??= by ?? OUTSIDE
+        child.fiber!.interruptUnsafe(undefined, taskAnnotations)
+      }
     } finally {
       this.delivering--
     }
@@ -741,7 +759,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     // Each task keeps its own reason: the group's, or an enclosing scope's ("from outside").
     const cancelled: Array<CancelledTask> = (this.cancelledTasks ?? []).map((child) => ({
       name: child.name,
-      reason: scope.describeReason(child.exit?._tag === "Failure" ? scope.reasonOfCause(child.exit.cause) : undefined)
+      reason: scope.describeReason(child.cancelReason())
     }))
     return new ExceptionGroup("unhandled errors in a TaskGroup", this.exceptions, {
       causes: this.causes,

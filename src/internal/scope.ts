@@ -62,8 +62,11 @@ export const CancelledBy = Context.Service<ScopeNode>("effect-anyio/CancelledBy"
 
 /** What a scope whose host waits on several fibers (a task group) must provide. */
 export interface FiberSink {
-  /** Interrupts every running fiber of the group (host body and tasks). */
-  interruptAll(annotations: Context.Context<never> | undefined): void
+  /**
+   * Interrupts every running fiber of the group (host body and tasks), cancelled by `by` (this
+   * scope) or, when undefined, from outside.
+   */
+  interruptAll(by: ScopeNode | undefined, annotations: Context.Context<never> | undefined): void
 }
 
 const PENDING = 0
@@ -116,12 +119,12 @@ export class ScopeNode {
 // Delivery
 // ---------------------------------------------------------------------------------------------
 
-const deliver = (node: ScopeNode, annotations: Context.Context<never> | undefined): void =>
-  bounded(() => deliverNow(node, annotations))
+const deliver = (node: ScopeNode, own: boolean): void => bounded(() => deliverNow(node, own))
 
-const deliverNow = (node: ScopeNode, annotations: Context.Context<never> | undefined): void => {
+const deliverNow = (node: ScopeNode, own: boolean): void => {
+  const annotations = own ? node.cancelAnnotations() : undefined
   if (node.group !== undefined) {
-    node.group.interruptAll(annotations)
+    node.group.interruptAll(own ? node : undefined, annotations)
   } else if (node.body !== undefined) {
     node.body.interruptUnsafe(undefined, annotations)
   }
@@ -133,7 +136,7 @@ export const cancel = (node: ScopeNode, reason: CancelReason): void => {
   node.cancelCalled = true
   node.reason = reason
   disarm(node)
-  if (node.state === ACTIVE) deliver(node, node.cancelAnnotations())
+  if (node.state === ACTIVE) deliver(node, true)
 }
 
 /**
@@ -142,7 +145,7 @@ export const cancel = (node: ScopeNode, reason: CancelReason): void => {
  */
 export const onOuterCancel = (node: ScopeNode): void => {
   node.outer = true
-  if (!node._shield) deliver(node, undefined)
+  if (!node._shield) deliver(node, false)
 }
 
 /** Setting `shield`: turning it off delivers the outer cancellation it was holding back. */
@@ -150,8 +153,8 @@ export const setShield = (node: ScopeNode, shield: boolean): void => {
   const was = node._shield
   node._shield = shield
   if (was && !shield && node.state === ACTIVE) {
-    if (node.outer) deliver(node, undefined)
-    else if (enclosingCancellation(node) !== undefined) deliver(node, undefined)
+    if (node.outer) deliver(node, false)
+    else if (enclosingCancellation(node) !== undefined) deliver(node, false)
   }
 }
 
