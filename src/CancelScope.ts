@@ -7,10 +7,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, type Exit, Fiber, Option } from "effect"
+import { Context, Effect, type Exit, type Fiber, Option } from "effect"
 import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as scope from "./internal/scope.ts"
-import { bounded } from "./internal/trampoline.ts"
 import {
   beginWaitAround,
   CurrentTask,
@@ -21,6 +20,7 @@ import {
 } from "./internal/task.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
+import { bounded } from "./internal/trampoline.ts"
 
 export type { CancelReason } from "./internal/scope.ts"
 
@@ -96,6 +96,14 @@ export class CancelScopeImpl extends scope.ScopeNode implements CancelScope {
   }
 }
 
+const checkShield = (value: unknown): boolean => {
+  if (value === undefined) return false
+  if (typeof value !== "boolean") {
+    throw new InvalidArgumentError({ message: `shield must be a boolean, got ${typeof value}` })
+  }
+  return value
+}
+
 const checkDeadline = (value: unknown): number => {
   if (typeof value !== "number" || Number.isNaN(value)) {
     throw new InvalidArgumentError({ message: `deadline must be a number of seconds, got ${String(value)}` })
@@ -130,8 +138,7 @@ export interface CancelScopeOptions {
 export const makeCancelScope = (options?: CancelScopeOptions): CancelScope => {
   const deadline =
     options?.deadline === undefined ? Number.POSITIVE_INFINITY : checkDeadline(options.deadline)
-  const shield = options?.shield ?? false
-  if (typeof shield !== "boolean") throw new InvalidArgumentError({ message: "shield must be a boolean" })
+  const shield = checkShield(options?.shield)
   return new CancelScopeImpl(deadline, shield)
 }
 
@@ -185,9 +192,16 @@ export const run = <A, E, R>(
       if (host.getRef(CurrentTask) === undefined)
         context = Context.add(context, CurrentTask, taskOfFiber(host))
       scope.cancelIfDeadlinePassed(node, deadlineFromNow)
-      const userEffect = typeof body === "function" ? body(node) : body
+      const userEffect: unknown = typeof body === "function" ? body(node) : body
+      if (!Effect.isEffect(userEffect)) {
+        throw new TypeError(
+          `cancelScope: the body must be an Effect or a function returning one, got ${typeof userEffect}`
+        )
+      }
       const mark = waitMark()
-      const fiber = Effect.runForkWith(context as Context.Context<R>)(scope.registerBody(node, userEffect))
+      const fiber = Effect.runForkWith(context as Context.Context<R>)(
+        scope.registerBody(node, userEffect as Effect.Effect<A, E, R>)
+      )
       const done = fiber.pollUnsafe()
       if (done !== undefined) return resume(finish(node, done))
       // Rule 8: cancelled before entry, or entered inside an effectively cancelled scope
@@ -272,7 +286,7 @@ export const moveOnAfter = <A, E = never, R = never>(
   body: ScopeBody<A, E, R>,
   options?: { readonly shield?: boolean | undefined }
 ): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() => run(new CancelScopeImpl(0, options?.shield ?? false), body, delaySeconds(delay)))
+  Effect.suspend(() => run(new CancelScopeImpl(0, checkShield(options?.shield)), body, delaySeconds(delay)))
 
 /**
  * Like {@link moveOnAfter} with an absolute deadline in seconds (AnyIO's `move_on_at`).
@@ -291,7 +305,7 @@ export const moveOnAt = <A, E = never, R = never>(
   options?: { readonly shield?: boolean | undefined }
 ): Effect.Effect<Option.Option<A>, E, R> =>
   Effect.suspend(() =>
-    run(new CancelScopeImpl(checkDeadline(deadline), options?.shield ?? false), body, undefined)
+    run(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
   )
 
 /**
@@ -318,7 +332,7 @@ const failing = <A, E, R>(
   Effect.suspend((): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => {
     const node = new CancelScopeImpl(
       kind === "at" ? checkDeadline(time) : Number.POSITIVE_INFINITY,
-      options?.shield ?? false
+      checkShield(options?.shield)
     )
     const result = Effect.flatMap(
       run(node, body, kind === "after" ? delaySeconds(time) : undefined),

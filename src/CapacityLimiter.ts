@@ -6,8 +6,8 @@
  */
 import { Effect, type Fiber, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
-import { taskOfFiber } from "./internal/task.ts"
-import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { type TaskNode, taskOfFiber, waitingTask } from "./internal/task.ts"
+import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 
 /**
  * A snapshot of a {@link CapacityLimiter}'s state, returned by `limiter.statistics()`.
@@ -34,8 +34,13 @@ export interface CapacityLimiterStatistics {
 
 class LimiterWaiter extends Waiter {
   readonly borrower: unknown
-  constructor(fiber: Fiber.Fiber<unknown, unknown>, borrower: unknown) {
-    super(fiber)
+  constructor(
+    fiber: Fiber.Fiber<unknown, unknown>,
+    task: TaskNode | undefined,
+    limiter: CapacityLimiter,
+    borrower: unknown
+  ) {
+    super(fiber, task, limiter)
     this.borrower = borrower
   }
 }
@@ -100,6 +105,8 @@ const notBorrowing = Effect.die(
  * @category models
  */
 export class CapacityLimiter {
+  /** @internal */
+  readonly _id: number = primitiveId()
   private _totalTokens: number
   private readonly _borrowers = new Set<unknown>()
   private readonly _waiting = new Map<unknown, LimiterWaiter>()
@@ -208,6 +215,11 @@ export class CapacityLimiter {
     }
   }
 
+  /** What a waiting task waits on, for task-tree printouts. @internal */
+  _describeWait(): string {
+    return `CapacityLimiter #${this._id} (${this._borrowers.size}/${this._totalTokens} tokens borrowed)`
+  }
+
   // ---------------------------------------------------------------------------------------------------
 
   private _free(): boolean {
@@ -231,7 +243,7 @@ export class CapacityLimiter {
         this._borrowers.add(borrower)
         return resume(Effect.void)
       }
-      const w = new LimiterWaiter(fiber, borrower)
+      const w = new LimiterWaiter(fiber, waitingTask(fiber), this, borrower)
       w.resume = resume
       this._waiters.push(w)
       this._waiting.set(borrower, w)

@@ -7,7 +7,7 @@
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, type WouldBlock } from "./Errors.ts"
 import { taskOfFiber } from "./internal/task.ts"
-import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 import { Lock, type LockStatistics } from "./Lock.ts"
 
 /**
@@ -77,12 +77,17 @@ const notHolding = Effect.die(
  * @category models
  */
 export class Condition {
+  /** @internal */
+  readonly _id: number = primitiveId()
   private readonly _lock: Lock
   private readonly _waiters = new WaiterQueue<ConditionWaiter>()
   private readonly _wait: Effect.Effect<void>
   private readonly _notifyAll: Effect.Effect<void>
 
   constructor(lock?: Lock) {
+    if (lock !== undefined && !(lock instanceof Lock)) {
+      throw new InvalidArgumentError({ message: `Condition(lock): lock must be a Lock, got ${typeof lock}` })
+    }
     const theLock = lock ?? new Lock()
     this._lock = theLock
     this._notifyAll = Effect.withFiber((fiber) => {
@@ -93,7 +98,7 @@ export class Condition {
     this._wait = Effect.withFiber((fiber) => {
       const task = taskOfFiber(fiber)
       if (theLock._owner !== task) return notHolding
-      const w = new ConditionWaiter(fiber)
+      const w = new ConditionWaiter(fiber, task, this)
       // The finalizer runs uninterruptibly: the lock is taken back even when the wait was cancelled.
       return Effect.onExitPrimitive(
         Effect.callback<void>((resume) => {
@@ -194,5 +199,10 @@ export class Condition {
   /** A snapshot of the condition's state. */
   statistics(): ConditionStatistics {
     return { tasksWaiting: this._waiters.size, lockStatistics: this._lock.statistics() }
+  }
+
+  /** What a waiting task waits on, for task-tree printouts. @internal */
+  _describeWait(): string {
+    return `Condition #${this._id} (over Lock #${this._lock._id})`
   }
 }

@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { waitingTask } from "./internal/task.ts"
+import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 
 /**
  * A snapshot of an {@link Event}'s state, returned by `event.statistics()`.
@@ -59,6 +60,8 @@ export interface EventStatistics {
  * @category models
  */
 export class Event {
+  /** @internal */
+  readonly _id: number = primitiveId()
   private _isSet = false
   private readonly _waiters = new WaiterQueue<Waiter>()
   private readonly _set: Effect.Effect<void>
@@ -74,7 +77,7 @@ export class Event {
       if (this._isSet) return Effect.yieldNow
       return Effect.callback<void>((resume) => {
         if (this._isSet) return resume(Effect.void)
-        const w = new Waiter(fiber)
+        const w = new Waiter(fiber, waitingTask(fiber), this)
         w.resume = resume
         this._waiters.push(w)
         return Effect.sync(() => {
@@ -102,5 +105,10 @@ export class Event {
   /** A snapshot of the event's state. */
   statistics(): EventStatistics {
     return { tasksWaiting: this._waiters.size }
+  }
+
+  /** What a waiting task waits on, for task-tree printouts. @internal */
+  _describeWait(): string {
+    return `Event #${this._id}`
   }
 }

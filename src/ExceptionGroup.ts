@@ -318,6 +318,9 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
       readonly cancelled?: ReadonlyArray<CancelledTask> | undefined
     }
   ) {
+    if (!Array.isArray(exceptions)) {
+      throw new TypeError("ExceptionGroup: the second argument (exceptions) must be an array")
+    }
     if (exceptions.length === 0) throw new TypeError("ExceptionGroup: the second argument must be non-empty")
     super(exceptions, message)
     this.name = "ExceptionGroup"

@@ -32,7 +32,7 @@
 import { Effect, type Fiber, type Scope } from "effect"
 import { RuntimeError, WouldBlock } from "./Errors.ts"
 import { type TaskNode, taskOfFiber } from "./internal/task.ts"
-import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 
 /**
  * Options of {@link Lock}.
@@ -75,14 +75,6 @@ export interface LockStatistics {
   readonly owner: { readonly id: number; readonly name: string } | undefined
   /** Number of tasks blocked in `acquire`. */
   readonly tasksWaiting: number
-}
-
-class LockWaiter extends Waiter {
-  readonly task: TaskNode
-  constructor(fiber: Fiber.Fiber<unknown, unknown>, task: TaskNode) {
-    super(fiber)
-    this.task = task
-  }
 }
 
 const acquireTwice = Effect.die(new RuntimeError({ message: "Attempted to acquire an already held Lock" }))
@@ -130,9 +122,11 @@ export class Lock {
   /** Whether an uncontended `acquire` skips its checkpoint (see {@link LockOptions}). */
   readonly fastAcquire: boolean
   /** @internal */
+  readonly _id: number = primitiveId()
+  /** @internal */
   _owner: TaskNode | undefined = undefined
   /** @internal */
-  readonly _waiters: WaiterQueue<LockWaiter> = new WaiterQueue()
+  readonly _waiters: WaiterQueue<Waiter> = new WaiterQueue()
 
   private readonly _acquire: Effect.Effect<void>
   private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
@@ -196,6 +190,14 @@ export class Lock {
     }
   }
 
+  /** What a waiting task waits on, for task-tree printouts. @internal */
+  _describeWait(): string {
+    const owner = this._owner
+    return owner === undefined
+      ? `Lock #${this._id} (free)`
+      : `Lock #${this._id} held by task '${owner.name}' (#${owner.id})`
+  }
+
   /**
    * Runs `body` while holding the lock (AnyIO's `async with lock:`): waits for the lock interruptibly,
    * then releases it however `body` exits.
@@ -256,7 +258,7 @@ export class Lock {
         this._owner = task
         return resume(Effect.void)
       }
-      const w = new LockWaiter(fiber, task)
+      const w = new Waiter(fiber, task, this)
       w.resume = resume
       this._waiters.push(w)
       return Effect.sync(() => this._cancelWaiter(w))
@@ -272,7 +274,7 @@ export class Lock {
   }
 
   /** The waiter was interrupted while suspended. @internal */
-  private _cancelWaiter(w: LockWaiter): void {
+  private _cancelWaiter(w: Waiter): void {
     // Still queued: just leave. Already handed the lock: pass it on.
     if (!this._waiters.remove(w) && w.granted && this._owner === w.task) this._handOff()
   }

@@ -7,7 +7,8 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
-import { grant, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { waitingTask } from "./internal/task.ts"
+import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 
 /**
  * Options of {@link Semaphore}.
@@ -92,6 +93,8 @@ export class Semaphore {
   readonly maxValue: number | undefined
   /** Whether an uncontended `acquire` skips its checkpoint (see {@link SemaphoreOptions}). */
   readonly fastAcquire: boolean
+  /** @internal */
+  readonly _id: number = primitiveId()
   private _value: number
   private readonly _waiters = new WaiterQueue<Waiter>()
   private readonly _acquire: Effect.Effect<void>
@@ -136,7 +139,7 @@ export class Semaphore {
           this._value--
           return resume(Effect.void)
         }
-        const w = new Waiter(fiber)
+        const w = new Waiter(fiber, waitingTask(fiber), this)
         w.resume = resume
         this._waiters.push(w)
         return Effect.sync(() => {
@@ -186,6 +189,11 @@ export class Semaphore {
   /** A snapshot of the semaphore's state. */
   statistics(): SemaphoreStatistics {
     return { tasksWaiting: this._waiters.size }
+  }
+
+  /** What a waiting task waits on, for task-tree printouts. @internal */
+  _describeWait(): string {
+    return `Semaphore #${this._id} (value ${this._value})`
   }
 
   /**

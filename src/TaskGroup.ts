@@ -16,7 +16,8 @@ import {
   type Exit,
   type Fiber,
   Fiber as FiberModule,
-  References
+  References,
+  Scheduler
 } from "effect"
 import { type CancelScope, CancelScopeImpl } from "./CancelScope.ts"
 import { RuntimeError } from "./Errors.ts"
@@ -28,8 +29,8 @@ import {
   type Member,
   membersOfCause
 } from "./ExceptionGroup.ts"
+import { schedulesEachTask } from "./internal/idle.ts"
 import * as scope from "./internal/scope.ts"
-import { bounded } from "./internal/trampoline.ts"
 import {
   addGroup,
   beginGroupWait,
@@ -46,6 +47,7 @@ import {
   waitMark
 } from "./internal/task.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
+import { bounded } from "./internal/trampoline.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -311,6 +313,9 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   startValue: unknown = undefined
   readonly group: Group
   readonly taskStatus: TaskStatusImpl | undefined
+  /** Until the task begins: its context and effect. */
+  context: Context.Context<never> | undefined = undefined
+  effect: Effect.Effect<unknown, unknown, unknown> | undefined = undefined
   /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
   cancelledBy: scope.ScopeNode | typeof OUTSIDE | undefined = undefined
   /** Links of the group's list of running tasks. */
@@ -467,7 +472,17 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
 
-  constructor(node: CancelScopeImpl, hostTask: TaskNode, name: string | undefined, tracing: boolean) {
+  /** Schedule each task on its own (see `ScheduleEachTask`) instead of in batches. */
+  readonly scheduleEach: boolean
+
+  constructor(
+    node: CancelScopeImpl,
+    hostTask: TaskNode,
+    name: string | undefined,
+    tracing: boolean,
+    scheduleEach: boolean
+  ) {
+    this.scheduleEach = scheduleEach
     this.node = node
     this.hostTask = hostTask
     this.name = name
@@ -634,10 +649,40 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     if (status !== undefined) status.child = child
     const base = this.scopeContext(spawner.context)
     // Log lines written inside the task carry its name.
-    const context = Context.add(base, CurrentTask, child)
+    child.context = Context.add(base, CurrentTask, child)
+    child.effect = effect
+    // Tasks started in one go begin in one scheduled step, in order (one closure and one
+    // scheduler entry per batch, not per task).
     this.scheduled++
-    spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
+    if (this.scheduleEach) {
+      spawner.currentDispatcher.scheduleTask(() => this.beginOne(child), 0)
+    } else if (this.pendingLast === undefined) {
+      this.pendingFirst = this.pendingLast = child
+      spawner.currentDispatcher.scheduleTask(this.beginPending, 0)
+    } else {
+      this.pendingLast.next = child
+      this.pendingLast = child
+    }
     return child
+  }
+
+  private pendingFirst: Child | undefined = undefined
+  private pendingLast: Child | undefined = undefined
+  private readonly beginPending = (): void => {
+    let child = this.pendingFirst
+    this.pendingFirst = this.pendingLast = undefined
+    while (child !== undefined) {
+      const next = child.next
+      child.next = undefined
+      this.beginOne(child)
+      child = next
+    }
+  }
+
+  private beginOne(child: Child): void {
+    const { context, effect } = child
+    child.context = child.effect = undefined
+    this.begin(child, context!, effect!)
   }
 
   /**
@@ -919,11 +964,25 @@ const runGroup = <A, E, R>(
     Effect.callback<unknown, unknown>((resume) => {
       const node = new CancelScopeImpl(Number.POSITIVE_INFINITY, false)
       const hostTask = taskOfFiber(host)
-      const group = new Group(node, hostTask, name, host.getRef(TaskTracing))
+      const group = new Group(
+        node,
+        hostTask,
+        name,
+        host.getRef(TaskTracing),
+        schedulesEachTask(host.getRef(Scheduler.Scheduler))
+      )
       addGroup(hostTask, group)
       let context = scope.enter(node, host)
       if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
-      const userBody = body(group) as Effect.Effect<A, E>
+      if (typeof body !== "function") {
+        throw new TypeError(
+          `createTaskGroup: the body must be a function of the task group, got ${typeof body}`
+        )
+      }
+      const userBody: unknown = body(group)
+      if (!Effect.isEffect(userBody)) {
+        throw new TypeError(`createTaskGroup: the body must return an Effect, got ${typeof userBody}`)
+      }
       const mark = waitMark()
       const hostFiber = Effect.runForkWith(context)(
         Effect.withFiber((self) => {
@@ -931,7 +990,7 @@ const runGroup = <A, E, R>(
           // reaches it (see Group.begin).
           group.hostFiber = self
           group.hostRunning = self
-          return userBody
+          return userBody as Effect.Effect<A, E>
         })
       )
       group.hostFiber = hostFiber

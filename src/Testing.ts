@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Duration, Effect, type Fiber, Scheduler } from "effect"
-import { type IdleAware, WhenIdle } from "./internal/idle.ts"
-import { renderTree, taskOfFiber } from "./internal/task.ts"
+import { type IdleAware, ScheduleEachTask, WhenIdle } from "./internal/idle.ts"
+import { CurrentTask, makeRootTask, renderTree, type TaskNode } from "./internal/task.ts"
 
 /**
  * The program under {@link autojump} can make no progress: every task is blocked and no timer is
@@ -68,16 +68,19 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   private idleTurns = 0
   done = false
   onDeadlock: ((message: string) => void) | undefined = undefined
-  /** The program's fiber, for the deadlock report. */
-  main: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The program's root task, for the deadlock report. */
+  root: TaskNode | undefined = undefined
   private readonly random: (() => number) | undefined
   private readonly maxIdleTurns: number
 
   constructor(options: AutojumpOptions | undefined) {
     this.random = options?.shuffleSeed === undefined ? undefined : prng(options.shuffleSeed)
+    this[ScheduleEachTask] = options?.shuffleSeed !== undefined
     this.maxIdleTurns = options?.idleTurns ?? 3
   }
 
+  /** In shuffle mode, tasks are scheduled one by one so that their order can be shuffled. */
+  readonly [ScheduleEachTask]: boolean
   private idleWaiters: Array<() => void> = []
   readonly [WhenIdle] = (callback: () => void): void => {
     this.idleWaiters.push(callback)
@@ -155,7 +158,7 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
       return
     }
     this.onDeadlock?.(
-      `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.main === undefined ? "" : renderTree(undefined, [taskOfFiber(this.main)])}`
+      `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.root === undefined ? "" : renderTree(undefined, [this.root])}`
     )
     // Look again later: the interrupted program may still be unwinding (or may never end).
     if (!this.done) {
@@ -255,7 +258,16 @@ export const autojump = <A, E>(
 ): Effect.Effect<A, E | DeadlockError> =>
   Effect.withFiber((parent) => {
     const world = new World(options)
-    const context = Context.add(Context.add(parent.context, Scheduler.Scheduler, world), Clock.Clock, world)
+    // The program is a root task of its own ('main'), also when `autojump` runs inside a task: the
+    // deadlock report lists the program's tasks only, lock ownership does not leak across the
+    // boundary, and plain fibers the program forks belong to it (their waits are reported).
+    const root = makeRootTask("main")
+    world.root = root
+    const context = Context.add(
+      Context.add(Context.add(parent.context, Scheduler.Scheduler, world), Clock.Clock, world),
+      CurrentTask,
+      root
+    )
     let fiber: Fiber.Fiber<A, E> | undefined
     let deadlock: string | undefined
     let finish: ((effect: Effect.Effect<A, E | DeadlockError>) => void) | undefined
@@ -282,7 +294,6 @@ export const autojump = <A, E>(
       // Start the program from inside the world so that its first steps are on the run queue too.
       world.schedule(() => {
         fiber = Effect.runForkWith(context)(effect)
-        world.main = fiber
         fiber.addObserver((exit) => {
           world.done = true
           finish!(deadlock !== undefined && exit._tag === "Failure" ? Effect.fail(deadlockError()) : exit)

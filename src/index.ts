@@ -19,6 +19,7 @@ export {
   type ScopeBody
 } from "./CancelScope.ts"
 export { CapacityLimiter, type CapacityLimiterStatistics } from "./CapacityLimiter.ts"
+export { Condition, type ConditionStatistics } from "./Condition.ts"
 export {
   dumpTaskTree,
   getCurrentTask,

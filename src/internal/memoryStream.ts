@@ -52,6 +52,8 @@
  */
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
+import { beginWait, endWait, Wait, waitingTask } from "./task.ts"
+import { primitiveId } from "./waiters.ts"
 
 /** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
 export const MODE_RECEIVE = 0 // item | fail EndOfStream
@@ -60,7 +62,7 @@ export const MODE_CHUNK = 2 // [item] | fail Cause.Done (Stream pull)
 export type Mode = 0 | 1 | 2
 
 /** Returned by `next` at end of stream. */
-export const END: unique symbol = Symbol.for("effect-anyio/MemoryObjectStream/END")
+export const END: unique symbol = Symbol("effect-anyio/MemoryObjectStream/END")
 
 const QUEUED = 0
 const SERVED = 1
@@ -118,8 +120,11 @@ export class Deque<T> {
   }
 }
 
-/** A parked sender or receiver, linked into its queue. */
-class Waiter {
+/**
+ * A parked sender or receiver, linked into its queue. It is also the record of what its task is
+ * blocked on (`Wait`): from parking until it is served (or woken) or cancelled.
+ */
+class Waiter extends Wait {
   state = QUEUED
   prev: Waiter | undefined = undefined
   next: Waiter | undefined = undefined
@@ -130,13 +135,38 @@ class Waiter {
   exit: AnyEffect | undefined = undefined
   readonly mode: Mode
   readonly resume: Resume
+  readonly stream: StreamState
+  readonly sending: boolean
 
-  constructor(mode: Mode, resume: Resume, item: unknown, hasItem: boolean) {
+  constructor(
+    stream: StreamState,
+    sending: boolean,
+    mode: Mode,
+    resume: Resume,
+    item: unknown,
+    hasItem: boolean
+  ) {
+    super()
+    this.stream = stream
+    this.sending = sending
     this.mode = mode
     this.resume = resume
     this.item = item
     this.hasItem = hasItem
   }
+
+  describe(): string {
+    return this.stream.describeWait(this.sending)
+  }
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`
+
+/** Records that the current fiber's task is blocked on `w` (called as it parks). */
+const park = (w: Waiter): void => {
+  const fiber = Fiber.getCurrent()
+  const task = fiber === undefined ? undefined : waitingTask(fiber)
+  if (task !== undefined) beginWait(task, w)
 }
 
 /** FIFO of waiters (intrusive doubly linked list, O(1) removal). */
@@ -185,6 +215,7 @@ const maxInlineDepth = 16
 /** Resumes a waiter that left its queue, in line (see the module comment). */
 const resumeInline = (w: Waiter, exit: AnyEffect): void => {
   w.state = DONE
+  endWait(w)
   inlineDepth++
   try {
     w.resume(exit)
@@ -202,6 +233,7 @@ const schedule = (task: () => void): void => {
 /** Fixes a waiter's outcome now and resumes it from its dispatcher later (used past the depth bound). */
 const serveLater = (w: Waiter, exit: AnyEffect): void => {
   w.state = SERVED
+  endWait(w)
   w.exit = exit
   schedule(() => {
     if (w.state !== SERVED) return
@@ -226,6 +258,7 @@ export interface End {
 
 /** @internal */
 export class StreamState {
+  readonly id: number = primitiveId()
   readonly maxBufferSize: number
   readonly buffer = new Deque<unknown>()
   readonly senders = new WaiterQueue()
@@ -277,9 +310,11 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(MODE_RECEIVE, resume, item, true)
+    const w = new Waiter(this, true, MODE_RECEIVE, resume, item, true)
     this.senders.push(w)
+    park(w)
     return Effect.sync(() => {
+      endWait(w)
       // Interrupted while parked: withdraw the item.
       if (w.state === QUEUED) {
         this.senders.remove(w)
@@ -332,9 +367,11 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(mode, resume, undefined, false)
+    const w = new Waiter(this, false, mode, resume, undefined, false)
     this.receivers.push(w)
+    park(w)
     return Effect.sync(() => {
+      endWait(w)
       if (w.state === QUEUED) this.receivers.remove(w)
       else if (w.state === SERVED && w.hasItem) {
         // Interrupted after an item was assigned but before it ran: the item goes back to the front.
@@ -356,6 +393,13 @@ export class StreamState {
     } else {
       this.buffer.unshift(item)
     }
+  }
+
+  /** What a parked sender or receiver waits on, for task-tree printouts. */
+  describeWait(sending: boolean): string {
+    return sending
+      ? `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
+      : `memory stream #${this.id}: receive (no item; ${plural(this.openSend, "sender")} open)`
   }
 
   // ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@
  *
  * @internal
  */
-import { Context, Effect, type Fiber } from "effect"
+import { Context, Effect, Fiber } from "effect"
 
 /** A task group as the task tree sees it. */
 export interface GroupView {
@@ -28,6 +28,176 @@ export interface GroupView {
   describe(): string
 }
 
+/**
+ * Something a task is blocked on (an Event, a Lock, a stream end, a child task group...), for
+ * printouts (`renderTree`, the deadlock report of `autojump`).
+ *
+ * - Blocking operations record it only when they really park, never on an uncontended fast path:
+ *   the waiter object a primitive allocates to park is itself the `Wait` (so a park costs a few field
+ *   writes, no extra allocation), and the text is built lazily by `describe()`, only when a tree is
+ *   printed, so it shows the state at that moment (e.g. a lock's current owner).
+ * - A task can block in several places at once: a task-group or cancel-scope host waits while the
+ *   body (another fiber of the same task) blocks inside it, and plain fibers forked inside a task
+ *   belong to it. So the waits of a task form a chain through `outer`: the innermost wait is
+ *   `task.waitingOn`; when it ends, the innermost wait still in progress shows again.
+ *
+ * @internal
+ */
+export abstract class Wait {
+  /** The task blocked here (set by `beginWait`). */
+  task: TaskNode | undefined = undefined
+  /** The wait that this one is nested in (or that was innermost before it). */
+  outer: Wait | undefined = undefined
+  /** Order in which waits began (see `beginWaitAround`). */
+  seq = 0
+  /** The wait is over (resumed, handed the resource, or cancelled). */
+  ended = false
+  /** What the task waits on, e.g. `Lock #2 held by task 'writer' (#7)`. */
+  abstract describe(): string
+}
+
+let waitSeq = 0
+
+/**
+ * Records that `task` is now blocked on `w` (innermost). Call it when the operation parks.
+ * @internal
+ */
+export const beginWait = (task: TaskNode, w: Wait): void => {
+  w.task = task
+  w.seq = ++waitSeq
+  w.outer = task.waitingOn
+  task.waitingOn = w
+}
+
+/**
+ * A mark for {@link beginWaitAround}: taken before a host forks a body that may block at once.
+ * @internal
+ */
+export const waitMark = (): number => waitSeq
+
+/**
+ * Records that `task` is blocked on `w` around every wait it began after `mark` (a host that forked
+ * a body, found it still running, and now waits for it: the body's own waits are nested inside).
+ * @internal
+ */
+export const beginWaitAround = (task: TaskNode, w: Wait, mark: number): void => {
+  w.task = task
+  w.seq = ++waitSeq
+  let inner: Wait | undefined
+  let o = task.waitingOn
+  while (o !== undefined && o.seq > mark) {
+    inner = o
+    o = o.outer
+  }
+  w.outer = o
+  if (inner === undefined) task.waitingOn = w
+  else inner.outer = w
+}
+
+/**
+ * The wait `w` is over. Idempotent; a no-op for a wait that never began.
+ * @internal
+ */
+export const endWait = (w: Wait): void => {
+  if (w.ended) return
+  w.ended = true
+  const task = w.task
+  if (task === undefined || task.waitingOn !== w) return
+  let o = w.outer
+  while (o?.ended) o = o.outer
+  task.waitingOn = o
+  w.outer = undefined
+}
+
+/** A host waiting for the tasks of a group it hosts (see `runGroup`). */
+class GroupWait extends Wait {
+  readonly group: GroupView
+  constructor(group: GroupView) {
+    super()
+    this.group = group
+  }
+  describe(): string {
+    // The group's own line (its state, how many tasks are left) follows in the printout.
+    const g = this.group
+    return `child task group #${g.id}${g.name === undefined ? "" : ` '${g.name}'`}`
+  }
+}
+
+/**
+ * The host of `group` waits for it (the body is still running or tasks are left); see
+ * `beginWaitAround`. The wait ends when the group is removed from its host (`removeGroup`).
+ * @internal
+ */
+export const beginGroupWait = (host: TaskNode, group: GroupView, mark: number): void =>
+  beginWaitAround(host, new GroupWait(group), mark)
+
+/** The caller of `tg.start()` waits for the new task to call `started()`. */
+class StartWait extends Wait {
+  readonly child: TaskNode
+  constructor(child: TaskNode) {
+    super()
+    this.child = child
+  }
+  describe(): string {
+    return `start() of task '${this.child.name}' (#${this.child.id}) to call started()`
+  }
+}
+
+/**
+ * The caller `task` of `tg.start()` waits for `child`; returns `resume` wrapped so that calling it
+ * ends the wait.
+ * @internal
+ */
+export const beginStartWait = <A>(
+  task: TaskNode,
+  child: TaskNode,
+  resume: (a: A) => void
+): ((a: A) => void) => {
+  const w = new StartWait(child)
+  beginWait(task, w)
+  return (a) => {
+    endWait(w)
+    resume(a)
+  }
+}
+
+/** A task waiting for another one to finish (`handle.wait`, `handle.join`). */
+class JoinWait extends Wait {
+  readonly target: TaskNode
+  constructor(target: TaskNode) {
+    super()
+    this.target = target
+  }
+  describe(): string {
+    return `task '${this.target.name}' (#${this.target.id}) to finish`
+  }
+}
+
+/**
+ * The current fiber's task waits for `target` to finish (call it as it parks); end it with
+ * `endWait`.
+ * @internal
+ */
+export const beginJoinWait = (target: TaskNode): Wait => {
+  const w = new JoinWait(target)
+  const fiber = Fiber.getCurrent()
+  const task = fiber === undefined ? undefined : waitingTask(fiber)
+  if (task !== undefined) beginWait(task, w)
+  return w
+}
+
+/** A host waiting for the body of a cancel scope (the body runs in its own fiber). */
+export class ScopeBodyWait extends Wait {
+  readonly scopeId: number
+  constructor(scopeId: number) {
+    super()
+    this.scopeId = scopeId
+  }
+  describe(): string {
+    return `cancel scope #${this.scopeId} body`
+  }
+}
+
 /** @internal */
 export interface TaskNode {
   readonly id: number
@@ -36,8 +206,8 @@ export interface TaskNode {
   parentId: number | undefined
   /** Groups this task hosts that are still active. */
   groups: Set<GroupView> | undefined
-  /** What the task is blocked on, when known (a lock, an event, a stream end...). */
-  waitingOn: string | undefined
+  /** What the task is blocked on, when known (a lock, an event, a stream end...); see {@link Wait}. */
+  waitingOn: Wait | undefined
   /** The task's state for printouts. */
   state(): string
 }
@@ -96,6 +266,15 @@ export const taskOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode => {
 }
 
 /**
+ * The task to record a park of `fiber` for (`Wait`): the task it runs in, if any. Unlike
+ * `taskOfFiber` it makes up no root task for a fiber outside every task (such a fiber is never
+ * printed as blocked), so a park costs one context lookup.
+ * @internal
+ */
+export const waitingTask = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode | undefined =>
+  fiber.getRef(CurrentTask)
+
+/**
  * The current task (see the module comment).
  * @internal
  */
@@ -113,6 +292,13 @@ export const removeGroup = (host: TaskNode, group: GroupView): void => {
   if (groups === undefined) return
   groups.delete(group)
   if (groups.size === 0 && host.parentId === undefined) activeRoots.delete(host)
+  // End the host's wait for this group, if it had to wait (`beginGroupWait`).
+  for (let w = host.waitingOn; w !== undefined; w = w.outer) {
+    if (w instanceof GroupWait && w.group === group) {
+      endWait(w)
+      return
+    }
+  }
 }
 
 /** Every running task reachable from the active roots (and `current`), parents first. */
@@ -141,9 +327,14 @@ export const renderTree = (current: TaskNode | undefined, roots?: Iterable<TaskN
   const visit = (task: TaskNode, indent: string): void => {
     if (seen.has(task)) return
     seen.add(task)
-    const waiting = task.waitingOn === undefined ? "" : `, waiting on ${task.waitingOn}`
+    const wait = task.waitingOn
+    let state = task.state()
+    // A task (other than the one printing) with a wait recorded is parked there.
+    if (wait !== undefined && task !== current && (state === "running" || state === "pending"))
+      state = "blocked"
+    const waiting = wait === undefined ? "" : `, waiting on ${wait.describe()}`
     const mark = task === current ? " <- current" : ""
-    lines.push(`${indent}task #${task.id} '${task.name}' (${task.state()}${waiting})${mark}`)
+    lines.push(`${indent}task #${task.id} '${task.name}' (${state}${waiting})${mark}`)
     if (task.groups === undefined) return
     for (const g of task.groups) {
       lines.push(`${indent}  group #${g.id}${g.name === undefined ? "" : ` '${g.name}'`}: ${g.describe()}`)

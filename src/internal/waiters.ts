@@ -33,15 +33,37 @@
  * @internal
  */
 import { Effect, type Fiber } from "effect"
+import { beginWait, endWait, type TaskNode, Wait } from "./task.ts"
+
+let nextPrimitiveId = 0
 
 /**
- * One parked fiber. Primitives extend it with what they need (the task that will own a lock, the
- * borrower of a capacity-limiter token, ...).
+ * A fresh id for a primitive or stream (`Lock #2`, `memory stream #6` in task-tree printouts). One
+ * counter for every kind, so that an id names one object in a printout.
  * @internal
  */
-export class Waiter {
+export const primitiveId = (): number => ++nextPrimitiveId
+
+/**
+ * What a waiter waits on, described when a task tree is printed (the primitive itself).
+ * @internal
+ */
+export interface WaitSource {
+  /** e.g. `Lock #2 held by task 'writer' (#7)`, from the primitive's current state. */
+  _describeWait(): string
+}
+
+/**
+ * One parked fiber. Primitives extend it with what they need (the borrower of a capacity-limiter
+ * token, ...). It is also the record of what its task is blocked on (`task.waitingOn`, see
+ * `Wait`): the wait begins when it is queued and ends when it is granted or leaves the queue.
+ * @internal
+ */
+export class Waiter extends Wait {
   /** The parked fiber; its dispatcher runs a scheduled wake-up. */
   readonly fiber: Fiber.Fiber<unknown, unknown>
+  /** The primitive waited on. */
+  readonly source: WaitSource
   resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   prev: Waiter | undefined = undefined
   next: Waiter | undefined = undefined
@@ -50,8 +72,16 @@ export class Waiter {
   /** Removed from the queue by a grant/notification; the resume is scheduled. */
   granted = false
 
-  constructor(fiber: Fiber.Fiber<unknown, unknown>) {
+  /** `task`: the task of `fiber` (the one blocked), if it runs in one (see `waitingTask`). */
+  constructor(fiber: Fiber.Fiber<unknown, unknown>, task: TaskNode | undefined, source: WaitSource) {
+    super()
     this.fiber = fiber
+    this.task = task
+    this.source = source
+  }
+
+  describe(): string {
+    return this.source._describeWait()
   }
 }
 
@@ -64,7 +94,9 @@ export class WaiterQueue<W extends Waiter> {
   tail: W | undefined = undefined
   size = 0
 
+  /** Parks `w` at the end of the queue; its task is now blocked on it. */
   push(w: W): void {
+    if (w.task !== undefined) beginWait(w.task, w)
     w.queued = true
     w.prev = this.tail
     w.next = undefined
@@ -99,6 +131,7 @@ export class WaiterQueue<W extends Waiter> {
     w.next = undefined
     w.queued = false
     this.size--
+    endWait(w)
     return true
   }
 }
@@ -125,6 +158,7 @@ export const setMaxInlineDepth = (depth: number): number => {
  */
 export const grant = (w: Waiter): void => {
   w.granted = true
+  endWait(w)
   const resume = w.resume
   if (resume === undefined) return
   w.resume = undefined
