@@ -135,6 +135,12 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./sync.ts")
   },
   {
+    id: "handles",
+    workload: "6b",
+    title: "task handles and tracing (ns per task, N = 50,000; bench/handles.ts)",
+    run: () => external("./handles.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
