@@ -73,7 +73,7 @@ export class CancelScopeImpl extends scope.ScopeNode implements CancelScope {
     return Effect.sync(() => this.cancelUnsafe(reason))
   }
   cancelUnsafe(reason?: string): void {
-    scope.cancel(this, { _tag: "Explicit", message: reason })
+    scope.cancel(this, { _tag: "Explicit", message: checkReason(reason) })
   }
   get cancelReason(): scope.CancelReason | undefined {
     return this.reason
@@ -93,6 +93,19 @@ export class CancelScopeImpl extends scope.ScopeNode implements CancelScope {
   set shield(value: boolean) {
     if (typeof value !== "boolean") throw new InvalidArgumentError({ message: "shield must be a boolean" })
     scope.setShield(this, value)
+  }
+}
+
+/**
+ * A cancel reason or TimeoutError message, as a string (or nothing). Any value is accepted and
+ * turned into text safely here, so that a printout or a reason read later can never throw.
+ */
+export const checkReason = (value: unknown): string | undefined => {
+  if (value === undefined || value === null || typeof value === "string") return value ?? undefined
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
   }
 }
 
@@ -334,11 +347,12 @@ const failing = <A, E, R>(
       kind === "at" ? checkDeadline(time) : Number.POSITIVE_INFINITY,
       checkShield(options?.shield)
     )
+    const reason = checkReason(options?.reason)
     const result = Effect.flatMap(
       run(node, body, kind === "after" ? delaySeconds(time) : undefined),
       (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
         Option.isNone(result) && node.reason?._tag === "Deadline"
-          ? Effect.fail(new TimeoutError({ message: options?.reason ?? "deadline exceeded" }))
+          ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
           : Effect.succeed(result)
     )
     return typeof body === "function" ? result : Effect.map(result, (o) => (o as Option.Some<A>).value)

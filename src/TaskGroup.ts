@@ -19,7 +19,7 @@ import {
   References,
   Scheduler
 } from "effect"
-import { type CancelScope, CancelScopeImpl } from "./CancelScope.ts"
+import { type CancelScope, CancelScopeImpl, checkReason } from "./CancelScope.ts"
 import { RuntimeError } from "./Errors.ts"
 import {
   type CancelledTask,
@@ -375,7 +375,7 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   cancel(reason?: string): Effect.Effect<void> {
     return Effect.sync(() => {
       if (this.exit !== undefined || this.cancelRequested) return
-      this.cancelMessage = reason
+      this.cancelMessage = checkReason(reason)
       this.cancelTask(undefined)
     })
   }

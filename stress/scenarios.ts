@@ -10,10 +10,12 @@
 import { Deferred, Effect, Exit, Fiber } from "effect"
 import {
   type CancelScope,
+  cancelScope,
   createMemoryObjectStream,
   createTaskGroup,
   getRunningTasks,
   Lock,
+  makeCancelScope,
   moveOnAfter,
   sleep,
   sleepForever,
@@ -129,14 +131,19 @@ export const nest = (depth: number, mode: NestMode): Effect.Effect<ScenarioResul
     let finalized = 0
     const started = yield* Deferred.make<void>()
     const leaf =
-      mode === "complete" ? Effect.yieldNow : Effect.andThen(Deferred.succeed(started, undefined), sleepForever())
+      mode === "complete"
+        ? Effect.yieldNow
+        : Effect.andThen(Deferred.succeed(started, undefined), sleepForever())
     const level = (d: number): Effect.Effect<unknown, unknown> =>
       d === 0
         ? leaf
         : Effect.ensuring(
             Effect.andThen(
               Effect.sync(() => entered++),
-              createTaskGroup((tg: TaskGroup) => tg.startSoon(level(d - 1))) as Effect.Effect<unknown, unknown>
+              createTaskGroup((tg: TaskGroup) => tg.startSoon(level(d - 1))) as Effect.Effect<
+                unknown,
+                unknown
+              >
             ),
             Effect.sync(() => finalized++)
           )
@@ -159,7 +166,7 @@ export const nest = (depth: number, mode: NestMode): Effect.Effect<ScenarioResul
       if (mode === "cancel") yield* top!.cancel("stress")
       else yield* Fiber.interrupt(fiber)
       const exit = yield* Fiber.await(fiber)
-      if (mode === "cancel" && Exit.isFailure(exit)) return yield* exit
+      if (mode === "cancel" && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
     }
     const end = now()
     const violations: Array<string> = []
@@ -167,13 +174,14 @@ export const nest = (depth: number, mode: NestMode): Effect.Effect<ScenarioResul
     expectEq(violations, "levels entered", entered, levels)
     expectEq(violations, "levels finalized", finalized, levels)
     expectEq(violations, "tasks left running", (yield* leftoverTasks).length, 0)
-    return {
+    const result: ScenarioResult = {
       metrics:
         mode === "complete"
           ? { depth, ms: Math.round(end - t0) }
           : { depth, "build ms": Math.round(tCancel - t0), "cancel→exit ms": Math.round(end - tCancel) },
       violations
     }
+    return result
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +232,12 @@ export const lockContention = (n: number): Effect.Effect<ScenarioResult, unknown
     expectEq(violations, "tasks waiting at the end", stats.tasksWaiting, 0)
     expectEq(violations, "tasks left running", (yield* leftoverTasks).length, 0)
     return {
-      metrics: { tasks: n, "gave up": gaveUp, ms: Math.round(ms), "µs/acquisition": +((ms * 1000) / n).toFixed(2) },
+      metrics: {
+        tasks: n,
+        "gave up": gaveUp,
+        ms: Math.round(ms),
+        "µs/acquisition": +((ms * 1000) / n).toFixed(2)
+      },
       violations
     }
   })
@@ -235,8 +248,8 @@ export const lockContention = (n: number): Effect.Effect<ScenarioResult, unknown
 
 /**
  * `producers` producers send `items` distinct numbers in total through one stream (buffer 16) to
- * `consumers` consumers; a fifth of each side is cancelled after a random few milliseconds
- * (`moveOnAfter`). Every producer and consumer has its own clone of its end and closes it when it
+ * `consumers` consumers; a fifth of each side is cancelled by a consumer (another task) when the
+ * number of items received crosses a random threshold, wherever that worker is (sending, parked). Every producer and consumer has its own clone of its end and closes it when it
  * ends, so the consumers left see `EndOfStream` once every producer ended. Checked: every item
  * whose `send` succeeded was received exactly once, and no other item was.
  */
@@ -254,14 +267,23 @@ export const streamFanInOut = (
     let cancelledProducers = 0
     let cancelledConsumers = 0
     const perProducer = Math.ceil(items / producers)
-    const maybeCancelled = (i: number, work: Effect.Effect<void, unknown>, onCancel: () => void) =>
-      i % 5 === 4
-        ? Effect.flatMap(moveOnAfter(0.001 + Math.random() * 0.02, work), (r) =>
-            Effect.sync(() => {
-              if (r._tag === "None") onCancel()
-            })
-          )
-        : work
+    // A fifth of each side is cancelled from another task (a consumer) at a random moment: when the
+    // number of items received crosses a random threshold, that worker's scope is cancelled.
+    const doomed: Array<{ at: number; scope: CancelScope }> = []
+    const maybeCancelled = (i: number, work: Effect.Effect<void, unknown>, onCancel: () => void) => {
+      if (i % 5 !== 4) return work
+      const scope = makeCancelScope()
+      doomed.push({ at: Math.floor(Math.random() * items * 0.8), scope })
+      return Effect.flatMap(cancelScope(scope, work), (r) =>
+        Effect.sync(() => {
+          if (r._tag === "None") onCancel()
+        })
+      )
+    }
+    const cancelDue = (): void => {
+      while (doomed.length > 0 && doomed[doomed.length - 1]!.at <= received)
+        doomed.pop()!.scope.cancelUnsafe("stress")
+    }
     const t0 = now()
     yield* createTaskGroup((tg) =>
       Effect.gen(function* () {
@@ -296,6 +318,7 @@ export const streamFanInOut = (
                       if (Exit.isSuccess(exit)) {
                         receivedCount[exit.value]!++
                         received++
+                        cancelDue()
                       }
                     })
                   )
@@ -309,6 +332,7 @@ export const streamFanInOut = (
           )
           yield* tg.startSoon(maybeCancelled(c, work, () => cancelledConsumers++))
         }
+        doomed.sort((a, b) => b.at - a.at)
         yield* send.close()
         yield* receive.close()
       })

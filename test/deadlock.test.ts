@@ -231,6 +231,28 @@ describe("dumpTaskTree: waiting on", () => {
     })
   )
 
+  it.effect("a stream wait is cleared once the item arrives", () =>
+    Effect.gen(function* () {
+      const [send, receive] = createMemoryObjectStream<number>()
+      let during = ""
+      let after = ""
+      yield* autojump(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(Effect.andThen(receive.receive(), sleep(10)), { name: "consumer" })
+            yield* waitAllTasksBlocked()
+            during = yield* dumpTaskTree()
+            yield* send.send(1)
+            yield* waitAllTasksBlocked()
+            after = yield* dumpTaskTree()
+          })
+        )
+      )
+      expect(lineOf(during, "consumer")).toContain("waiting on memory stream #")
+      expect(lineOf(after, "consumer")).toMatch(/'consumer' \(pending\)$/)
+    })
+  )
+
   it.effect("a cancelled wait is cleared, and so is the cancel scope around it", () =>
     Effect.gen(function* () {
       const lock = new Lock()

@@ -31,7 +31,9 @@ describe("stress, scaled down (full size: npm run stress)", () => {
     })
   )
 
-  it.live("1,000 tasks contending on one lock, some giving up", () => Effect.map(lockContention(1_000), holds))
+  it.live("1,000 tasks contending on one lock, some giving up", () =>
+    Effect.map(lockContention(1_000), holds)
+  )
 
   it.live("memory stream: 20 producers, 20 consumers, 20,000 items, random cancellations", () =>
     Effect.map(streamFanInOut(20, 20, 20_000), holds)

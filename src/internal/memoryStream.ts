@@ -120,11 +120,8 @@ export class Deque<T> {
   }
 }
 
-/**
- * A parked sender or receiver, linked into its queue. It is also the record of what its task is
- * blocked on (`Wait`): from parking until it is served (or woken) or cancelled.
- */
-class Waiter extends Wait {
+/** A parked sender or receiver, linked into its queue. */
+class Waiter {
   state = QUEUED
   prev: Waiter | undefined = undefined
   next: Waiter | undefined = undefined
@@ -135,26 +132,30 @@ class Waiter extends Wait {
   exit: AnyEffect | undefined = undefined
   readonly mode: Mode
   readonly resume: Resume
-  readonly stream: StreamState
-  readonly sending: boolean
+  /** What its task is blocked on, for printouts (only when it runs in a task; see `park`). */
+  wait: StreamWait | undefined = undefined
 
-  constructor(
-    stream: StreamState,
-    sending: boolean,
-    mode: Mode,
-    resume: Resume,
-    item: unknown,
-    hasItem: boolean
-  ) {
-    super()
-    this.stream = stream
-    this.sending = sending
+  constructor(mode: Mode, resume: Resume, item: unknown, hasItem: boolean) {
     this.mode = mode
     this.resume = resume
     this.item = item
     this.hasItem = hasItem
   }
+}
 
+/**
+ * What the task of a parked sender or receiver is blocked on (`task.waitingOn`), from parking until
+ * it is served, woken or cancelled. A separate object, made only for a fiber that runs in a task, so
+ * that the waiter itself stays small on this hot parking path.
+ */
+class StreamWait extends Wait {
+  readonly stream: StreamState
+  readonly sending: boolean
+  constructor(stream: StreamState, sending: boolean) {
+    super()
+    this.stream = stream
+    this.sending = sending
+  }
   describe(): string {
     return this.stream.describeWait(this.sending)
   }
@@ -162,11 +163,20 @@ class Waiter extends Wait {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`
 
-/** Records that the current fiber's task is blocked on `w` (called as it parks). */
-const park = (w: Waiter): void => {
+/** Records that the current fiber's task, if any, is blocked on `w` (called as it parks). */
+const park = (w: Waiter, stream: StreamState, sending: boolean): void => {
   const fiber = Fiber.getCurrent()
   const task = fiber === undefined ? undefined : waitingTask(fiber)
-  if (task !== undefined) beginWait(task, w)
+  if (task !== undefined) beginWait(task, (w.wait = new StreamWait(stream, sending)))
+}
+
+/** The wait of `w` is over. */
+const unpark = (w: Waiter): void => {
+  const wait = w.wait
+  if (wait !== undefined) {
+    w.wait = undefined
+    endWait(wait)
+  }
 }
 
 /** FIFO of waiters (intrusive doubly linked list, O(1) removal). */
@@ -215,7 +225,7 @@ const maxInlineDepth = 16
 /** Resumes a waiter that left its queue, in line (see the module comment). */
 const resumeInline = (w: Waiter, exit: AnyEffect): void => {
   w.state = DONE
-  endWait(w)
+  unpark(w)
   inlineDepth++
   try {
     w.resume(exit)
@@ -233,7 +243,7 @@ const schedule = (task: () => void): void => {
 /** Fixes a waiter's outcome now and resumes it from its dispatcher later (used past the depth bound). */
 const serveLater = (w: Waiter, exit: AnyEffect): void => {
   w.state = SERVED
-  endWait(w)
+  unpark(w)
   w.exit = exit
   schedule(() => {
     if (w.state !== SERVED) return
@@ -310,11 +320,11 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(this, true, MODE_RECEIVE, resume, item, true)
+    const w = new Waiter(MODE_RECEIVE, resume, item, true)
     this.senders.push(w)
-    park(w)
+    park(w, this, true)
     return Effect.sync(() => {
-      endWait(w)
+      unpark(w)
       // Interrupted while parked: withdraw the item.
       if (w.state === QUEUED) {
         this.senders.remove(w)
@@ -367,11 +377,11 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(this, false, mode, resume, undefined, false)
+    const w = new Waiter(mode, resume, undefined, false)
     this.receivers.push(w)
-    park(w)
+    park(w, this, false)
     return Effect.sync(() => {
-      endWait(w)
+      unpark(w)
       if (w.state === QUEUED) this.receivers.remove(w)
       else if (w.state === SERVED && w.hasItem) {
         // Interrupted after an item was assigned but before it ran: the item goes back to the front.

@@ -43,8 +43,8 @@
  */
 import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
-import { bounded } from "./trampoline.ts"
 import type { TaskNode } from "./task.ts"
+import { bounded } from "./trampoline.ts"
 
 /** Why a scope was cancelled. */
 export type CancelReason =
@@ -75,6 +75,12 @@ const EXITED = 2
 
 let nextScopeId = 0
 
+/**
+ * Bumped whenever a cancellation or a shield changes anywhere: it invalidates every memoized answer
+ * of `enclosingCancellation`.
+ */
+let epoch = 0
+
 export class ScopeNode {
   readonly id = ++nextScopeId
   parent: ScopeNode | undefined = undefined
@@ -96,6 +102,9 @@ export class ScopeNode {
   /** Context of the host at entry: timers (Clock) and body fibers are forked with it. */
   hostContext: Context.Context<never> | undefined = undefined
   private annotations: Context.Context<never> | undefined = undefined
+  /** Memo of `enclosingCancellation` (valid while `memoEpoch === epoch`). */
+  memoEpoch = -1
+  memo: ScopeNode | undefined = undefined
 
   constructor(deadline: number, shield: boolean) {
     this._deadline = deadline
@@ -134,6 +143,7 @@ const deliverNow = (node: ScopeNode, own: boolean): void => {
 export const cancel = (node: ScopeNode, reason: CancelReason): void => {
   if (node.cancelCalled) return
   node.cancelCalled = true
+  epoch++
   node.reason = reason
   disarm(node)
   if (node.state === ACTIVE) deliver(node, true)
@@ -145,6 +155,7 @@ export const cancel = (node: ScopeNode, reason: CancelReason): void => {
  */
 export const onOuterCancel = (node: ScopeNode): void => {
   node.outer = true
+  epoch++
   if (!node._shield) deliver(node, false)
 }
 
@@ -152,6 +163,7 @@ export const onOuterCancel = (node: ScopeNode): void => {
 export const setShield = (node: ScopeNode, shield: boolean): void => {
   const was = node._shield
   node._shield = shield
+  epoch++
   if (was && !shield && node.state === ACTIVE) {
     if (node.outer) deliver(node, false)
     else if (enclosingCancellation(node) !== undefined) deliver(node, false)
@@ -167,12 +179,34 @@ export const setShield = (node: ScopeNode, shield: boolean): void => {
  * own shield included), or undefined.
  */
 export const enclosingCancellation = (node: ScopeNode): ScopeNode | undefined => {
+  // Memoized per node for the current `epoch`, so that entering a scope or starting a task deep
+  // in a tree does not walk every ancestor (which made deep nesting quadratic). The walk stops at
+  // the first node whose answer is known; every node on the way gets the same answer.
   let s = node
-  while (!s._shield && s.parent !== undefined) {
-    s = s.parent
-    if (s.cancelCalled || (s.outer && !s._shield)) return s
+  let found: ScopeNode | undefined
+  const path: Array<ScopeNode> = []
+  while (true) {
+    if (s.memoEpoch === epoch) {
+      found = s.memo
+      break
+    }
+    path.push(s)
+    const parent = s.parent
+    if (s._shield || parent === undefined) {
+      found = undefined
+      break
+    }
+    if (parent.cancelCalled || (parent.outer && !parent._shield)) {
+      found = parent
+      break
+    }
+    s = parent
   }
-  return undefined
+  for (const n of path) {
+    n.memoEpoch = epoch
+    n.memo = found
+  }
+  return found
 }
 
 /** Cancelled itself, or sees an enclosing cancellation. */
