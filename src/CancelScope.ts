@@ -7,17 +7,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, type Exit, type Fiber, Option } from "effect"
+import { type Context, Effect, type Exit, type Fiber, Option } from "effect"
 import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as scope from "./internal/scope.ts"
-import {
-  beginWaitAround,
-  CurrentTask,
-  endWait,
-  ScopeBodyWait,
-  taskOfFiber,
-  waitMark
-} from "./internal/task.ts"
+import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./internal/task.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
 import { bounded } from "./internal/trampoline.ts"
@@ -82,7 +75,7 @@ export class CancelScopeImpl extends scope.ScopeNode implements CancelScope {
     return this.cancelCalled ? scope.describeReason(this.reason) : undefined
   }
   get deadline(): number {
-    return this._deadline
+    return scope.deadlineOf(this)
   }
   set deadline(value: number) {
     scope.setDeadline(this, checkDeadline(value))
@@ -201,9 +194,7 @@ export const run = <A, E, R>(
     // Forking and registering the wait happen in one step of the host (inside `callback`), so an
     // interruption of the host can never fall between them and orphan the body.
     const entered = Effect.callback<Option.Option<A>, E>((resume) => {
-      let context = scope.enter(node, host)
-      if (host.getRef(CurrentTask) === undefined)
-        context = Context.add(context, CurrentTask, taskOfFiber(host))
+      const context = scope.enter(node, host)
       scope.cancelIfDeadlinePassed(node, deadlineFromNow)
       const userEffect: unknown = typeof body === "function" ? body(node) : body
       if (!Effect.isEffect(userEffect)) {
@@ -222,7 +213,7 @@ export const run = <A, E, R>(
       scope.interruptIfCancelledOnEntry(node, fiber)
       // Arm the deadline timer only for a body that is still running: most scopes that never fire
       // finish synchronously and never pay for a timer.
-      if (node._deadline !== Number.POSITIVE_INFINITY) scope.arm(node)
+      if (scope.hasDeadline(node)) scope.arm(node)
       // For printouts: the host waits for the body (around the body's own waits) until it ends.
       const wait = new ScopeBodyWait(node.id)
       beginWaitAround(taskOfFiber(host), wait, mark)
@@ -299,7 +290,13 @@ export const moveOnAfter = <A, E = never, R = never>(
   body: ScopeBody<A, E, R>,
   options?: { readonly shield?: boolean | undefined }
 ): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() => run(new CancelScopeImpl(0, checkShield(options?.shield)), body, delaySeconds(delay)))
+  Effect.suspend(() =>
+    run(
+      new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
+      body,
+      delaySeconds(delay)
+    )
+  )
 
 /**
  * Like {@link moveOnAfter} with an absolute deadline in seconds (AnyIO's `move_on_at`).

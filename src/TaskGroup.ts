@@ -972,8 +972,7 @@ const runGroup = <A, E, R>(
         schedulesEachTask(host.getRef(Scheduler.Scheduler))
       )
       addGroup(hostTask, group)
-      let context = scope.enter(node, host)
-      if (host.getRef(CurrentTask) === undefined) context = Context.add(context, CurrentTask, hostTask)
+      const context = scope.enter(node, host)
       if (typeof body !== "function") {
         throw new TypeError(
           `createTaskGroup: the body must be a function of the task group, got ${typeof body}`

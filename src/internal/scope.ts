@@ -43,7 +43,7 @@
  */
 import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
-import type { TaskNode } from "./task.ts"
+import { contextWithTask, type TaskNode } from "./task.ts"
 import { bounded } from "./trampoline.ts"
 
 /** Why a scope was cancelled. */
@@ -86,6 +86,11 @@ export class ScopeNode {
   parent: ScopeNode | undefined = undefined
   _shield: boolean
   _deadline: number
+  /**
+   * A deadline relative to entry (`moveOnAfter(d)`) whose absolute value nobody has asked for yet:
+   * most scopes that never fire finish without reading the clock at all. See `deadlineOf`.
+   */
+  relative: number | undefined = undefined
   cancelCalled = false
   cancelledCaught = false
   reason: CancelReason | undefined = undefined
@@ -222,7 +227,8 @@ export const effectiveDeadline = (node: ScopeNode | undefined): number => {
   let deadline = Number.POSITIVE_INFINITY
   for (let s = node; s !== undefined; s = s.parent) {
     if (s.cancelCalled || (s.outer && !s._shield)) return Number.NEGATIVE_INFINITY
-    if (s._deadline < deadline) deadline = s._deadline
+    const d = deadlineOf(s)
+    if (d < deadline) deadline = d
     if (s._shield) break
   }
   return deadline
@@ -247,18 +253,19 @@ const disarm = (node: ScopeNode): void => {
 /** (Re-)arms the deadline timer of an active scope; cancels at once if the deadline has passed. */
 export const arm = (node: ScopeNode): void => {
   disarm(node)
-  if (node.cancelCalled || node.state !== ACTIVE || node._deadline === Number.POSITIVE_INFINITY) return
+  if (node.cancelCalled || node.state !== ACTIVE || !hasDeadline(node)) return
   const context = node.hostContext!
-  const delay = node._deadline - nowSeconds(context)
+  const deadline = deadlineOf(node)
+  const delay = deadline - nowSeconds(context)
   if (delay <= 0) {
-    cancel(node, { _tag: "Deadline", deadline: node._deadline })
+    cancel(node, { _tag: "Deadline", deadline })
     return
   }
   node.timer = Effect.runForkWith(context)(
     Effect.flatMap(Effect.sleep(Duration.millis(delay * 1000)), () =>
       Effect.sync(() => {
         node.timer = undefined
-        cancel(node, { _tag: "Deadline", deadline: node._deadline })
+        cancel(node, { _tag: "Deadline", deadline: deadlineOf(node) })
       })
     )
   )
@@ -269,14 +276,34 @@ export const arm = (node: ScopeNode): void => {
  * has already passed cancels the scope at once.
  */
 export const cancelIfDeadlinePassed = (node: ScopeNode, fromNow: number | undefined): void => {
+  if (fromNow !== undefined && fromNow > 0) {
+    // Resolved against the clock only when read (or when the body suspends and a timer is armed).
+    node.relative = fromNow
+    return
+  }
   if (fromNow === undefined && node._deadline === Number.POSITIVE_INFINITY) return
   const now = nowSeconds(node.hostContext!)
   if (fromNow !== undefined) node._deadline = now + fromNow
   if (node._deadline <= now) cancel(node, { _tag: "Deadline", deadline: node._deadline })
 }
 
+/** The scope's absolute deadline, resolving a pending relative one against the clock. */
+export const deadlineOf = (node: ScopeNode): number => {
+  const relative = node.relative
+  if (relative !== undefined) {
+    node.relative = undefined
+    node._deadline = nowSeconds(node.hostContext!) + relative
+  }
+  return node._deadline
+}
+
+/** True when the scope has a finite deadline (set, or pending relative). */
+export const hasDeadline = (node: ScopeNode): boolean =>
+  node.relative !== undefined || node._deadline !== Number.POSITIVE_INFINITY
+
 /** Setting `deadline` while active re-arms the timer. */
 export const setDeadline = (node: ScopeNode, deadline: number): void => {
+  node.relative = undefined
   node._deadline = deadline
   if (node.state === ACTIVE) arm(node)
 }
@@ -285,14 +312,17 @@ export const setDeadline = (node: ScopeNode, deadline: number): void => {
 // Entering and leaving
 // ---------------------------------------------------------------------------------------------
 
-/** Links `node` under the host's current scope and makes it active. Returns the body context. */
+/**
+ * Links `node` under the host's current scope and makes it active. Returns the body's context: the
+ * host's, with the host's task and this scope in it.
+ */
 export const enter = (node: ScopeNode, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
   if (node.state !== PENDING)
     throw new RuntimeError({ message: "Each CancelScope may only be used for a single 'with' block" })
   node.parent = host.getRef(CurrentScope)
   node.state = ACTIVE
   node.hostContext = host.context
-  return Context.add(host.context, CurrentScope, node)
+  return Context.add(contextWithTask(host), CurrentScope, node)
 }
 
 /** Marks `node` exited and disarms its timer. */

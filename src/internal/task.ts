@@ -274,6 +274,28 @@ export const taskOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode => {
 export const waitingTask = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode | undefined =>
   fiber.getRef(CurrentTask)
 
+const rootContexts = new WeakMap<
+  Fiber.Fiber<unknown, unknown>,
+  { readonly from: Context.Context<never>; readonly to: Context.Context<never> }
+>()
+
+/**
+ * The fiber's context with its task in it: fibers that a scope or group starts get this, so that
+ * they belong to the same task. For a root fiber (no task in its context) the extended context is
+ * remembered as long as the fiber's context does not change, so that entering scope after scope
+ * from `Effect.runPromise(main)` does not extend it every time.
+ * @internal
+ */
+export const contextWithTask = (fiber: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+  const context = fiber.context
+  if (Context.get(context, CurrentTask) !== undefined) return context
+  const cached = rootContexts.get(fiber)
+  if (cached !== undefined && cached.from === context) return cached.to
+  const to = Context.add(context, CurrentTask, taskOfFiber(fiber))
+  rootContexts.set(fiber, { from: context, to })
+  return to
+}
+
 /**
  * The current task (see the module comment).
  * @internal
