@@ -292,6 +292,18 @@ class TaskStatusImpl implements TaskStatus<unknown> {
   }
 }
 
+/** The rarely used state of a task (see `Child.x`). */
+class ChildExtra {
+  groups: Set<GroupView> | undefined = undefined
+  waitingOn: Wait | undefined = undefined
+  cancelAnnotations: Context.Context<never> | undefined = undefined
+  cancelMessage: string | undefined = undefined
+  waiters: Array<() => void> | undefined = undefined
+  startValue: unknown = undefined
+  /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
+  cancelledBy: scope.ScopeNode | typeof OUTSIDE | undefined = undefined
+}
+
 /**
  * A task of a group: scheduled, then running in `fiber`. It is the task's identity (the current
  * task inside it) and its handle (what `startSoon`/`createTask` return), so spawning allocates one
@@ -301,27 +313,47 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   readonly id: number
   private readonly givenName: string | undefined
   parentId: number | undefined
-  groups: Set<GroupView> | undefined = undefined
-  waitingOn: Wait | undefined = undefined
   fiber: AnyFiber | undefined = undefined
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
   cancelRequested = false
-  cancelAnnotations: Context.Context<never> | undefined = undefined
-  private cancelMessage: string | undefined = undefined
-  private waiters: Array<() => void> | undefined = undefined
-  startValue: unknown = undefined
   readonly group: Group
   readonly taskStatus: TaskStatusImpl | undefined
-  /** Until the task begins: its context and effect. */
-  context: Context.Context<never> | undefined = undefined
-  effect: Effect.Effect<unknown, unknown, unknown> | undefined = undefined
-  /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
-  cancelledBy: scope.ScopeNode | typeof OUTSIDE | undefined = undefined
   /** Links of the group's list of running tasks. */
   prev: Child | undefined = undefined
   next: Child | undefined = undefined
-  linked = false
+  /** What most tasks never need, allocated on first use (keeps a task small: see `ChildExtra`). */
+  private x: ChildExtra | undefined = undefined
+  private get extra(): ChildExtra {
+    return (this.x ??= new ChildExtra())
+  }
+  get groups(): Set<GroupView> | undefined {
+    return this.x?.groups
+  }
+  set groups(value: Set<GroupView> | undefined) {
+    if (value !== undefined || this.x !== undefined) this.extra.groups = value
+  }
+  get waitingOn(): Wait | undefined {
+    return this.x?.waitingOn
+  }
+  set waitingOn(value: Wait | undefined) {
+    if (value !== undefined || this.x !== undefined) this.extra.waitingOn = value
+  }
+  get startValue(): unknown {
+    return this.x?.startValue
+  }
+  set startValue(value: unknown) {
+    this.extra.startValue = value
+  }
+  get cancelAnnotations(): Context.Context<never> | undefined {
+    return this.x?.cancelAnnotations
+  }
+  get cancelledBy(): scope.ScopeNode | typeof OUTSIDE | undefined {
+    return this.x?.cancelledBy
+  }
+  set cancelledBy(value: scope.ScopeNode | typeof OUTSIDE | undefined) {
+    this.extra.cancelledBy = value
+  }
   constructor(
     group: Group,
     name: string | undefined,
@@ -353,7 +385,7 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   cancelTask(annotations: Context.Context<never> | undefined): void {
     if (this.exit !== undefined || this.cancelRequested) return
     this.cancelRequested = true
-    this.cancelAnnotations = annotations
+    this.extra.cancelAnnotations = annotations
     this.fiber?.interruptUnsafe(undefined, annotations)
   }
   /** Why the task was cancelled: who cancelled it, else what its interruption says. */
@@ -368,14 +400,14 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
     return (exit) => this.group.onExit(this.fiber!, this, exit)
   }
   wakeWaiters(): void {
-    const waiters = this.waiters
-    this.waiters = undefined
+    const waiters = this.x?.waiters
+    if (this.x !== undefined) this.x.waiters = undefined
     if (waiters !== undefined) for (const w of waiters) w()
   }
   cancel(reason?: string): Effect.Effect<void> {
     return Effect.sync(() => {
       if (this.exit !== undefined || this.cancelRequested) return
-      this.cancelMessage = checkReason(reason)
+      this.extra.cancelMessage = checkReason(reason)
       this.cancelTask(undefined)
     })
   }
@@ -387,11 +419,12 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
         endWait(wait)
         resume(Effect.void)
       }
-      ;(this.waiters ??= []).push(waiter)
+      ;(this.extra.waiters ??= []).push(waiter)
       return Effect.sync(() => {
         endWait(wait)
-        const i = this.waiters?.indexOf(waiter) ?? -1
-        if (i >= 0) this.waiters!.splice(i, 1)
+        const waiters = this.x?.waiters
+        const i = waiters?.indexOf(waiter) ?? -1
+        if (i >= 0) waiters!.splice(i, 1)
       })
     })
   }
@@ -431,9 +464,8 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   }
   private reasonText(): string {
     if (this.cancelRequested) {
-      return this.cancelMessage === undefined
-        ? "cancelled explicitly"
-        : `cancelled explicitly: ${this.cancelMessage}`
+      const message = this.x?.cancelMessage
+      return message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${message}`
     }
     return scope.describeReason(this.cancelReason())
   }
@@ -575,10 +607,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
    */
   onExit(fiber: AnyFiber, child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     if (child === undefined) this.hostRunning = undefined
-    else if (child.linked) {
-      child.linked = false
-      this.unlink(child)
-    }
+    else this.unlink(child)
     if (fiber === this.hostFiber) this.hostExit = exit
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
@@ -647,42 +676,34 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     const parentId = status === undefined ? this.hostTask.id : taskOfFiber(spawner).id
     const child = new Child(this, name, parentId, status)
     if (status !== undefined) status.child = child
-    const base = this.scopeContext(spawner.context)
-    // Log lines written inside the task carry its name.
-    child.context = Context.add(base, CurrentTask, child)
-    child.effect = effect
-    // Tasks started in one go begin in one scheduled step, in order (one closure and one
-    // scheduler entry per batch, not per task).
+    // The task's identity lives in its fiber's context (which also carries the group's scope and
+    // the log annotation naming the task), so that fibers forked inside it, by us or by plain
+    // Effect.forkChild, belong to it too.
+    const context = Context.add(this.scopeContext(spawner.context), CurrentTask, child)
     this.scheduled++
     if (this.scheduleEach) {
-      spawner.currentDispatcher.scheduleTask(() => this.beginOne(child), 0)
-    } else if (this.pendingLast === undefined) {
-      this.pendingFirst = this.pendingLast = child
-      spawner.currentDispatcher.scheduleTask(this.beginPending, 0)
+      spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
     } else {
-      this.pendingLast.next = child
-      this.pendingLast = child
+      // Tasks started in one go begin in one scheduled step, in order (one closure and one
+      // scheduler entry per batch, not per task).
+      if (this.batch.length === 0) spawner.currentDispatcher.scheduleTask(this.beginBatch, 0)
+      this.batch.push(child, context, effect)
     }
     return child
   }
 
-  private pendingFirst: Child | undefined = undefined
-  private pendingLast: Child | undefined = undefined
-  private readonly beginPending = (): void => {
-    let child = this.pendingFirst
-    this.pendingFirst = this.pendingLast = undefined
-    while (child !== undefined) {
-      const next = child.next
-      child.next = undefined
-      this.beginOne(child)
-      child = next
+  /** Tasks waiting to begin: (task, context, effect) triples, flat. */
+  private batch: Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>> = []
+  private readonly beginBatch = (): void => {
+    const batch = this.batch
+    this.batch = []
+    for (let i = 0; i < batch.length; i += 3) {
+      this.begin(
+        batch[i] as Child,
+        batch[i + 1] as Context.Context<never>,
+        batch[i + 2] as Effect.Effect<unknown, unknown, unknown>
+      )
     }
-  }
-
-  private beginOne(child: Child): void {
-    const { context, effect } = child
-    child.context = child.effect = undefined
-    this.begin(child, context!, effect!)
   }
 
   /**
@@ -700,7 +721,6 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
       // it still runs synchronously below reaches it at its next operation.
       Effect.withFiber((self) => {
         child.fiber = self
-        child.linked = true
         this.link(child)
         this.scheduled--
         return (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
