@@ -13,7 +13,7 @@ import * as scope from "./internal/scope.ts"
 import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./internal/task.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
-import { bounded } from "./internal/trampoline.ts"
+import { bounded, startBody } from "./internal/trampoline.ts"
 
 export type { CancelReason } from "./internal/scope.ts"
 
@@ -203,8 +203,9 @@ export const run = <A, E, R>(
         )
       }
       const mark = waitMark()
-      const fiber = Effect.runForkWith(context as Context.Context<R>)(
-        scope.registerBody(node, userEffect as Effect.Effect<A, E, R>)
+      const fiber = startBody(
+        Effect.runForkWith(context as Context.Context<R>),
+        scope.registerBody(node, userEffect as Effect.Effect<A, E, R>) as Effect.Effect<A, E>
       )
       const done = fiber.pollUnsafe()
       if (done !== undefined) return resume(finish(node, done))

@@ -47,7 +47,7 @@ import {
   waitMark
 } from "./internal/task.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
-import { bounded } from "./internal/trampoline.ts"
+import { bounded, startBody } from "./internal/trampoline.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -1003,7 +1003,8 @@ const runGroup = <A, E, R>(
         throw new TypeError(`createTaskGroup: the body must return an Effect, got ${typeof userBody}`)
       }
       const mark = waitMark()
-      const hostFiber = Effect.runForkWith(context)(
+      const hostFiber = startBody(
+        Effect.runForkWith(context),
         Effect.withFiber((self) => {
           // Registered before the body runs, so a cancel() made during its synchronous start
           // reaches it (see Group.begin).

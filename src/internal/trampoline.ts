@@ -8,6 +8,7 @@
  *
  * @internal
  */
+import { Effect, type Fiber } from "effect"
 
 const MAX_DEPTH = 16
 
@@ -41,5 +42,26 @@ const drain = (): void => {
     depth--
     queue = []
     head = 0
+  }
+}
+
+/**
+ * Entering a scope or a group runs its body synchronously, so directly nested scopes recurse on the
+ * JavaScript stack. Past `MAX_NESTED_STARTS` nested starts, a body first yields to the scheduler,
+ * which unwinds the stack (only at that depth does its start move to a later tick).
+ */
+const MAX_NESTED_STARTS = 128
+
+let starts = 0
+
+export const startBody = <A, E>(
+  fork: (effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>,
+  body: Effect.Effect<A, E>
+): Fiber.Fiber<A, E> => {
+  starts++
+  try {
+    return fork(starts > MAX_NESTED_STARTS ? Effect.andThen(Effect.yieldNow, body) : body)
+  } finally {
+    starts--
   }
 }
