@@ -186,11 +186,15 @@ export const cancelScope = <A, E = never, R = never>(
  * @internal
  */
 export const run = <A, E, R>(
-  node: CancelScopeImpl,
+  makeNode: CancelScopeImpl | (() => CancelScopeImpl),
   body: ScopeBody<A, E, R>,
-  deadlineFromNow: number | undefined
+  fromNow: number | (() => number) | undefined
 ): Effect.Effect<Option.Option<A>, E, R> =>
   Effect.withFiber((host) => {
+    // Built here (not in an outer Effect.suspend): one step less per scope; a bad argument thrown
+    // here dies like any defect.
+    const node = typeof makeNode === "function" ? makeNode() : makeNode
+    const deadlineFromNow = typeof fromNow === "function" ? fromNow() : fromNow
     // Forking and registering the wait happen in one step of the host (inside `callback`), so an
     // interruption of the host can never fall between them and orphan the body.
     const entered = Effect.callback<Option.Option<A>, E>((resume) => {
@@ -229,6 +233,7 @@ export const run = <A, E, R>(
 
 const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effect<Option.Option<A>, E> => {
   scope.exit(node)
+  if (exit._tag === "Success") return Effect.succeed(Option.some(exit.value))
   const settled = scope.settle(node, exit)
   switch (settled._tag) {
     case "Value":
@@ -291,12 +296,10 @@ export const moveOnAfter = <A, E = never, R = never>(
   body: ScopeBody<A, E, R>,
   options?: { readonly shield?: boolean | undefined }
 ): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() =>
-    run(
-      new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
-      body,
-      delaySeconds(delay)
-    )
+  run(
+    () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
+    body,
+    () => delaySeconds(delay)
   )
 
 /**
