@@ -274,6 +274,11 @@ class TaskStatusImpl implements TaskStatus<unknown> {
   /** Set by the caller's canceler: wakes it when the child is done. */
   onDone: (() => void) | undefined = undefined
   child: Child | undefined = undefined
+  /** The caller of `start()`: the task's parent until `started()`. */
+  readonly callerId: number
+  constructor(callerId: number) {
+    this.callerId = callerId
+  }
   started(value?: unknown): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (!this.pending) {
@@ -281,8 +286,7 @@ class TaskStatusImpl implements TaskStatus<unknown> {
       }
       this.pending = false
       const child = this.child
-      // From now on the task belongs to the group: its parent is the group's host.
-      if (child !== undefined) child.parentId = child.group.hostTask.id
+      // From now on the task belongs to the group: its parent is the group's host (`parentId`).
       if (child !== undefined) child.startValue = value
       const resume = this.resume
       this.resume = undefined
@@ -300,6 +304,8 @@ class ChildExtra {
   cancelMessage: string | undefined = undefined
   waiters: Array<() => void> | undefined = undefined
   startValue: unknown = undefined
+  /** Set for a task begun by `start()`. */
+  taskStatus: TaskStatusImpl | undefined = undefined
   /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
   cancelledBy: scope.ScopeNode | typeof OUTSIDE | undefined = undefined
 }
@@ -312,13 +318,11 @@ class ChildExtra {
 class Child implements TaskNode, TaskHandle<unknown, unknown> {
   readonly id: number
   private readonly givenName: string | undefined
-  parentId: number | undefined
   fiber: AnyFiber | undefined = undefined
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
   cancelRequested = false
   readonly group: Group
-  readonly taskStatus: TaskStatusImpl | undefined
   /** Links of the group's list of running tasks. */
   prev: Child | undefined = undefined
   next: Child | undefined = undefined
@@ -339,6 +343,14 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   set waitingOn(value: Wait | undefined) {
     if (value !== undefined || this.x !== undefined) this.extra.waitingOn = value
   }
+  get taskStatus(): TaskStatusImpl | undefined {
+    return this.x?.taskStatus
+  }
+  /** A `start()` task's parent is its caller until `started()`, then the group's host. */
+  get parentId(): number {
+    const status = this.x?.taskStatus
+    return status?.pending ? status.callerId : this.group.hostTask.id
+  }
   get startValue(): unknown {
     return this.x?.startValue
   }
@@ -354,17 +366,11 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
   set cancelledBy(value: scope.ScopeNode | typeof OUTSIDE | undefined) {
     this.extra.cancelledBy = value
   }
-  constructor(
-    group: Group,
-    name: string | undefined,
-    parentId: number,
-    taskStatus: TaskStatusImpl | undefined
-  ) {
+  constructor(group: Group, name: string | undefined, taskStatus: TaskStatusImpl | undefined) {
     this.id = nextId()
     this.givenName = name
-    this.parentId = parentId
     this.group = group
-    this.taskStatus = taskStatus
+    if (taskStatus !== undefined) this.extra.taskStatus = taskStatus
   }
   /** Built on first use: most tasks are never asked for their name. */
   get name(): string {
@@ -395,9 +401,9 @@ class Child implements TaskNode, TaskHandle<unknown, unknown> {
     if (by !== undefined) return by.reason
     return this.exit?._tag === "Failure" ? scope.reasonOfCause(this.exit.cause) : undefined
   }
-  /** The fiber observer: a small closure over the task alone. */
-  observer(): (exit: Exit.Exit<unknown, unknown>) => void {
-    return (exit) => this.group.onExit(this.fiber!, this, exit)
+  /** The fiber observer, bound to the task (a bound method is half the size of a closure). */
+  onFiberExit(this: Child, exit: Exit.Exit<unknown, unknown>): void {
+    this.group.onExit(this.fiber!, this, exit)
   }
   wakeWaiters(): void {
     const waiters = this.x?.waiters
@@ -672,9 +678,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
     status: TaskStatusImpl | undefined
   ): Child {
     if (this.node.exited) throw new RuntimeError({ message: NOT_ACTIVE })
-    // A start() child's parent is the caller until started(), then the host.
-    const parentId = status === undefined ? this.hostTask.id : taskOfFiber(spawner).id
-    const child = new Child(this, name, parentId, status)
+    const child = new Child(this, name, status)
     if (status !== undefined) status.child = child
     // The task's identity lives in its fiber's context (which also carries the group's scope and
     // the log annotation naming the task), so that fibers forked inside it, by us or by plain
@@ -734,7 +738,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
       this.onExit(fiber, child, exit)
       return
     }
-    fiber.addObserver(child.observer())
+    fiber.addObserver(child.onFiberExit.bind(child))
     // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
     if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
     else scope.interruptIfCancelledOnEntry(this.node, fiber)
@@ -773,7 +777,7 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
 
   start(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return Effect.withFiber((caller) => {
-      const status = new TaskStatusImpl()
+      const status = new TaskStatusImpl(taskOfFiber(caller).id)
       const { effect, name } = resolveTask(input, status)
       return Effect.callback<unknown, unknown>((resume) => {
         status.resume = resume
