@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
+import { type BatchingSchedulerOptions, withBatchingScheduler } from "./Scheduler.ts"
 
 /**
  * Options of {@link run}.
@@ -13,6 +14,11 @@ import { Effect } from "effect"
 export interface RunOptions {
   /** Do not log the failure of `main` (the exit code still says it failed). */
   readonly disableErrorReporting?: boolean | undefined
+  /**
+   * Run on the batching scheduler (see `withBatchingScheduler`; AnyIO's `use_uvloop` in spirit):
+   * `true`, or its options. Off by default.
+   */
+  readonly batchingScheduler?: boolean | BatchingSchedulerOptions | undefined
 }
 
 /**
@@ -27,6 +33,7 @@ export interface RunOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
+import { type BatchingSchedulerOptions, withBatchingScheduler } from "./Scheduler.ts"
  * import { run, sleep } from "effect-anyio"
  * const main = (name: string) => Effect.andThen(sleep(1), Effect.log(`hello ${name}`))
  * run(main, "world")
@@ -46,9 +53,14 @@ export const run: {
     : Effect.suspend(() =>
         (main as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>)(...rest)
       )
+  const batching = options?.batchingScheduler
+  const program =
+    batching === undefined || batching === false
+      ? effect
+      : withBatchingScheduler(effect, batching === true ? undefined : batching)
   // Loaded on first use: @effect/platform-node pulls in an HTTP stack that library users of the
   // rest of effect-anyio should not pay for at import time.
   void import("@effect/platform-node/NodeRuntime").then(({ runMain }) =>
-    runMain(effect, { disableErrorReporting: options?.disableErrorReporting })
+    runMain(program, { disableErrorReporting: options?.disableErrorReporting })
   )
 }

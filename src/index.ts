@@ -68,6 +68,7 @@ export {
 } from "./MemoryObjectStream.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
+export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 export {
   type AmapOptions,
