@@ -4,6 +4,7 @@
  * measured in the same process run (ratios hold on a noisy machine; absolute figures do not).
  */
 import { Effect } from "effect"
+import { withBatchingScheduler } from "../src/Scheduler.ts"
 
 export interface Result {
   readonly name: string
@@ -87,3 +88,18 @@ export const format = (results: ReadonlyArray<Result>): string => {
   }
   return lines.join("\n")
 }
+
+/** Suffix of the rows measured on the batching scheduler. */
+export const BATCHING = " · batching scheduler"
+
+/**
+ * The same cases on effect-anyio's opt-in batching scheduler (`withBatchingScheduler`): raw Effect
+ * and effect-anyio alike, so each ratio still compares like with like.
+ */
+export const onBatchingScheduler = (cases: ReadonlyArray<Case>): Array<Case> =>
+  cases.map((c) => ({
+    ...c,
+    name: `${c.name}${BATCHING}`,
+    reference: c.reference === undefined ? undefined : `${c.reference}${BATCHING}`,
+    run: (n: number) => withBatchingScheduler(c.run(n))
+  }))

@@ -52,7 +52,7 @@ const queue = (n: number, capacity: number): Effect.Effect<void> =>
 const queue0 = "Queue.bounded(0) offer/take"
 const queue100 = "Queue.bounded(100) offer/take"
 
-const cases: ReadonlyArray<Case> = [
+export const cases: ReadonlyArray<Case> = [
   { name: queue0, run: (n) => queue(n, 0) },
   { name: queue100, run: (n) => queue(n, 100) },
   { name: "memory stream, buffer 0", run: (n) => memoryStream(n, 0, false), reference: queue0 },

@@ -8,14 +8,16 @@
  * sample; the ratio to the reference measured in the same process run; AnyIO's figures divided by
  * ours ("× slower than us").
  *
- * Options: `--quick` (no AnyIO, fewer probe depths; for a smoke run), `--no-anyio`, `--no-deep`.
+ * Options: `--quick` (no AnyIO, fewer probe depths; for a smoke run), `--no-anyio`, `--no-deep`,
+ * `--only=<id>,<id>` (those sections only, e.g. `--only=moveon,moveon-batching`; printed, RESULTS.md
+ * left as it is).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import { fileURLToPath } from "node:url"
 import { probes } from "./deep.ts"
-import { measure, type Result } from "./harness.ts"
+import { BATCHING, type Case, measure, onBatchingScheduler, type Result } from "./harness.ts"
 import {
   cancelFanOut,
   measureHeap,
@@ -93,16 +95,34 @@ const sections: ReadonlyArray<Section> = [
     run: async () => ({ results: await measure(spawnYield, { n: N }) })
   },
   {
+    id: "yield-batching",
+    workload: "2",
+    title: `spawn + join a task that yields once, on the batching scheduler (N = ${N})`,
+    run: async () => ({ results: await measure(onBatchingScheduler(spawnYield), { n: N }) })
+  },
+  {
     id: "cancel",
     workload: "3",
     title: `cancel ${N} sleeping tasks at once (ns per task, cancellation only)`,
     run: async () => ({ results: await measure(cancelFanOut, { n: N, samples: 5 }) })
   },
   {
+    id: "cancel-batching",
+    workload: "3",
+    title: `cancel ${N} sleeping tasks at once, on the batching scheduler (ns per task, cancellation only)`,
+    run: async () => ({ results: await measure(onBatchingScheduler(cancelFanOut), { n: N, samples: 5 }) })
+  },
+  {
     id: "moveon",
     workload: "4",
     title: `moveOnAfter that never fires (N = ${N})`,
     run: async () => ({ results: await measure(moveOn, { n: N }) })
+  },
+  {
+    id: "moveon-batching",
+    workload: "4",
+    title: `moveOnAfter that never fires, on the batching scheduler (N = ${N})`,
+    run: async () => ({ results: await measure(onBatchingScheduler(moveOn), { n: N }) })
   },
   {
     id: "nested100",
@@ -123,16 +143,40 @@ const sections: ReadonlyArray<Section> = [
     run: async () => ({ results: await measure(nested(1000).slice(0, 1), { n: N_NESTED }) })
   },
   {
+    id: "nested1000-batching",
+    workload: "5",
+    title: `nested task groups 1,000 deep, on the batching scheduler (ns per level, ${N_NESTED} levels per sample)`,
+    run: async () => ({ results: await measure(onBatchingScheduler(nested(1000)), { n: N_NESTED }) })
+  },
+  {
     id: "stream",
     workload: "6",
     title: "memory object streams, 1 producer 1 consumer (ns per item; bench/memory-stream.ts)",
     run: () => external("./memory-stream.ts")
   },
   {
+    id: "stream-batching",
+    workload: "6",
+    title: "memory object streams on the batching scheduler (ns per item)",
+    run: async () => {
+      const { cases } = (await import("./memory-stream.ts")) as { cases: ReadonlyArray<Case> }
+      return { results: await measure(onBatchingScheduler(cases), { n: N, samples: 9, warmup: 3 }) }
+    }
+  },
+  {
     id: "sync",
     workload: "7",
     title: "Lock / Semaphore (ns per acquire + release; bench/sync.ts)",
     run: () => external("./sync.ts")
+  },
+  {
+    id: "sync-batching",
+    workload: "7",
+    title: "Lock / Semaphore on the batching scheduler (ns per acquire + release)",
+    run: async () => {
+      const { cases } = (await import("./sync.ts")) as { cases: ReadonlyArray<Case> }
+      return { results: await measure(onBatchingScheduler(cases), { n: N }) }
+    }
   },
   {
     id: "handles",
@@ -317,7 +361,8 @@ const runAnyio = async (): Promise<{ report?: AnyioReport; message: string }> =>
 }
 
 /** Which AnyIO figure each of our rows compares with. */
-const anyioKey = (name: string): string | undefined => {
+const anyioKey = (row: string): string | undefined => {
+  const name = row.endsWith(BATCHING) ? row.slice(0, -BATCHING.length) : row
   const table: Record<string, string> = {
     "effect-anyio startSoon + group exit (trivial task)": "spawn_trivial",
     "effect-anyio startSoon + group exit (task yields once)": "spawn_yield",
@@ -341,11 +386,11 @@ const anyioKey = (name: string): string | undefined => {
 /** The target ratio (ours / reference) for one of our rows, if the issue sets one. */
 const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (r.ratio === undefined) return undefined
-  const n = r.name
+  const n = r.name.endsWith(BATCHING) ? r.name.slice(0, -BATCHING.length) : r.name
   if (n.startsWith("effect-anyio startSoon +") || n.startsWith("effect-anyio tg.cancel()")) return 1.2
   if (n.startsWith("effect-anyio moveOnAfter")) return 1.0
   if (n === "memory stream, buffer 0" || n === "memory stream, buffer 100") return 1.0
-  if (sectionId === "sync" && /^(contended x\d+: )?(Lock|Semaphore)/.test(n)) return 1.2
+  if (sectionId.startsWith("sync") && /^(contended x\d+: )?(Lock|Semaphore)/.test(n)) return 1.2
   if (sectionId === "heap") return 1.3
   return undefined
 }
@@ -383,18 +428,16 @@ const main = async (): Promise<void> => {
   if ((globalThis as { gc?: unknown }).gc === undefined)
     log("note: run with --expose-gc (npm run bench does)")
 
+  const only = argv
+    .find((a) => a.startsWith("--only="))
+    ?.slice("--only=".length)
+    .split(",")
   const done: Array<{ section: Section; data?: SectionData; error?: string }> = []
   for (const s of sections) {
+    if (only !== undefined && !only.includes(s.id)) continue
     if (s.id === "nested1000raw") {
       const combined = done.find((d) => d.section.id === "nested1000")
       if (combined?.error === undefined) continue
-    }
-    if (
-      (s.id === "stream" || s.id === "sync") &&
-      !existsSync(`${here}${s.id === "sync" ? "sync" : "memory-stream"}.ts`)
-    ) {
-      done.push({ section: s, error: "bench file missing" })
-      continue
     }
     const r = await runSection(s)
     log(`${s.id}: ${r.error ?? "ok"} (${r.seconds.toFixed(1)} s)`)
@@ -406,7 +449,7 @@ const main = async (): Promise<void> => {
   log(anyio.message)
 
   const probeResults: Array<ProbeResult> = []
-  if (!argv.includes("--no-deep")) {
+  if (!argv.includes("--no-deep") && only === undefined) {
     const ladder = quick ? [100, 1000] : [250, 500, 1000, 2000, 5000, 10_000, 100_000]
     for (const kind of Object.keys(probes)) {
       const r = await searchDepth(kind, ladder, quick ? 0 : 3)
@@ -512,7 +555,7 @@ const main = async (): Promise<void> => {
     )
   }
   const text = out.join("\n")
-  writeFileSync(`${here}RESULTS.md`, text)
+  if (only === undefined) writeFileSync(`${here}RESULTS.md`, text)
   console.log(text)
 }
 
