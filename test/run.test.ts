@@ -29,6 +29,14 @@ describe("run", () => {
     expect(stdout).toBe("hello world\n")
   }, 20_000)
 
+  it("exits as soon as main is done, even with a long timeout armed during it", async () => {
+    const started = Date.now()
+    const { code, stdout } = await start("timeout").done
+    expect(code).toBe(0)
+    expect(stdout).toBe("done\n")
+    expect(Date.now() - started).toBeLessThan(15_000)
+  }, 20_000)
+
   it("exits with 1 when main fails", async () => {
     const { code } = await start("fail").done
     expect(code).toBe(1)

@@ -28,9 +28,9 @@
  *    the scope itself was cancelled and no enclosing cancellation is visible to it. So the
  *    outermost visible cancelled scope catches, and only it gets `cancelledCaught`. If the body
  *    failed with real errors, they propagate; interruptions the scope itself caused are stripped.
- * 7. Deadlines arm a timer fiber lazily (finite deadlines only) when the scope is entered or its
- *    deadline changes; `cancel()` and exit disarm it. A deadline that has already passed cancels
- *    on entry.
+ * 7. Deadlines are armed lazily (finite deadlines only, once the body suspends or the deadline
+ *    changes) in the clock's deadline queue (deadlines.ts: one timer per clock); `cancel()` and exit
+ *    disarm them. A deadline that has already passed cancels on entry.
  * 8. A scope cancelled before it was entered delivers that cancellation on entry, and so does a
  *    scope entered inside an effectively cancelled scope (level-triggered): the body runs until
  *    its first suspension and is cancelled there (AnyIO: at its first checkpoint). Tasks begun in a
@@ -41,8 +41,9 @@
  *
  * @internal
  */
-import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber } from "effect"
+import { Cause, Clock, Context, Effect, type Exit, type Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
+import { type Armed, type DeadlineQueue, queueOf } from "./deadlines.ts"
 import { contextWithTask, type TaskNode } from "./task.ts"
 import { bounded } from "./trampoline.ts"
 
@@ -81,7 +82,7 @@ let nextScopeId = 0
  */
 let epoch = 0
 
-export class ScopeNode {
+export class ScopeNode implements Armed {
   readonly id = ++nextScopeId
   parent: ScopeNode | undefined = undefined
   _shield: boolean
@@ -103,8 +104,11 @@ export class ScopeNode {
   group: FiberSink | undefined = undefined
   /** The task whose code entered the scope (for reasons and introspection). */
   task: TaskNode | undefined = undefined
-  timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  /** Context of the host at entry: timers (Clock) and body fibers are forked with it. */
+  /** Deadline timer state (see deadlines.ts): armed while `queue` is set. */
+  heapIndex = -1
+  armedFor = 0
+  queue: DeadlineQueue | undefined = undefined
+  /** Context of the host at entry: its Clock times the deadline; body fibers are forked with it. */
   hostContext: Context.Context<never> | undefined = undefined
   private annotations: Context.Context<never> | undefined = undefined
   /** Memo of `enclosingCancellation` (valid while `memoEpoch === epoch`). */
@@ -126,6 +130,11 @@ export class ScopeNode {
   /** Interrupt annotations naming this scope, built once. */
   cancelAnnotations(): Context.Context<never> {
     return (this.annotations ??= Context.make(CancelledBy, this))
+  }
+
+  /** Its armed deadline has passed (see deadlines.ts). */
+  onDeadline(): void {
+    cancel(this, { _tag: "Deadline", deadline: deadlineOf(this) })
   }
 }
 
@@ -243,32 +252,17 @@ export const nowSeconds = (context: Context.Context<never>): number =>
   Number(Context.get(context, Clock.Clock).monotonicTimeNanosUnsafe()) / 1e9
 
 const disarm = (node: ScopeNode): void => {
-  const timer = node.timer
-  if (timer !== undefined) {
-    node.timer = undefined
-    timer.interruptUnsafe()
-  }
+  node.queue?.remove(node)
 }
 
 /** (Re-)arms the deadline timer of an active scope; cancels at once if the deadline has passed. */
 export const arm = (node: ScopeNode): void => {
   disarm(node)
   if (node.cancelCalled || node.state !== ACTIVE || !hasDeadline(node)) return
-  const context = node.hostContext!
   const deadline = deadlineOf(node)
-  const delay = deadline - nowSeconds(context)
-  if (delay <= 0) {
-    cancel(node, { _tag: "Deadline", deadline })
-    return
-  }
-  node.timer = Effect.runForkWith(context)(
-    Effect.flatMap(Effect.sleep(Duration.millis(delay * 1000)), () =>
-      Effect.sync(() => {
-        node.timer = undefined
-        cancel(node, { _tag: "Deadline", deadline: deadlineOf(node) })
-      })
-    )
-  )
+  const queue = queueOf(node.hostContext!)
+  if (deadline <= queue.now()) cancel(node, { _tag: "Deadline", deadline })
+  else queue.add(node, deadline)
 }
 
 /**

@@ -1,0 +1,188 @@
+/**
+ * Deadline timers of cancel scopes: one timer per clock, set for the earliest armed deadline,
+ * instead of a timer fiber (and a Node timer) per scope. AnyIO's event loops keep deadlines the
+ * same way, in a heap checked by the loop. A scope that finishes before its deadline (the common
+ * case: `moveOnAfter(10, request)`) then costs a heap insertion and removal, not a fiber fork, a
+ * `setTimeout`, an interruption and a `clearTimeout`.
+ *
+ * - Effect's default clock: a plain Node timer. It is kept, but unref'd, while no deadline is
+ *   armed (so a finished program exits at once) and re-used when the next deadline is not earlier
+ *   (a loop of timeouts sets one Node timer per timer period, not one per scope).
+ * - Any other clock (the TestClock, `autojump`'s world): a fiber sleeping on that clock, so virtual
+ *   time drives deadlines exactly as before; it is interrupted when no deadline is armed.
+ *
+ * @internal
+ */
+import { Clock, Context, Duration, Effect, type Fiber } from "effect"
+
+/** What the queue holds: a scope with a deadline (`ScopeNode` in scope.ts). */
+export interface Armed {
+  /** Position in its queue's heap; -1 when not armed. */
+  heapIndex: number
+  /** The deadline it is armed for (seconds, on its clock). */
+  armedFor: number
+  /** Its queue while armed. */
+  queue: DeadlineQueue | undefined
+  /** The context a timer fiber on a custom clock runs in (the scope's host's). */
+  readonly hostContext: Context.Context<never> | undefined
+  /** Called once its deadline has passed (it is no longer armed then). */
+  onDeadline(): void
+}
+
+/** Node's timers fire at once past this delay (about 24.8 days); longer waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+const defaultClock = Context.get(Context.empty(), Clock.Clock)
+
+const queues = new WeakMap<Clock.Clock, DeadlineQueue>()
+
+/** The queue of the clock in `context`. */
+export const queueOf = (context: Context.Context<never>): DeadlineQueue => {
+  const clock = Context.get(context, Clock.Clock)
+  let queue = queues.get(clock)
+  if (queue === undefined) {
+    queue = new DeadlineQueue(clock)
+    queues.set(clock, queue)
+  }
+  return queue
+}
+
+export class DeadlineQueue {
+  private readonly clock: Clock.Clock
+  /** Binary min-heap on `armedFor`. */
+  private readonly heap: Array<Armed> = []
+  /** When the pending timer fires (seconds); Infinity: none pending. */
+  private timerAt = Number.POSITIVE_INFINITY
+  private nodeTimer: ReturnType<typeof setTimeout> | undefined = undefined
+  private fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Set while due deadlines fire: arming inside waits for the loop's own re-arm. */
+  private firing = false
+
+  constructor(clock: Clock.Clock) {
+    this.clock = clock
+  }
+
+  now(): number {
+    return Number(this.clock.monotonicTimeNanosUnsafe()) / 1e9
+  }
+
+  /** Arms `item` for `deadline` (it must not be armed). */
+  add(item: Armed, deadline: number): void {
+    const heap = this.heap
+    item.armedFor = deadline
+    item.queue = this
+    item.heapIndex = heap.length
+    heap.push(item)
+    this.up(item.heapIndex)
+    if (this.firing) return
+    if (deadline < this.timerAt) this.schedule(item)
+    else if (this.nodeTimer !== undefined && heap.length === 1) this.nodeTimer.ref()
+  }
+
+  /** Disarms `item` (if armed). */
+  remove(item: Armed): void {
+    const i = item.heapIndex
+    if (i < 0) return
+    item.heapIndex = -1
+    item.queue = undefined
+    const heap = this.heap
+    const last = heap.pop()!
+    if (i < heap.length) {
+      heap[i] = last
+      last.heapIndex = i
+      this.down(i)
+      this.up(last.heapIndex)
+    }
+    if (heap.length === 0 && !this.firing) this.idle()
+  }
+
+  /** Nothing armed: the real-clock timer stays (re-used) but no longer keeps Node alive. */
+  private idle(): void {
+    if (this.nodeTimer !== undefined) {
+      this.nodeTimer.unref()
+    } else if (this.fiber !== undefined) {
+      const fiber = this.fiber
+      this.fiber = undefined
+      this.timerAt = Number.POSITIVE_INFINITY
+      fiber.interruptUnsafe()
+    }
+  }
+
+  /** Sets the timer for `first`, the earliest armed item. */
+  private schedule(first: Armed): void {
+    const at = first.armedFor
+    this.timerAt = at
+    const delayMs = Math.max(0, (at - this.now()) * 1000)
+    if (this.clock === defaultClock) {
+      if (this.nodeTimer !== undefined) clearTimeout(this.nodeTimer)
+      this.nodeTimer = setTimeout(this.onTimer, Math.min(Math.ceil(delayMs), MAX_TIMER_MS))
+      return
+    }
+    const previous = this.fiber
+    this.fiber = undefined
+    previous?.interruptUnsafe()
+    const fiber = Effect.runForkWith(first.hostContext!)(Effect.sleep(Duration.millis(delayMs)))
+    this.fiber = fiber
+    fiber.addObserver((exit) => {
+      if (exit._tag === "Success" && this.fiber === fiber) this.onTimer()
+    })
+  }
+
+  private readonly onTimer = (): void => {
+    // The timer was set for `timerAt`: once it fires, that deadline counts as reached even if the
+    // clock reads a hair earlier (a Node timer's millisecond rounding, a sub-millisecond virtual
+    // sleep), as when each scope had its own sleep.
+    const now = Math.max(this.now(), this.timerAt)
+    this.nodeTimer = undefined
+    this.fiber = undefined
+    this.timerAt = Number.POSITIVE_INFINITY
+    const heap = this.heap
+    this.firing = true
+    try {
+      // Firing a deadline runs cancellation code at once, which may arm or disarm other scopes:
+      // the heap is re-read after each one.
+      while (heap.length > 0 && heap[0]!.armedFor <= now) {
+        const item = heap[0]!
+        this.remove(item)
+        item.onDeadline()
+      }
+    } finally {
+      this.firing = false
+    }
+    if (heap.length > 0) this.schedule(heap[0]!)
+  }
+
+  private up(i: number): void {
+    const heap = this.heap
+    const item = heap[i]!
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      const parent = heap[p]!
+      if (parent.armedFor <= item.armedFor) break
+      heap[i] = parent
+      parent.heapIndex = i
+      i = p
+    }
+    heap[i] = item
+    item.heapIndex = i
+  }
+
+  private down(i: number): void {
+    const heap = this.heap
+    const n = heap.length
+    const item = heap[i]!
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= n) break
+      const r = l + 1
+      const c = r < n && heap[r]!.armedFor < heap[l]!.armedFor ? r : l
+      const child = heap[c]!
+      if (child.armedFor >= item.armedFor) break
+      heap[i] = child
+      child.heapIndex = i
+      i = c
+    }
+    heap[i] = item
+    item.heapIndex = i
+  }
+}
