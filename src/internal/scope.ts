@@ -259,9 +259,15 @@ const disarm = (node: ScopeNode): void => {
 export const arm = (node: ScopeNode): void => {
   disarm(node)
   if (node.cancelCalled || node.state !== ACTIVE || !hasDeadline(node)) return
-  const deadline = deadlineOf(node)
   const queue = queueOf(node.hostContext!)
-  if (deadline <= queue.now()) cancel(node, { _tag: "Deadline", deadline })
+  const now = queue.now()
+  // A pending relative deadline is resolved here against the same reading (one clock read).
+  if (node.relative !== undefined) {
+    node._deadline = now + node.relative
+    node.relative = undefined
+  }
+  const deadline = node._deadline
+  if (deadline <= now) cancel(node, { _tag: "Deadline", deadline })
   else queue.add(node, deadline)
 }
 
