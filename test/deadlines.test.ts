@@ -148,6 +148,11 @@ describe("deadline timers", () => {
     expect(got.filter((x) => x !== "long:done")).toEqual(["early:timed out", "late:timed out"])
   })
 
+  it("real clock: a deadline past Node's timer limit (about 24.8 days) does not fire early", async () => {
+    const result = await Effect.runPromise(moveOnAfter(30 * 86_400, sleep(0.003)))
+    expect(Option.isSome(result)).toBe(true)
+  })
+
   it("real clock: many sequential timeouts in a loop all finish, none fires", async () => {
     const fired = await Effect.runPromise(
       Effect.gen(function* () {

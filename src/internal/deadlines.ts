@@ -111,13 +111,17 @@ export class DeadlineQueue {
   /** Sets the timer for `first`, the earliest armed item. */
   private schedule(first: Armed): void {
     const at = first.armedFor
-    this.timerAt = at
-    const delayMs = Math.max(0, (at - this.now()) * 1000)
+    const now = this.now()
+    const delayMs = Math.max(0, (at - now) * 1000)
     if (this.clock === defaultClock) {
       if (this.nodeTimer !== undefined) clearTimeout(this.nodeTimer)
-      this.nodeTimer = setTimeout(this.onTimer, Math.min(Math.ceil(delayMs), MAX_TIMER_MS))
+      // Past Node's limit the timer stands for an earlier time, at which the rest is re-armed.
+      const waitMs = Math.min(Math.ceil(delayMs), MAX_TIMER_MS)
+      this.timerAt = waitMs === MAX_TIMER_MS ? now + waitMs / 1000 : at
+      this.nodeTimer = setTimeout(this.onTimer, waitMs)
       return
     }
+    this.timerAt = at
     const previous = this.fiber
     this.fiber = undefined
     previous?.interruptUnsafe()
