@@ -658,11 +658,16 @@ class Group implements TaskGroup, scope.FiberSink, GroupView {
   private scopeContext(spawner: Context.Context<never>): Context.Context<never> {
     if (spawner !== this.lastSpawnerContext) {
       this.lastSpawnerContext = spawner
-      this.lastScopeContext = Context.add(
-        Context.add(spawner, scope.CurrentScope, this.node),
-        References.CurrentLogAnnotations,
-        withTaskAnnotation(Context.get(spawner, References.CurrentLogAnnotations))
-      )
+      // Only what differs is added (the group's body already runs in the group's scope, with the
+      // annotation): each entry deepens the context every nested task inherits.
+      let context = spawner
+      if (Context.get(spawner, scope.CurrentScope) !== this.node) {
+        context = Context.add(context, scope.CurrentScope, this.node)
+      }
+      const annotations = Context.get(spawner, References.CurrentLogAnnotations)
+      const withTask = withTaskAnnotation(annotations)
+      if (withTask !== annotations) context = Context.add(context, References.CurrentLogAnnotations, withTask)
+      this.lastScopeContext = context
     }
     return this.lastScopeContext!
   }
