@@ -115,13 +115,13 @@ const sections: ReadonlyArray<Section> = [
   {
     id: "moveon",
     workload: "4",
-    title: `moveOnAfter that never fires (N = ${N})`,
+    title: `moveOnAfter that never fires; a plain cancelScope (N = ${N})`,
     run: async () => ({ results: await measure(moveOn, { n: N }) })
   },
   {
     id: "moveon-batching",
     workload: "4",
-    title: `moveOnAfter that never fires, on the batching scheduler (N = ${N})`,
+    title: `moveOnAfter that never fires; a plain cancelScope; on the batching scheduler (N = ${N})`,
     run: async () => ({ results: await measure(onBatchingScheduler(moveOn), { n: N }) })
   },
   {
@@ -389,6 +389,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   const n = r.name.endsWith(BATCHING) ? r.name.slice(0, -BATCHING.length) : r.name
   if (n.startsWith("effect-anyio startSoon +") || n.startsWith("effect-anyio tg.cancel()")) return 1.2
   if (n.startsWith("effect-anyio moveOnAfter")) return 1.0
+  if (n === "effect-anyio cancelScope({}, void)") return 1.5
   if (n === "memory stream, buffer 0" || n === "memory stream, buffer 100") return 1.0
   if (sectionId.startsWith("sync") && /^(contended x\d+: )?(Lock|Semaphore)/.test(n)) return 1.2
   if (sectionId === "heap") return 1.3

@@ -7,7 +7,7 @@
  */
 import { Effect, Fiber, FiberSet } from "effect"
 import { type Task as EffectionTask, run as effectionRun, spawn as effectionSpawn } from "effection"
-import { createTaskGroup, moveOnAfter, sleep } from "../src/index.ts"
+import { cancelScope, createTaskGroup, moveOnAfter, sleep } from "../src/index.ts"
 import type { Case, Result } from "./harness.ts"
 
 export const N = 100_000
@@ -186,6 +186,8 @@ export const cancelFanOut: ReadonlyArray<Case> = [
 
 const timeoutSync = "Effect.timeoutOption(void, 10s)"
 const timeoutYield = "Effect.timeoutOption(yieldNow, 10s)"
+const forkAwait = "raw forkChild(void) + Fiber.await"
+const forkAwaitNow = "raw forkChild(void, startImmediately) + Fiber.await"
 
 export const moveOn: ReadonlyArray<Case> = [
   { name: timeoutSync, run: (n) => times(n, Effect.timeoutOption(Effect.void, "10 seconds")) },
@@ -199,6 +201,25 @@ export const moveOn: ReadonlyArray<Case> = [
     name: "effect-anyio moveOnAfter(10, yieldNow)",
     reference: timeoutYield,
     run: (n) => times(n, moveOnAfter(10, Effect.yieldNow))
+  },
+  // A plain scope (no deadline) runs its body in a fiber of its own, started at once. The issue's
+  // reference is forkChild + Fiber.await (which also pays a scheduler turn before the child runs);
+  // the like-for-like one starts the child at once.
+  { name: forkAwait, run: (n) => times(n, Effect.flatMap(Effect.forkChild(Effect.void), Fiber.await)) },
+  {
+    name: "effect-anyio cancelScope({}, void)",
+    reference: forkAwait,
+    run: (n) => times(n, cancelScope({}, Effect.void))
+  },
+  {
+    name: forkAwaitNow,
+    run: (n) =>
+      times(n, Effect.flatMap(Effect.forkChild(Effect.void, { startImmediately: true }), Fiber.await))
+  },
+  {
+    name: "effect-anyio cancelScope({}, void), like for like",
+    reference: forkAwaitNow,
+    run: (n) => times(n, cancelScope({}, Effect.void))
   }
 ]
 
