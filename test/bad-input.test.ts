@@ -54,6 +54,7 @@ import {
   unwrapSingle,
   WouldBlock
 } from "../src/index.ts"
+import { makeBatchingScheduler, withBatchingScheduler } from "../src/Scheduler.ts"
 import { autojump, DeadlockError } from "../src/Testing.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -791,6 +792,44 @@ describe("bad input: autojump", () => {
           const e =
             reason?._tag === "Die" ? reason.defect : reason?._tag === "Fail" ? reason.error : undefined
           expect(isClear(e)).toBe(true)
+        } else {
+          expect(r.value).toBe(1)
+        }
+      }),
+      runs
+    )
+  })
+})
+
+describe("bad input: batching scheduler", () => {
+  // Not under autojump: the batching scheduler leaves a custom scheduler alone, so this runs on
+  // Effect's default one, where it takes over.
+  const options = fc.oneof(anyValue, fc.record({ budget: anyValue }))
+  it("makeBatchingScheduler(options): a scheduler, or InvalidArgumentError for a bad budget", () => {
+    fc.assert(
+      fc.property(options, (opts) => {
+        let made: unknown
+        try {
+          made = makeBatchingScheduler(opts as never)
+        } catch (error) {
+          expect(isClear(error)).toBe(true)
+          return
+        }
+        expect(typeof (made as { makeDispatcher?: unknown }).makeDispatcher).toBe("function")
+      }),
+      runs
+    )
+  })
+
+  it("withBatchingScheduler(effect, options) runs the effect, or dies with a clear error", async () => {
+    await fc.assert(
+      fc.asyncProperty(options, async (opts) => {
+        const r = await Effect.runPromise(
+          Effect.exit(withBatchingScheduler(Effect.as(Effect.yieldNow, 1), opts as never))
+        )
+        if (Exit.isFailure(r)) {
+          const reason = r.cause.reasons[0]
+          expect(reason?._tag === "Die" && isClear(reason.defect)).toBe(true)
         } else {
           expect(r.value).toBe(1)
         }
