@@ -37,6 +37,23 @@ export interface BatchingSchedulerOptions {
 type Task = () => void
 
 /**
+ * Runs every task. One that throws (a bug: Effect's own tasks do not) does not stop the others or
+ * the scheduler, which every fiber shares; its error is rethrown on its own, as an uncaught exception
+ * would be under Effect's scheduler.
+ */
+const runAll = (tasks: ReadonlyArray<Task>): void => {
+  for (let i = 0; i < tasks.length; i++) {
+    try {
+      tasks[i]!()
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error
+      })
+    }
+  }
+}
+
+/**
  * One queue for every fiber of the scheduler (it is its own dispatcher: Effect asks for one per
  * fiber, and sharing it is what lets a round run every fiber that yielded).
  */
@@ -93,7 +110,7 @@ class BatchingScheduler implements Scheduler.Scheduler, Scheduler.SchedulerDispa
     if (this.others.length === 0) {
       const tasks = this.ready
       this.ready = []
-      for (let i = 0; i < tasks.length; i++) tasks[i]!()
+      runAll(tasks)
       return
     }
     const buckets = this.others
@@ -104,11 +121,11 @@ class BatchingScheduler implements Scheduler.Scheduler, Scheduler.SchedulerDispa
     for (const [priority, tasks] of buckets) {
       if (!zeroDone && priority > 0) {
         zeroDone = true
-        for (let i = 0; i < ready.length; i++) ready[i]!()
+        runAll(ready)
       }
-      for (let i = 0; i < tasks.length; i++) tasks[i]!()
+      runAll(tasks)
     }
-    if (!zeroDone) for (let i = 0; i < ready.length; i++) ready[i]!()
+    if (!zeroDone) runAll(ready)
   }
 
   private readonly startTurn = (): void => {

@@ -4,6 +4,8 @@
  * how the scheduler meets Node's event loop, which the TestClock does not model.
  */
 
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { Effect, Exit, Fiber, Scheduler } from "effect"
 import { describe, expect, it } from "vitest"
 import {
@@ -257,6 +259,18 @@ describe("batching scheduler", () => {
     )
     expect(Exit.isFailure(exit) && exit.cause.reasons.every((r) => r._tag === "Interrupt")).toBe(true)
   })
+
+  it("a task that throws is reported as uncaught and does not stop the others", () => {
+    const fixture = fileURLToPath(new URL("./fixtures/scheduler-throw.ts", import.meta.url))
+    const out = spawnSync(process.execPath, [fixture], { encoding: "utf8", timeout: 15_000 })
+    expect(JSON.parse(out.stdout)).toEqual([
+      "a",
+      "c",
+      "uncaught: boom",
+      "uncaught: boom 2",
+      "fibers still run: 10"
+    ])
+  }, 20_000)
 
   it("rejects a budget that is not a positive number of seconds", () => {
     for (const budget of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
