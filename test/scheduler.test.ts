@@ -12,6 +12,7 @@ import {
   checkpoint,
   createMemoryObjectStream,
   createTaskGroup,
+  Event,
   InvalidArgumentError,
   isExceptionGroup,
   Lock,
@@ -57,21 +58,29 @@ describe("batching scheduler", () => {
   })
 
   it("hands the turn back to timers when its budget is spent", async () => {
-    // One task never stops yielding; a 2 ms sleep still ends, and cancels it.
+    // One task never stops yielding; once it spins, a 2 ms sleep still ends (else this test hangs)
+    // and cancels it.
     const spins = await onBatching(
       Effect.gen(function* () {
         let n = 0
+        const spinning = new Event()
         yield* createTaskGroup((tg) =>
           Effect.gen(function* () {
             yield* tg.startSoon(
               Effect.forever(
                 Effect.andThen(
                   checkpoint(),
-                  Effect.sync(() => n++)
+                  Effect.andThen(
+                    spinning.set(),
+                    Effect.sync(() => n++)
+                  )
                 )
               )
             )
+            yield* spinning.wait()
+            const before = n
             yield* sleep(0.002)
+            expect(n).toBeGreaterThan(before)
             yield* tg.cancel()
           })
         )
