@@ -11,6 +11,7 @@ import { type Context, Effect, type Exit, type Fiber, Option } from "effect"
 import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as scope from "./internal/scope.ts"
 import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./internal/task.ts"
+import { textOf } from "./internal/text.ts"
 import { type Seconds, toSeconds } from "./internal/time.ts"
 import { TaskTracing, traced } from "./internal/tracing.ts"
 import { bounded, startBody } from "./internal/trampoline.ts"
@@ -95,11 +96,7 @@ export class CancelScopeImpl extends scope.ScopeNode implements CancelScope {
  */
 export const checkReason = (value: unknown): string | undefined => {
   if (value === undefined || value === null || typeof value === "string") return value ?? undefined
-  try {
-    return String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
+  return textOf(value)
 }
 
 const checkShield = (value: unknown): boolean => {
@@ -112,7 +109,7 @@ const checkShield = (value: unknown): boolean => {
 
 const checkDeadline = (value: unknown): number => {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new InvalidArgumentError({ message: `deadline must be a number of seconds, got ${String(value)}` })
+    throw new InvalidArgumentError({ message: `deadline must be a number of seconds, got ${textOf(value)}` })
   }
   return value
 }

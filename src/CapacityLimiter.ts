@@ -7,6 +7,7 @@
 import { Effect, type Fiber, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
 import { type TaskNode, taskOfFiber, waitingTask } from "./internal/task.ts"
+import { textOf } from "./internal/text.ts"
 import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 
 /**
@@ -51,7 +52,7 @@ const validateTotal = (value: unknown): number => {
       throw new InvalidArgumentError({ message: "totalTokens must be >= 0" })
     }
     throw new InvalidArgumentError({
-      message: `totalTokens must be an integer or Infinity, got ${String(value)}`
+      message: `totalTokens must be an integer or Infinity, got ${textOf(value)}`
     })
   }
   if (value < 0) throw new InvalidArgumentError({ message: "totalTokens must be >= 0" })

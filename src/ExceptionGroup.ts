@@ -26,6 +26,7 @@
  * @since 0.1.0
  */
 import { Cause, Context, Data, Effect, Function as Fn } from "effect"
+import { textOf } from "./internal/text.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Models
@@ -56,7 +57,7 @@ import { Cause, Context, Data, Effect, Function as Fn } from "effect"
 export class Defect extends Data.TaggedError("Defect")<{ readonly defect: unknown }> {
   override get message(): string {
     const d = this.defect
-    return d instanceof Error ? `${d.name}: ${d.message}` : `Defect: ${String(d)}`
+    return d instanceof Error ? `${d.name}: ${d.message}` : `Defect: ${textOf(d)}`
   }
 }
 
@@ -1021,7 +1022,7 @@ const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
 const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
   const text = cause === undefined ? "" : Cause.pretty(cause)
   if (text !== "") return text
-  return member instanceof Error ? `${member.name}: ${member.message}` : String(member)
+  return member instanceof Error ? `${member.name}: ${member.message}` : textOf(member)
 }
 
 const cancelledNotes = (cancelled: ReadonlyArray<CancelledTask>): Array<string> => {

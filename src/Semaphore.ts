@@ -8,6 +8,7 @@
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
 import { waitingTask } from "./internal/task.ts"
+import { textOf } from "./internal/text.ts"
 import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
 
 /**
@@ -106,14 +107,14 @@ export class Semaphore {
   constructor(initialValue: number, options?: SemaphoreOptions) {
     if (!isCount(initialValue)) {
       throw new InvalidArgumentError({
-        message: `initialValue must be a non-negative integer, got ${String(initialValue)}`
+        message: `initialValue must be a non-negative integer, got ${textOf(initialValue)}`
       })
     }
     const maxValue = options?.maxValue
     if (maxValue !== undefined) {
       if (!isCount(maxValue)) {
         throw new InvalidArgumentError({
-          message: `maxValue must be a non-negative integer or undefined, got ${String(maxValue)}`
+          message: `maxValue must be a non-negative integer or undefined, got ${textOf(maxValue)}`
         })
       }
       if (maxValue < initialValue) {

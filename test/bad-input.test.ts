@@ -980,6 +980,28 @@ describe("use after exit", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("fixed bugs (regression tests)", () => {
+  // Found by the generated tests: fc.anything() makes objects whose String() throws, which turned a
+  // clear InvalidArgumentError into the engine's "Cannot convert object to primitive value".
+  const unprintable: ReadonlyArray<unknown> = [
+    Object.create(null),
+    { toString: 5, valueOf: 5 },
+    {
+      toString() {
+        throw new Error("no")
+      }
+    }
+  ]
+  it("values whose String() throws still get clear errors and printable groups", () => {
+    for (const u of unprintable) {
+      expect(() => new CapacityLimiter(u as number)).toThrow(InvalidArgumentError)
+      expect(() => new Semaphore(u as number)).toThrow(InvalidArgumentError)
+      expect(() => new Semaphore(1, { maxValue: u as number })).toThrow(InvalidArgumentError)
+      expect(() => makeCancelScope({ deadline: u as number })).toThrow(InvalidArgumentError)
+      const group = new ExceptionGroup("g", [u])
+      expect(typeof group.pretty()).toBe("string")
+    }
+  })
+
   it.effect(
     "a stream item equal to Symbol.for('effect-anyio/MemoryObjectStream/END') does not end runForEach",
     () =>

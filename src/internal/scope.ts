@@ -45,6 +45,7 @@ import { Cause, Clock, Context, Effect, type Exit, type Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
 import { type Armed, type DeadlineQueue, queueOf } from "./deadlines.ts"
 import { contextWithTask, type TaskNode } from "./task.ts"
+import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 
 /** Why a scope was cancelled. */
@@ -404,8 +405,8 @@ export const describeReason = (reason: CancelReason | undefined): string => {
 
 const describeError = (error: unknown): string => {
   if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name
-  if (typeof error === "object" && error !== null && "_tag" in error) return String(error._tag)
-  return String(error)
+  if (typeof error === "object" && error !== null && "_tag" in error) return textOf(error._tag)
+  return textOf(error)
 }
 
 /**
