@@ -33,7 +33,6 @@ export interface RunOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
-import { type BatchingSchedulerOptions, withBatchingScheduler } from "./Scheduler.ts"
  * import { run, sleep } from "effect-anyio"
  * const main = (name: string) => Effect.andThen(sleep(1), Effect.log(`hello ${name}`))
  * run(main, "world")
