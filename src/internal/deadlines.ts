@@ -34,6 +34,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 const defaultClock = Context.get(Context.empty(), Clock.Clock)
 
+/** A clock's monotonic time in seconds (what deadlines are measured in). */
+export const clockSeconds = (clock: Clock.Clock): number => Number(clock.monotonicTimeNanosUnsafe()) / 1e9
+
 const queues = new WeakMap<Clock.Clock, DeadlineQueue>()
 
 /** The queue of the clock in `context`. */
@@ -63,7 +66,7 @@ export class DeadlineQueue {
   }
 
   now(): number {
-    return Number(this.clock.monotonicTimeNanosUnsafe()) / 1e9
+    return clockSeconds(this.clock)
   }
 
   /** Arms `item` for `deadline` (it must not be armed). */

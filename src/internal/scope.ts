@@ -43,7 +43,7 @@
  */
 import { Cause, Clock, Context, Effect, type Exit, type Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
-import { type Armed, type DeadlineQueue, queueOf } from "./deadlines.ts"
+import { type Armed, clockSeconds, type DeadlineQueue, queueOf } from "./deadlines.ts"
 import { contextWithTask, type TaskNode } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
@@ -250,7 +250,7 @@ export const effectiveDeadline = (node: ScopeNode | undefined): number => {
 
 /** Current time in seconds from the fiber's Clock (monotonic; the TestClock drives it in tests). */
 export const nowSeconds = (context: Context.Context<never>): number =>
-  Number(Context.get(context, Clock.Clock).monotonicTimeNanosUnsafe()) / 1e9
+  clockSeconds(Context.get(context, Clock.Clock))
 
 const disarm = (node: ScopeNode): void => {
   node.queue?.remove(node)
