@@ -119,3 +119,77 @@ export class InvalidArgumentError extends Data.TaggedError("InvalidArgumentError
  * @category errors
  */
 export class TimeoutError extends Data.TaggedError("TimeoutError")<{ readonly message?: string }> {}
+
+// -----------------------------------------------------------------------------
+// Streams and I/O
+// -----------------------------------------------------------------------------
+
+/**
+ * A typed attribute was asked for with `extra(attr)` (no default) and the stream, nor any stream it
+ * wraps, offers it (AnyIO's `TypedAttributeLookupError`).
+ *
+ * @example
+ * ```ts
+ * import { TypedAttributeLookupError } from "effect-anyio"
+ * const err = new TypedAttributeLookupError({ message: "Attribute not found", attribute: "socket.localPort" })
+ * ```
+ * @category errors
+ */
+export class TypedAttributeLookupError extends Data.TaggedError("TypedAttributeLookupError")<{
+  readonly message: string
+  /** The name of the attribute that was looked up. */
+  readonly attribute: string
+}> {}
+
+/**
+ * The stream ended before `receiveExactly` or `receiveUntil` could complete (AnyIO's
+ * `IncompleteRead`). Whatever was read stays in the buffered stream.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteRead } from "effect-anyio"
+ * const err = new IncompleteRead()
+ * ```
+ * @category errors
+ */
+export class IncompleteRead extends Data.TaggedError("IncompleteRead")<{}> {
+  override get message(): string {
+    return "The stream was closed before the read operation could be completed"
+  }
+}
+
+/**
+ * `receiveUntil` read `maxBytes` bytes without finding the delimiter (AnyIO's `DelimiterNotFound`).
+ * The bytes stay in the buffered stream.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterNotFound } from "effect-anyio"
+ * const err = new DelimiterNotFound({ maxBytes: 65536 })
+ * ```
+ * @category errors
+ */
+export class DelimiterNotFound extends Data.TaggedError("DelimiterNotFound")<{ readonly maxBytes: number }> {
+  override get message(): string {
+    return `The delimiter was not found among the first ${this.maxBytes} bytes`
+  }
+}
+
+/**
+ * A connection attempt failed (AnyIO's `ConnectionFailed`): every address tried was refused,
+ * unreachable or timed out. `cause` holds the underlying error(s) (for several attempts, an
+ * `AggregateError` of them); `code` is the first system error code when there is one
+ * (`"ECONNREFUSED"`, `"ENOENT"`, ...).
+ *
+ * @example
+ * ```ts
+ * import { ConnectionFailed } from "effect-anyio"
+ * const err = new ConnectionFailed({ message: "connection refused", code: "ECONNREFUSED" })
+ * ```
+ * @category errors
+ */
+export class ConnectionFailed extends Data.TaggedError("ConnectionFailed")<{
+  readonly message: string
+  readonly code?: string | undefined
+  readonly cause?: unknown
+}> {}

@@ -9,15 +9,23 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Effect, Exit, type Scope, Stream } from "effect"
+import { type Cause, Effect, Exit, type Scope, type Sink, Stream } from "effect"
 import {
   type BrokenResourceError,
   ClosedResourceError,
   type EndOfStream,
   InvalidArgumentError,
+  type TypedAttributeLookupError,
   WouldBlock
 } from "./Errors.ts"
 import * as internal from "./internal/memoryStream.ts"
+import { type ObjectReceiveStream, type ObjectSendStream, sendSink } from "./Streams.ts"
+import {
+  emptyAttributes,
+  lookupAttribute,
+  type TypedAttribute,
+  type TypedAttributeMap
+} from "./TypedAttribute.ts"
 
 // -----------------------------------------------------------------------------
 // Models
@@ -85,7 +93,8 @@ export interface MemoryObjectStreamStatistics {
  * @see {@link createMemoryObjectStream}
  * @category models
  */
-export interface MemoryObjectSendStream<in T> {
+export interface MemoryObjectSendStream<in T>
+  extends ObjectSendStream<T, ClosedResourceError | BrokenResourceError> {
   /**
    * Sends an item, waiting while the buffer is full and no receiver waits.
    * Fails with `ClosedResourceError` (this end closed) or `BrokenResourceError` (no receiver left).
@@ -104,12 +113,12 @@ export interface MemoryObjectSendStream<in T> {
   /** Closes this end; idempotent. Closing the last send end wakes waiting receivers with `EndOfStream`. */
   close(): Effect.Effect<void>
   /** Runs `f` with this end and closes the end when `f` ends, however it ends (AnyIO's `with send:`). */
-  use<A, E, R>(f: (self: MemoryObjectSendStream<T>) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
   /**
    * Returns this end and closes it when the current `Scope` closes (`Effect.acquireRelease` style,
    * for `Effect.scoped` blocks and layers).
    */
-  scoped(): Effect.Effect<MemoryObjectSendStream<T>, never, Scope.Scope>
+  scoped(): Effect.Effect<this, never, Scope.Scope>
   /** A snapshot of the stream's state. */
   statistics(): MemoryObjectStreamStatistics
 }
@@ -145,7 +154,8 @@ export interface MemoryObjectSendStream<in T> {
  * @see {@link createMemoryObjectStream}
  * @category models
  */
-export interface MemoryObjectReceiveStream<out T> {
+export interface MemoryObjectReceiveStream<out T>
+  extends ObjectReceiveStream<T, EndOfStream | ClosedResourceError> {
   /**
    * Receives the next item, waiting while there is none. Fails with `EndOfStream` once the stream
    * is drained and every send end is closed, `ClosedResourceError` if this end is closed.
@@ -167,12 +177,12 @@ export interface MemoryObjectReceiveStream<out T> {
    */
   close(): Effect.Effect<void>
   /** Runs `f` with this end and closes the end when `f` ends, however it ends (AnyIO's `with receive:`). */
-  use<A, E, R>(f: (self: MemoryObjectReceiveStream<T>) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
   /**
    * Returns this end and closes it when the current `Scope` closes (`Effect.acquireRelease` style,
    * for `Effect.scoped` blocks and layers).
    */
-  scoped(): Effect.Effect<MemoryObjectReceiveStream<T>, never, Scope.Scope>
+  scoped(): Effect.Effect<this, never, Scope.Scope>
   /**
    * Receives items one at a time and runs `f` on each, in order, until end of stream (AnyIO's
    * `async for item in receive`). A failure of `f` stops the loop and is returned.
@@ -204,6 +214,14 @@ const statisticsOf = (s: internal.StreamState): MemoryObjectStreamStatistics => 
 })
 
 type AnyEffect = Effect.Effect<unknown, unknown>
+
+/** Memory streams offer no typed attributes; `extra` is the lookup every stream has. */
+const extraOf = (attribute: TypedAttribute<unknown>, rest: [] | [unknown]) =>
+  (lookupAttribute as (...args: Array<unknown>) => Effect.Effect<unknown, TypedAttributeLookupError>)(
+    emptyAttributes,
+    attribute,
+    ...rest
+  )
 
 class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
   closed = false
@@ -240,19 +258,36 @@ class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
     return this.closeEffect
   }
 
-  use<A, E, R>(f: (self: MemoryObjectSendStream<T>) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.ensuring(
       Effect.suspend(() => f(this)),
       this.closeEffect
     )
   }
 
-  scoped(): Effect.Effect<MemoryObjectSendStream<T>, never, Scope.Scope> {
+  scoped(): Effect.Effect<this, never, Scope.Scope> {
     return Effect.acquireRelease(Effect.succeed(this), () => this.closeEffect)
   }
 
   statistics(): MemoryObjectStreamStatistics {
     return statisticsOf(this.state)
+  }
+
+  get sink(): Sink.Sink<void, T, never, ClosedResourceError | BrokenResourceError> {
+    return sendSink((item: T) => this.send(item))
+  }
+
+  get extraAttributes(): TypedAttributeMap {
+    return emptyAttributes
+  }
+
+  extra<A>(attribute: TypedAttribute<A>): Effect.Effect<A, TypedAttributeLookupError>
+  extra<A, D>(attribute: TypedAttribute<A>, defaultValue: D): Effect.Effect<A | D>
+  extra(
+    attribute: TypedAttribute<unknown>,
+    ...rest: [] | [unknown]
+  ): Effect.Effect<unknown, TypedAttributeLookupError> {
+    return extraOf(attribute, rest)
   }
 }
 
@@ -308,14 +343,14 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
     return this.closeEffect
   }
 
-  use<A, E, R>(f: (self: MemoryObjectReceiveStream<T>) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.ensuring(
       Effect.suspend(() => f(this)),
       this.closeEffect
     )
   }
 
-  scoped(): Effect.Effect<MemoryObjectReceiveStream<T>, never, Scope.Scope> {
+  scoped(): Effect.Effect<this, never, Scope.Scope> {
     return Effect.acquireRelease(Effect.succeed(this), () => this.closeEffect)
   }
 
@@ -344,6 +379,19 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
 
   statistics(): MemoryObjectStreamStatistics {
     return statisticsOf(this.state)
+  }
+
+  get extraAttributes(): TypedAttributeMap {
+    return emptyAttributes
+  }
+
+  extra<A>(attribute: TypedAttribute<A>): Effect.Effect<A, TypedAttributeLookupError>
+  extra<A, D>(attribute: TypedAttribute<A>, defaultValue: D): Effect.Effect<A | D>
+  extra(
+    attribute: TypedAttribute<unknown>,
+    ...rest: [] | [unknown]
+  ): Effect.Effect<unknown, TypedAttributeLookupError> {
+    return extraOf(attribute, rest)
   }
 }
 

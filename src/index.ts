@@ -31,10 +31,14 @@ export {
   BrokenResourceError,
   BusyResourceError,
   ClosedResourceError,
+  ConnectionFailed,
+  DelimiterNotFound,
   EndOfStream,
+  IncompleteRead,
   InvalidArgumentError,
   RuntimeError,
   TimeoutError,
+  TypedAttributeLookupError,
   WouldBlock
 } from "./Errors.ts"
 export { Event, type EventStatistics } from "./Event.ts"
@@ -70,6 +74,38 @@ export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
 export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
+export {
+  type AnyByteReceiveStream,
+  type AnyByteSendStream,
+  type AnyByteStream,
+  type AnyUnreliableByteReceiveStream,
+  type AnyUnreliableByteSendStream,
+  type AnyUnreliableByteStream,
+  type AsyncResource,
+  type ByteReceiveStream,
+  ByteReceiveStreamBase,
+  type ByteSendStream,
+  ByteSendStreamBase,
+  type ByteStream,
+  ByteStreamBase,
+  type ByteStreamConnectable,
+  type ObjectReceiveStream,
+  ObjectReceiveStreamBase,
+  type ObjectSendStream,
+  ObjectSendStreamBase,
+  type ObjectStream,
+  ObjectStreamBase,
+  type ObjectStreamConnectable,
+  type ReceiveError,
+  ResourceBase,
+  receiveForEach,
+  receiveStream,
+  type SendError,
+  sendSink,
+  type UnreliableObjectReceiveStream,
+  type UnreliableObjectSendStream,
+  type UnreliableObjectStream
+} from "./Streams.ts"
 export {
   type AmapOptions,
   amap,
@@ -113,3 +149,14 @@ export {
   sleepForever,
   sleepUntil
 } from "./Time.ts"
+export {
+  type AttributeValue,
+  attributeMap,
+  emptyAttributes,
+  lookupAttribute,
+  type TypedAttribute,
+  type TypedAttributeMap,
+  type TypedAttributeProvider,
+  typedAttribute,
+  typedAttributeSet
+} from "./TypedAttribute.ts"
