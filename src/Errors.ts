@@ -193,3 +193,128 @@ export class ConnectionFailed extends Data.TaggedError("ConnectionFailed")<{
   readonly code?: string | undefined
   readonly cause?: unknown
 }> {}
+
+// -----------------------------------------------------------------------------
+// Worker threads and processes
+// -----------------------------------------------------------------------------
+
+/**
+ * A worker thread died while running a call: it exited (`process.exit()` in the worker), threw
+ * outside the call (an uncaught exception in a timer) or ran out of memory. Only that call fails;
+ * the pool replaces the worker. effect-anyio's peer of AnyIO's `BrokenWorkerProcess` for threads.
+ *
+ * @example
+ * ```ts
+ * import { BrokenWorkerThread } from "effect-anyio"
+ * const err = new BrokenWorkerThread({ message: "the worker thread exited with code 3", exitCode: 3 })
+ * ```
+ * @category errors
+ */
+export class BrokenWorkerThread extends Data.TaggedError("BrokenWorkerThread")<{
+  readonly message: string
+  readonly exitCode?: number | undefined
+  readonly cause?: unknown
+}> {}
+
+/**
+ * A worker process died or broke its protocol while running a call (AnyIO's
+ * `BrokenWorkerProcess`). Only that call fails; the pool replaces the process.
+ *
+ * @example
+ * ```ts
+ * import { BrokenWorkerProcess } from "effect-anyio"
+ * const err = new BrokenWorkerProcess({ message: "the worker process exited", exitCode: 1 })
+ * ```
+ * @category errors
+ */
+export class BrokenWorkerProcess extends Data.TaggedError("BrokenWorkerProcess")<{
+  readonly message: string
+  readonly exitCode?: number | null | undefined
+  readonly signal?: string | null | undefined
+  readonly cause?: unknown
+}> {}
+
+/**
+ * The module a worker call names could not be loaded, or it has no such exported function.
+ * The worker stays usable.
+ *
+ * @example
+ * ```ts
+ * import { WorkerFunctionNotFound } from "effect-anyio"
+ * const err = new WorkerFunctionNotFound({ message: "fns.ts#nope: nope is not exported by the module", moduleUrl: "file:///app/fns.ts", exportName: "nope" })
+ * ```
+ * @category errors
+ */
+export class WorkerFunctionNotFound extends Data.TaggedError("WorkerFunctionNotFound")<{
+  readonly message: string
+  readonly moduleUrl: string
+  readonly exportName: string
+}> {}
+
+/**
+ * The arguments of a worker call, or its result, cannot be sent across the worker boundary
+ * (structured clone: functions, class instances with private state, symbols, ...). The worker
+ * stays usable.
+ *
+ * @example
+ * ```ts
+ * import { UncloneableValue } from "effect-anyio"
+ * const err = new UncloneableValue({ what: "result", message: "() => 1 could not be cloned." })
+ * ```
+ * @category errors
+ */
+export class UncloneableValue extends Data.TaggedError("UncloneableValue")<{
+  readonly what: "arguments" | "result"
+  readonly message: string
+}> {}
+
+// -----------------------------------------------------------------------------
+// Files
+// -----------------------------------------------------------------------------
+
+const osErrorKinds: Record<string, string> = {
+  ENOENT: "FileNotFoundError",
+  EEXIST: "FileExistsError",
+  EACCES: "PermissionError",
+  EPERM: "PermissionError",
+  EISDIR: "IsADirectoryError",
+  ENOTDIR: "NotADirectoryError",
+  EAGAIN: "BlockingIOError",
+  EWOULDBLOCK: "BlockingIOError",
+  EPIPE: "BrokenPipeError",
+  ECONNRESET: "ConnectionResetError",
+  EINTR: "InterruptedError",
+  ETIMEDOUT: "TimeoutError",
+  ESRCH: "ProcessLookupError",
+  ECHILD: "ChildProcessError"
+}
+
+/**
+ * A file-system operation failed (AnyIO raises the builtin `OSError` or one of its subclasses).
+ * `code` is the system error code (`"ENOENT"`, `"EEXIST"`, ...); `kind` is the name of the Python
+ * subclass it corresponds to (`"FileNotFoundError"`, ...; `"OSError"` for the others).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { OSError, Path } from "effect-anyio"
+ * const text = new Path("/no/such/file").readText().pipe(
+ *   Effect.catchTag("OSError", (e) => (e.code === "ENOENT" ? Effect.succeed("") : Effect.fail(e)))
+ * )
+ * ```
+ * @category errors
+ */
+export class OSError extends Data.TaggedError("OSError")<{
+  readonly message: string
+  readonly code: string
+  readonly errno?: number | undefined
+  readonly syscall?: string | undefined
+  readonly path?: string | undefined
+  readonly dest?: string | undefined
+  readonly cause?: unknown
+}> {
+  /** The Python exception class this error corresponds to (`FileNotFoundError` for `ENOENT`, ...). */
+  get kind(): string {
+    return osErrorKinds[this.code] ?? "OSError"
+  }
+}

@@ -29,6 +29,8 @@ export {
 } from "./Debugging.ts"
 export {
   BrokenResourceError,
+  BrokenWorkerProcess,
+  BrokenWorkerThread,
   BusyResourceError,
   ClosedResourceError,
   ConnectionFailed,
@@ -36,9 +38,12 @@ export {
   EndOfStream,
   IncompleteRead,
   InvalidArgumentError,
+  OSError,
   RuntimeError,
   TimeoutError,
   TypedAttributeLookupError,
+  UncloneableValue,
+  WorkerFunctionNotFound,
   WouldBlock
 } from "./Errors.ts"
 export { Event, type EventStatistics } from "./Event.ts"
@@ -62,6 +67,7 @@ export {
   type RemainingError,
   unwrapSingle
 } from "./ExceptionGroup.ts"
+export * as fromThread from "./FromThread.ts"
 export { TaskTracing } from "./internal/tracing.ts"
 export { Lock, type LockOptions, type LockStatistics } from "./Lock.ts"
 export {
@@ -149,6 +155,7 @@ export {
   sleepForever,
   sleepUntil
 } from "./Time.ts"
+export * as toThread from "./ToThread.ts"
 export {
   type AttributeValue,
   attributeMap,
@@ -160,3 +167,13 @@ export {
   typedAttribute,
   typedAttributeSet
 } from "./TypedAttribute.ts"
+export {
+  type AnyFunction,
+  type ArgsOf,
+  moduleUrlOf,
+  type ResultOf,
+  type WorkerFunction,
+  type WorkerModule,
+  workerFunction,
+  workerModule
+} from "./WorkerFunction.ts"

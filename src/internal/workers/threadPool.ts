@@ -1,0 +1,466 @@
+/**
+ * The pool of worker threads behind `toThread.runSync`, and one call's life in it.
+ *
+ * Built on `node:worker_threads` directly rather than Effect's `Worker`: that one is a raw message
+ * transport whose worker side loads effect (over a second for the first call), and calls, errors,
+ * callbacks and cancellation are ours to define anyway.
+ *
+ * - Workers are started on demand, reused most-recently-used first, and stopped after
+ *   `maxIdleTime` seconds idle. An idle worker is `unref`'d: it never keeps the process alive.
+ * - A worker runs one call at a time. A call abandoned on cancellation keeps its worker until the
+ *   function returns; a worker terminated on cancellation, or one that died, is dropped.
+ * - Callbacks (`fromThread`) arrive on a second channel whose worker end is read synchronously
+ *   (`receiveMessageOnPort`) by the blocked worker; an answer is posted, then the shared flag set.
+ *
+ * @internal
+ */
+import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
+import { type Context, Effect, Exit, type Fiber } from "effect"
+import { CapacityLimiter } from "../../CapacityLimiter.ts"
+import {
+  BrokenWorkerThread,
+  InvalidArgumentError,
+  RuntimeError,
+  UncloneableValue,
+  WorkerFunctionNotFound
+} from "../../Errors.ts"
+import {
+  type Answer,
+  answerOf,
+  type Callbacks,
+  resolveCallback,
+  runSyncCallback,
+  thrownAnswer,
+  toEffect
+} from "./callbacks.ts"
+import {
+  CANCELLED,
+  decodeError,
+  describeTarget,
+  type EncodedError,
+  HOST_CANCELLED,
+  NOT_FOUND,
+  OK,
+  READY,
+  RUN_SYNC,
+  THREW,
+  UNCLONEABLE
+} from "./protocol.ts"
+
+const bootstrap = new URL(
+  import.meta.url.endsWith(".ts") ? "./threadWorker.ts" : "./threadWorker.js",
+  import.meta.url
+)
+
+/** AnyIO's `WorkerThread.MAX_IDLE_TIME`. */
+export const DEFAULT_MAX_IDLE_TIME = 10
+/** AnyIO's default thread limiter size. */
+export const DEFAULT_THREAD_TOKENS = 40
+
+export interface ThreadPoolOptions {
+  readonly maxIdleTime?: number | undefined
+  readonly execArgv?: ReadonlyArray<string> | undefined
+  readonly resourceLimits?: ResourceLimits | undefined
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+}
+
+export interface CallOptions {
+  readonly limiter: CapacityLimiter | undefined
+  readonly abandonOnCancel: boolean
+  readonly terminateOnCancel: boolean
+  readonly callbacks: Callbacks | undefined
+}
+
+type Message =
+  | { readonly _tag: "Reply"; readonly status: number; readonly payload: unknown }
+  | { readonly _tag: "Run"; readonly target: unknown; readonly args: ReadonlyArray<unknown> }
+  | { readonly _tag: "Exit"; readonly code: number; readonly error: unknown }
+
+let nextCallId = 0
+
+/** One call: what the host waits for, and the messages it has not taken yet. */
+class ThreadCall {
+  readonly id = ++nextCallId
+  resume: ((effect: Effect.Effect<Message>) => void) | undefined = undefined
+  inbox: Array<Message> | undefined = undefined
+  /** The host was cancelled and waits on, shielded (no `abandonOnCancel`). */
+  cancelled = false
+  /** The host left (cancelled with `abandonOnCancel`): the result goes nowhere. */
+  abandoned = false
+  /** We terminate the worker (cancelled with `terminateOnCancel`). */
+  terminating = false
+  readonly moduleUrl: string
+  readonly exportName: string
+  readonly options: CallOptions
+  readonly context: Context.Context<never>
+
+  constructor(moduleUrl: string, exportName: string, options: CallOptions, context: Context.Context<never>) {
+    this.moduleUrl = moduleUrl
+    this.exportName = exportName
+    this.options = options
+    this.context = context
+  }
+
+  deliver(message: Message): void {
+    const resume = this.resume
+    if (resume !== undefined) {
+      this.resume = undefined
+      resume(Effect.succeed(message))
+    } else if (!this.abandoned) {
+      ;(this.inbox ??= []).push(message)
+    }
+  }
+
+  /** The next message; interrupting the wait leaves later messages in the inbox. */
+  readonly next: Effect.Effect<Message> = Effect.callback<Message>((resume) => {
+    const queued = this.inbox?.shift()
+    if (queued !== undefined) return resume(Effect.succeed(queued))
+    this.resume = resume
+    return Effect.sync(() => {
+      this.resume = undefined
+    })
+  })
+}
+
+class PooledThread {
+  readonly worker: Worker
+  readonly port: MessagePort
+  readonly flags: Int32Array
+  readonly pool: ThreadPoolImpl
+  call: ThreadCall | undefined = undefined
+  idleSince = 0
+  dead = false
+  lastError: unknown = undefined
+  readonly exited: Promise<void>
+
+  constructor(pool: ThreadPoolImpl) {
+    this.pool = pool
+    const { port1, port2 } = new MessageChannel()
+    this.port = port1
+    this.flags = new Int32Array(new SharedArrayBuffer(8))
+    const options = pool.options
+    this.worker = new Worker(bootstrap, {
+      workerData: { port: port2, flags: this.flags },
+      transferList: [port2],
+      name: "effect-anyio worker thread",
+      ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
+      ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
+      ...(options.env !== undefined ? { env: { ...options.env } } : {})
+    })
+    this.worker.on("message", (message: [number, number, unknown]) => this.onReply(message))
+    this.worker.on("error", (error) => {
+      this.lastError = error
+    })
+    this.exited = new Promise((resolve) => {
+      this.worker.on("exit", (code) => {
+        this.onExit(code)
+        resolve()
+      })
+    })
+    this.port.on("message", (message: [number, unknown, ReadonlyArray<unknown>]) => this.onCallback(message))
+    this.port.unref()
+  }
+
+  private onReply([id, status, payload]: [number, number, unknown]): void {
+    const call = this.call
+    if (call === undefined || call.id !== id) return
+    this.call = undefined
+    this.pool.checkin(this)
+    call.deliver({ _tag: "Reply", status, payload })
+  }
+
+  private onExit(code: number): void {
+    this.dead = true
+    this.pool.forget(this)
+    this.port.close()
+    const call = this.call
+    this.call = undefined
+    call?.deliver({ _tag: "Exit", code, error: this.lastError })
+  }
+
+  private onCallback([kind, target, args]: [number, unknown, ReadonlyArray<unknown>]): void {
+    const call = this.call
+    if (call === undefined) {
+      this.answer(thrownAnswer(new Error("no call in progress")))
+      return
+    }
+    if (kind === RUN_SYNC) {
+      runSyncCallback(call.options.callbacks, call.context, target, args, (a) => this.answer(a))
+      return
+    }
+    if (call.options.abandonOnCancel || call.abandoned) {
+      // The host may leave at any moment and its result then goes nowhere: run the callback on its
+      // own (AnyIO: it runs on after the host task was cancelled and left).
+      const fiber = Effect.runForkWith(call.context)(runCallback(call, target, args))
+      fiber.addObserver((exit) => this.answer(Exit.isSuccess(exit) ? exit.value : answerOf(exit)))
+      return
+    }
+    call.deliver({ _tag: "Run", target, args })
+  }
+
+  answer(answer: Answer): void {
+    if (this.dead) return
+    try {
+      this.port.postMessage(answer)
+    } catch (error) {
+      this.port.postMessage(
+        thrownAnswer(
+          new UncloneableValue({
+            what: "result",
+            message: `the callback's result could not be cloned: ${(error as Error)?.message}`
+          })
+        )
+      )
+    }
+    Atomics.store(this.flags, READY, 1)
+    Atomics.notify(this.flags, READY)
+  }
+}
+
+/** Runs a `fromThread.run` callback; its outcome as an answer (never fails). */
+const runCallback = (
+  call: ThreadCall,
+  target: unknown,
+  args: ReadonlyArray<unknown>,
+  restore?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Effect.Effect<Answer> =>
+  Effect.suspend(() => {
+    const fn = resolveCallback(call.options.callbacks, target)
+    if (fn instanceof WorkerFunctionNotFound) return Effect.succeed(thrownAnswer(fn))
+    const body = Effect.flatMap(typeof fn === "function" ? Effect.succeed(fn) : toEffect(fn), (f) =>
+      toEffect((f as (...a: ReadonlyArray<unknown>) => unknown)(...args))
+    )
+    return Effect.map(Effect.exit(restore === undefined ? body : restore(body)), answerOf)
+  })
+
+export class ThreadPoolImpl {
+  readonly limiter = new CapacityLimiter(DEFAULT_THREAD_TOKENS)
+  readonly options: ThreadPoolOptions
+  readonly maxIdleTime: number
+  private readonly idle: Array<PooledThread> = []
+  private readonly all = new Set<PooledThread>()
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  closed = false
+
+  constructor(options: ThreadPoolOptions) {
+    this.options = options
+    this.maxIdleTime = options.maxIdleTime ?? DEFAULT_MAX_IDLE_TIME
+  }
+
+  checkout(): PooledThread {
+    for (;;) {
+      const w = this.idle.pop()
+      if (w === undefined) break
+      if (!w.dead) {
+        w.worker.ref()
+        return w
+      }
+    }
+    const w = new PooledThread(this)
+    this.all.add(w)
+    return w
+  }
+
+  checkin(w: PooledThread): void {
+    if (w.dead) return
+    if (this.closed) {
+      void w.worker.terminate()
+      return
+    }
+    w.worker.unref()
+    w.idleSince = performance.now()
+    this.idle.push(w)
+    if (this.timer === undefined) this.arm(this.maxIdleTime * 1000)
+  }
+
+  forget(w: PooledThread): void {
+    this.all.delete(w)
+    const i = this.idle.indexOf(w)
+    if (i >= 0) this.idle.splice(i, 1)
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.prune(), Math.max(1, ms))
+    this.timer.unref()
+  }
+
+  /** Stops the workers idle for `maxIdleTime` or longer (oldest first: `idle` is used as a stack). */
+  private prune(): void {
+    this.timer = undefined
+    const now = performance.now()
+    const limit = this.maxIdleTime * 1000
+    while (this.idle.length > 0 && now - this.idle[0]!.idleSince >= limit) {
+      const w = this.idle.shift()!
+      void w.worker.terminate()
+    }
+    if (this.idle.length > 0) this.arm(this.idle[0]!.idleSince + limit - now)
+  }
+
+  statistics(): { readonly workers: number; readonly idle: number; readonly busy: number } {
+    return { workers: this.all.size, idle: this.idle.length, busy: this.all.size - this.idle.length }
+  }
+
+  /** Stops every worker, busy ones included, and waits until they are gone. */
+  close(): Promise<void> {
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    const exits: Array<Promise<void>> = []
+    for (const w of this.all) {
+      exits.push(w.exited)
+      void w.worker.terminate()
+    }
+    this.idle.length = 0
+    return Promise.all(exits).then(() => undefined)
+  }
+}
+
+let defaultPool: ThreadPoolImpl | undefined
+
+/** The process-wide pool (created on first use; its idle workers never keep the process alive). */
+export const defaultThreadPool = (): ThreadPoolImpl => (defaultPool ??= new ThreadPoolImpl({}))
+
+const noTokens = Effect.die(
+  new InvalidArgumentError({ message: "the limiter has 0 tokens: the call could never start" })
+)
+const poolClosed = Effect.die(new RuntimeError({ message: "this thread pool is closed" }))
+
+/**
+ * Runs `moduleUrl#exportName(...args)` in a worker of `pool`, holding a token of the limiter (a
+ * per-call borrower: concurrent calls from fibers of one task do not collide).
+ */
+export const runInThread = (
+  poolOf: (fiber: Fiber.Fiber<unknown, unknown>) => ThreadPoolImpl,
+  moduleUrl: string,
+  exportName: string,
+  args: ReadonlyArray<unknown>,
+  options: CallOptions
+): Effect.Effect<unknown, unknown> =>
+  Effect.withFiber((fiber) => {
+    const pool = poolOf(fiber)
+    const limiter = options.limiter ?? pool.limiter
+    if (limiter.totalTokens === 0) return noTokens
+    if (pool.closed) return poolClosed
+    const call = new ThreadCall(moduleUrl, exportName, options, fiber.context as Context.Context<never>)
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () =>
+        Effect.ensuring(start(pool, call, args, restore), limiter.releaseOnBehalfOf(call))
+      )
+    )
+  })
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const start = (
+  pool: ThreadPoolImpl,
+  call: ThreadCall,
+  args: ReadonlyArray<unknown>,
+  restore: Restore
+): Effect.Effect<unknown, unknown> =>
+  Effect.suspend(() => {
+    if (pool.closed) return poolClosed
+    const w = pool.checkout()
+    w.call = call
+    Atomics.store(w.flags, HOST_CANCELLED, 0)
+    try {
+      w.worker.postMessage([call.id, call.moduleUrl, call.exportName, args])
+    } catch (error) {
+      w.call = undefined
+      pool.checkin(w)
+      return Effect.fail(
+        new UncloneableValue({
+          what: "arguments",
+          message: `the arguments of ${describeTarget(call.moduleUrl, call.exportName)} could not be cloned: ${(error as Error)?.message}`
+        })
+      )
+    }
+    return loop(w, call, restore)
+  })
+
+const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
+  Effect.flatMap(Effect.exit(call.cancelled ? call.next : restore(call.next)), (exit) => {
+    if (Exit.isFailure(exit)) return onCancel(w, call, restore)
+    const message = exit.value
+    switch (message._tag) {
+      case "Reply":
+        return settle(call, message.status, message.payload)
+      case "Exit":
+        if (call.terminating) return Effect.interrupt
+        return Effect.fail(
+          new BrokenWorkerThread({
+            message:
+              `the worker thread running ${describeTarget(call.moduleUrl, call.exportName)} ` +
+              (message.error === undefined
+                ? `exited with code ${message.code}`
+                : `crashed: ${(message.error as Error)?.message ?? message.error}`),
+            exitCode: message.code,
+            cause: message.error
+          })
+        )
+      case "Run":
+        // In the host task, in its cancel scope: once the host is cancelled (`cancelled`), `restore`
+        // interrupts the callback at once and the worker gets `Cancelled`.
+        return Effect.flatMap(runCallback(call, message.target, message.args, restore), (answer) => {
+          w.answer(answer)
+          if (answer[0] === CANCELLED) markCancelled(w, call)
+          return loop(w, call, restore)
+        })
+    }
+  })
+
+const markCancelled = (w: PooledThread, call: ThreadCall): void => {
+  call.cancelled = true
+  Atomics.store(w.flags, HOST_CANCELLED, 1)
+}
+
+/** The host was cancelled while waiting. */
+const onCancel = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> => {
+  if (call.options.terminateOnCancel) {
+    call.terminating = true
+    markCancelled(w, call)
+    void w.worker.terminate()
+    return loop(w, call, restore)
+  }
+  if (call.options.abandonOnCancel) {
+    call.abandoned = true
+    call.inbox = undefined
+    Atomics.store(w.flags, HOST_CANCELLED, 1)
+    // The worker finishes in the background; it must not keep the process alive for a result that
+    // goes nowhere. It returns to the pool when it replies.
+    w.worker.unref()
+    return Effect.interrupt
+  }
+  markCancelled(w, call)
+  return loop(w, call, restore)
+}
+
+const settle = (call: ThreadCall, status: number, payload: unknown): Effect.Effect<unknown, unknown> => {
+  switch (status) {
+    case OK:
+      return Effect.succeed(payload)
+    case THREW: {
+      const error = decodeError(payload as EncodedError)
+      // `fromThread.checkCancelled()` (or a cancelled `fromThread.run`) unwound the worker: the
+      // host ends as cancelled, not with that error.
+      if (call.cancelled && (error as Error | undefined)?.name === "Cancelled") return Effect.interrupt
+      return Effect.fail(error)
+    }
+    case NOT_FOUND:
+      return Effect.fail(
+        new WorkerFunctionNotFound({
+          message: payload as string,
+          moduleUrl: call.moduleUrl,
+          exportName: call.exportName
+        })
+      )
+    case UNCLONEABLE:
+      return Effect.fail(
+        new UncloneableValue({
+          what: "result",
+          message: `${describeTarget(call.moduleUrl, call.exportName)}: ${payload as string}`
+        })
+      )
+    default:
+      return Effect.fail(new BrokenWorkerThread({ message: `unexpected reply status ${status}` }))
+  }
+}
