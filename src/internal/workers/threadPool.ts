@@ -16,6 +16,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
 import { type Context, Effect, Exit, type Fiber } from "effect"
+import { cancelScope } from "../../CancelScope.ts"
 import { CapacityLimiter } from "../../CapacityLimiter.ts"
 import {
   BrokenWorkerThread,
@@ -190,9 +191,20 @@ class PooledThread {
     }
     if (call.options.abandonOnCancel || call.abandoned) {
       // The host may leave at any moment and its result then goes nowhere: run the callback on its
-      // own (AnyIO: it runs on after the host task was cancelled and left).
-      const fiber = Effect.runForkWith(call.context)(runCallback(call, target, args))
-      fiber.addObserver((exit) => this.answer(Exit.isSuccess(exit) ? exit.value : answerOf(exit)))
+      // own, shielded from the host's cancellation (AnyIO: it runs on after the host task was
+      // cancelled and left).
+      const fiber = Effect.runForkWith(call.context)(
+        cancelScope({ shield: true }, runCallback(call, target, args))
+      )
+      fiber.addObserver((exit) =>
+        this.answer(
+          Exit.isSuccess(exit)
+            ? exit.value._tag === "Some"
+              ? exit.value.value
+              : [CANCELLED, undefined]
+            : answerOf(exit)
+        )
+      )
       return
     }
     call.deliver({ _tag: "Run", target, args })
