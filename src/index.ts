@@ -155,6 +155,7 @@ export {
   sleepForever,
   sleepUntil
 } from "./Time.ts"
+export * as toProcess from "./ToProcess.ts"
 export * as toThread from "./ToThread.ts"
 export {
   type AttributeValue,

@@ -5,9 +5,19 @@
  * @internal
  */
 import { Cause, type Context, Effect, Exit } from "effect"
-import { WorkerFunctionNotFound } from "../../Errors.ts"
+import { UncloneableValue, WorkerFunctionNotFound } from "../../Errors.ts"
 import type { Callbacks } from "../../ToThread.ts"
-import { CANCELLED, describeTarget, encodeError, OK, THREW } from "./protocol.ts"
+import {
+  CANCELLED,
+  decodeError,
+  describeTarget,
+  type EncodedError,
+  encodeError,
+  NOT_FOUND,
+  OK,
+  THREW,
+  UNCLONEABLE
+} from "./protocol.ts"
 
 export type { Callbacks }
 
@@ -129,4 +139,37 @@ export const runSyncCallback = (
   if (fn instanceof WorkerFunctionNotFound) answer(thrownAnswer(fn))
   else if (typeof fn === "function") apply(fn)
   else fn.then(apply, (error) => answer(thrownAnswer(error)))
+}
+
+/**
+ * A worker's reply as the call's outcome. `cancelled`: the host was cancelled while it waited, so a
+ * `Cancelled` raised in the worker (`fromThread.checkCancelled()`) ends the call as cancelled.
+ */
+export const settleReply = (
+  moduleUrl: string,
+  exportName: string,
+  status: number,
+  payload: unknown,
+  cancelled: boolean
+): Effect.Effect<unknown, unknown> => {
+  switch (status) {
+    case OK:
+      return Effect.succeed(payload)
+    case THREW: {
+      const error = decodeError(payload as EncodedError)
+      if (cancelled && (error as Error | undefined)?.name === "Cancelled") return Effect.interrupt
+      return Effect.fail(error)
+    }
+    case NOT_FOUND:
+      return Effect.fail(new WorkerFunctionNotFound({ message: payload as string, moduleUrl, exportName }))
+    case UNCLONEABLE:
+      return Effect.fail(
+        new UncloneableValue({
+          what: "result",
+          message: `${describeTarget(moduleUrl, exportName)}: ${payload as string}`
+        })
+      )
+    default:
+      return Effect.die(new Error(`unexpected worker reply status ${status}`))
+  }
 }

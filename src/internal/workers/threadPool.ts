@@ -31,22 +31,11 @@ import {
   type Callbacks,
   resolveCallback,
   runSyncCallback,
+  settleReply,
   thrownAnswer,
   toEffect
 } from "./callbacks.ts"
-import {
-  CANCELLED,
-  decodeError,
-  describeTarget,
-  type EncodedError,
-  HOST_CANCELLED,
-  NOT_FOUND,
-  OK,
-  READY,
-  RUN_SYNC,
-  THREW,
-  UNCLONEABLE
-} from "./protocol.ts"
+import { CANCELLED, describeTarget, HOST_CANCELLED, READY, RUN_SYNC } from "./protocol.ts"
 
 const bootstrap = new URL(
   import.meta.url.endsWith(".ts") ? "./threadWorker.ts" : "./threadWorker.js",
@@ -446,33 +435,5 @@ const onCancel = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.E
   return loop(w, call, restore)
 }
 
-const settle = (call: ThreadCall, status: number, payload: unknown): Effect.Effect<unknown, unknown> => {
-  switch (status) {
-    case OK:
-      return Effect.succeed(payload)
-    case THREW: {
-      const error = decodeError(payload as EncodedError)
-      // `fromThread.checkCancelled()` (or a cancelled `fromThread.run`) unwound the worker: the
-      // host ends as cancelled, not with that error.
-      if (call.cancelled && (error as Error | undefined)?.name === "Cancelled") return Effect.interrupt
-      return Effect.fail(error)
-    }
-    case NOT_FOUND:
-      return Effect.fail(
-        new WorkerFunctionNotFound({
-          message: payload as string,
-          moduleUrl: call.moduleUrl,
-          exportName: call.exportName
-        })
-      )
-    case UNCLONEABLE:
-      return Effect.fail(
-        new UncloneableValue({
-          what: "result",
-          message: `${describeTarget(call.moduleUrl, call.exportName)}: ${payload as string}`
-        })
-      )
-    default:
-      return Effect.fail(new BrokenWorkerThread({ message: `unexpected reply status ${status}` }))
-  }
-}
+const settle = (call: ThreadCall, status: number, payload: unknown): Effect.Effect<unknown, unknown> =>
+  settleReply(call.moduleUrl, call.exportName, status, payload, call.cancelled)
