@@ -318,3 +318,19 @@ export class OSError extends Data.TaggedError("OSError")<{
     return osErrorKinds[this.code] ?? "OSError"
   }
 }
+
+/**
+ * Text could not be decoded from, or encoded to, a file's encoding with `errors: "strict"`
+ * (AnyIO raises the builtin `UnicodeDecodeError` / `UnicodeEncodeError`).
+ *
+ * @example
+ * ```ts
+ * import { UnicodeError } from "effect-anyio"
+ * const err = new UnicodeError({ message: "'ascii' codec can't decode byte 0xc3", encoding: "ascii" })
+ * ```
+ * @category errors
+ */
+export class UnicodeError extends Data.TaggedError("UnicodeError")<{
+  readonly message: string
+  readonly encoding: string
+}> {}

@@ -43,6 +43,7 @@ export {
   TimeoutError,
   TypedAttributeLookupError,
   UncloneableValue,
+  UnicodeError,
   WorkerFunctionNotFound,
   WouldBlock
 } from "./Errors.ts"
@@ -67,6 +68,17 @@ export {
   type RemainingError,
   unwrapSingle
 } from "./ExceptionGroup.ts"
+export {
+  AsyncFile,
+  type ContentOf,
+  type FileError,
+  type FileLike,
+  type OpenFileOptions,
+  type OpenMode,
+  openFile,
+  type WrapFileOptions,
+  wrapFile
+} from "./FileIO.ts"
 export * as fromThread from "./FromThread.ts"
 export { TaskTracing } from "./internal/tracing.ts"
 export { Lock, type LockOptions, type LockStatistics } from "./Lock.ts"
@@ -76,6 +88,14 @@ export {
   type MemoryObjectSendStream,
   type MemoryObjectStreamStatistics
 } from "./MemoryObjectStream.ts"
+export {
+  type GlobOptions,
+  Path,
+  type PathOptions,
+  type PathSegment,
+  type TextOptions,
+  type WalkEntry
+} from "./Path.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
 export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
