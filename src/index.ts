@@ -79,6 +79,13 @@ export {
   type WrapFileOptions,
   wrapFile
 } from "./FileIO.ts"
+export {
+  FileReadStream,
+  type FileReceiveError,
+  type FileSendError,
+  FileStreamAttribute,
+  FileWriteStream
+} from "./FileStream.ts"
 export * as fromThread from "./FromThread.ts"
 export { TaskTracing } from "./internal/tracing.ts"
 export { Lock, type LockOptions, type LockStatistics } from "./Lock.ts"
