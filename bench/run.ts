@@ -185,6 +185,13 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./handles.ts")
   },
   {
+    id: "workers",
+    workload: "9",
+    title:
+      "worker threads, worker processes, files (ns per call; bench/workers.ts, AnyIO rows from bench/anyio_workers.py)",
+    run: () => external("./workers.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
@@ -393,6 +400,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (n === "memory stream, buffer 0" || n === "memory stream, buffer 100") return 1.0
   if (sectionId.startsWith("sync") && /^(contended x\d+: )?(Lock|Semaphore)/.test(n)) return 1.2
   if (sectionId === "heap") return 1.3
+  if (sectionId === "workers" && n.startsWith("toThread.runSync")) return 1.3
   return undefined
 }
 

@@ -139,6 +139,8 @@ export class Fd {
   /** Which directions the descriptor was opened for (a pipe's stream must not read a write-only end). */
   readable = true
   writable = true
+  /** The size `fstat` gave when it was opened (-1: unknown). */
+  sizeAtOpen = -1
 
   constructor(fd: number, kind: Kind, path: string | undefined, append: boolean, ownsFd: boolean) {
     this.fd = fd
@@ -415,8 +417,11 @@ export const openPath = (path: string, info: ModeInfo, permissions = 0o666): Eff
             return Effect.andThen(closeQuietly(fd), Effect.fail(osErrorOf("EISDIR", "is a directory", path)))
           }
           const kind = kindOf(st, fd)
-          if (kind !== "tty" || NONBLOCK === 0)
-            return Effect.succeed(withAccess(new Fd(fd, kind, path, info.append, true), info))
+          if (kind !== "tty" || NONBLOCK === 0) {
+            const opened = withAccess(new Fd(fd, kind, path, info.append, true), info)
+            opened.sizeAtOpen = st.size
+            return Effect.succeed(opened)
+          }
           // A terminal in non-blocking mode would fail reads with EAGAIN: reopen it blocking.
           return Effect.andThen(
             closeQuietly(fd),
@@ -452,9 +457,25 @@ export const readWholeFile = (path: string): Effect.Effect<Uint8Array, OSError |
       binary: true,
       creating: false
     }),
-    (fd) => readAll(fd, undefined),
+    (fd) => (fd.seekable && fd.sizeAtOpen >= 0 ? readKnownSize(fd, fd.sizeAtOpen) : readAll(fd, undefined)),
     (fd) => fd.close()
   )
+
+/**
+ * Reads a file of the size `fstat` gave at open: no second `fstat`, and no extra read to see the
+ * end when the size was reached (as `fs.readFile` does; bytes appended meanwhile are not read).
+ */
+const readKnownSize = (fd: Fd, size: number): Effect.Effect<Uint8Array, OSError | ClosedResourceError> => {
+  if (size === 0) return readAll(fd, undefined)
+  const buffer = Buffer.allocUnsafeSlow(size)
+  const loop = (length: number): Effect.Effect<Uint8Array, OSError | ClosedResourceError> =>
+    Effect.flatMap(fd.readInto(buffer, length, size - length), (n) =>
+      n === 0 || length + n === size
+        ? Effect.succeed(new Uint8Array(buffer.buffer, buffer.byteOffset, length + n))
+        : loop(length + n)
+    )
+  return loop(0)
+}
 
 /** Reads until end of file (a seekable file: one read when it does not grow meanwhile). */
 export const readAll = (

@@ -343,6 +343,8 @@ export const runInThread = (
     if (limiter.totalTokens === 0) return noTokens
     if (pool.closed) return poolClosed
     const call = new ThreadCall(moduleUrl, exportName, options, fiber.context as Context.Context<never>)
+    // The limiter's acquire is AnyIO's checkpoint before the call: a task cancelled before it
+    // reaches the worker (cancelled at its first suspension) never runs the function.
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () =>
         Effect.ensuring(start(pool, call, args, restore), limiter.releaseOnBehalfOf(call))
@@ -379,33 +381,35 @@ const start = (
   })
 
 const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
-  Effect.flatMap(Effect.exit(call.cancelled ? call.next : restore(call.next)), (exit) => {
-    if (Exit.isFailure(exit)) return onCancel(w, call, restore)
-    const message = exit.value
-    switch (message._tag) {
-      case "Reply":
-        return settle(call, message.status, message.payload)
-      case "Exit":
-        if (call.terminating) return Effect.interrupt
-        return Effect.fail(
-          new BrokenWorkerThread({
-            message:
-              `the worker thread running ${describeTarget(call.moduleUrl, call.exportName)} ` +
-              (message.error === undefined
-                ? `exited with code ${message.code}`
-                : `crashed: ${(message.error as Error)?.message ?? message.error}`),
-            exitCode: message.code,
-            cause: message.error
+  Effect.matchCauseEffect(call.cancelled ? call.next : restore(call.next), {
+    // Only an interruption can end the wait: the host was cancelled.
+    onFailure: () => onCancel(w, call, restore),
+    onSuccess: (message) => {
+      switch (message._tag) {
+        case "Reply":
+          return settle(call, message.status, message.payload)
+        case "Exit":
+          if (call.terminating) return Effect.interrupt
+          return Effect.fail(
+            new BrokenWorkerThread({
+              message:
+                `the worker thread running ${describeTarget(call.moduleUrl, call.exportName)} ` +
+                (message.error === undefined
+                  ? `exited with code ${message.code}`
+                  : `crashed: ${(message.error as Error)?.message ?? message.error}`),
+              exitCode: message.code,
+              cause: message.error
+            })
+          )
+        case "Run":
+          // In the host task, in its cancel scope: once the host is cancelled (`cancelled`), `restore`
+          // interrupts the callback at once and the worker gets `Cancelled`.
+          return Effect.flatMap(runCallback(call, message.target, message.args, restore), (answer) => {
+            w.answer(answer)
+            if (answer[0] === CANCELLED) markCancelled(w, call)
+            return loop(w, call, restore)
           })
-        )
-      case "Run":
-        // In the host task, in its cancel scope: once the host is cancelled (`cancelled`), `restore`
-        // interrupts the callback at once and the worker gets `Cancelled`.
-        return Effect.flatMap(runCallback(call, message.target, message.args, restore), (answer) => {
-          w.answer(answer)
-          if (answer[0] === CANCELLED) markCancelled(w, call)
-          return loop(w, call, restore)
-        })
+      }
     }
   })
 
