@@ -59,7 +59,7 @@ export class NoEventLoopError extends Error {
  *
  * @example
  * ```ts
- * import { fromThread } from "effect-anyio"
+ * import * as fromThread from "effect-anyio/from-thread"
  * export const work = () => {
  *   for (let i = 0; i < 1e9; i++) if (i % 1e6 === 0) fromThread.checkCancelled()
  * }

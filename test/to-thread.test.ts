@@ -326,3 +326,29 @@ describe("toThread.runSync: JavaScript specifics", () => {
     })
   )
 })
+
+describe("the worker side loads no effect", () => {
+  it("threadWorker.ts, processWorker.ts and FromThread.ts import nothing that reaches effect", async () => {
+    const { readFileSync } = await import("node:fs")
+    const { fileURLToPath } = await import("node:url")
+    const seen = new Set<string>()
+    const visit = (file: URL): void => {
+      if (seen.has(file.href)) return
+      seen.add(file.href)
+      const source = readFileSync(fileURLToPath(file), "utf8")
+      for (const [, spec] of source.matchAll(/^(?:import|export)[^"']*from\s+["']([^"']+)["']/gm)) {
+        expect(spec, `${file.pathname} imports ${spec}`).not.toMatch(/^effect|^@effect/)
+        if (spec!.startsWith(".")) visit(new URL(spec!, file))
+        else expect(spec).toMatch(/^node:/)
+      }
+    }
+    for (const entry of [
+      "internal/workers/threadWorker.ts",
+      "internal/workers/processWorker.ts",
+      "FromThread.ts"
+    ]) {
+      visit(new URL(`../src/${entry}`, import.meta.url))
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(5)
+  })
+})
