@@ -16,7 +16,6 @@
  */
 import { Context, Effect, type Fiber, type Scope } from "effect"
 import { CapacityLimiter } from "./CapacityLimiter.ts"
-import { InvalidArgumentError } from "./Errors.ts"
 import { toSeconds } from "./internal/time.ts"
 import {
   DEFAULT_PROCESS_MAX_IDLE_TIME,
@@ -24,14 +23,8 @@ import {
   ProcessPoolImpl,
   runInProcess
 } from "./internal/workers/processPool.ts"
-import {
-  type AnyFunction,
-  type ArgsOf,
-  isWorkerFunction,
-  moduleUrlOf,
-  type ResultOf,
-  type WorkerFunction
-} from "./WorkerFunction.ts"
+import { dispatch, invalid } from "./internal/workers/target.ts"
+import type { AnyFunction, ArgsOf, ResultOf, WorkerFunction } from "./WorkerFunction.ts"
 
 /**
  * Options of {@link runSync}.
@@ -104,8 +97,6 @@ const poolOf = (pool: ProcessPool | undefined): ProcessPoolImpl =>
 const currentPool = (fiber: Fiber.Fiber<unknown, unknown>): ProcessPoolImpl =>
   poolOf(fiber.getRef(CurrentPool))
 
-const invalid = (message: string) => Effect.die(new InvalidArgumentError({ message }))
-
 const run = (
   moduleUrl: string,
   exportName: string,
@@ -169,30 +160,7 @@ export const runSync: {
     args?: ReadonlyArray<unknown>,
     options?: RunSyncOptions
   ): Effect.Effect<unknown, unknown>
-} = ((target: WorkerFunction | string | URL, ...rest: Array<unknown>): Effect.Effect<unknown, unknown> => {
-  if (isWorkerFunction(target)) {
-    return run(
-      target.moduleUrl,
-      target.exportName,
-      (rest[0] ?? []) as ReadonlyArray<unknown>,
-      rest[1] as RunSyncOptions | undefined
-    )
-  }
-  let moduleUrl: string
-  try {
-    moduleUrl = moduleUrlOf(target)
-  } catch (error) {
-    return invalid((error as Error).message)
-  }
-  if (typeof rest[0] !== "string" || rest[0].length === 0)
-    return invalid("exportName must be a non-empty string")
-  return run(
-    moduleUrl,
-    rest[0],
-    (rest[1] ?? []) as ReadonlyArray<unknown>,
-    rest[2] as RunSyncOptions | undefined
-  )
-}) as never
+} = dispatch<RunSyncOptions>(run) as never
 
 /**
  * The limiter that bounds `runSync` calls given no `limiter` (AnyIO's

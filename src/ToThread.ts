@@ -20,8 +20,8 @@
  */
 import { Context, Effect, type Fiber, type Scope } from "effect"
 import { CapacityLimiter } from "./CapacityLimiter.ts"
-import { InvalidArgumentError } from "./Errors.ts"
 import { toSeconds } from "./internal/time.ts"
+import { dispatch, invalid } from "./internal/workers/target.ts"
 import {
   DEFAULT_MAX_IDLE_TIME,
   defaultThreadPool,
@@ -29,14 +29,7 @@ import {
   ThreadPoolImpl,
   type ThreadPoolOptions
 } from "./internal/workers/threadPool.ts"
-import {
-  type AnyFunction,
-  type ArgsOf,
-  isWorkerFunction,
-  moduleUrlOf,
-  type ResultOf,
-  type WorkerFunction
-} from "./WorkerFunction.ts"
+import type { AnyFunction, ArgsOf, ResultOf, WorkerFunction } from "./WorkerFunction.ts"
 
 /**
  * Functions a worker may call back by name with `fromThread.run` / `fromThread.runSync` (the
@@ -141,8 +134,6 @@ export const CurrentPool = Context.Reference<ThreadPool | undefined>("effect-any
 // Operations
 // -----------------------------------------------------------------------------
 
-const invalid = (message: string) => Effect.die(new InvalidArgumentError({ message }))
-
 const checkOptions = (options: RunSyncOptions | undefined): string | undefined => {
   if (options === undefined) return undefined
   if (typeof options !== "object" || options === null) return "options must be an object"
@@ -228,30 +219,7 @@ export const runSync: {
     args?: ReadonlyArray<unknown>,
     options?: RunSyncOptions
   ): Effect.Effect<unknown, unknown>
-} = ((target: WorkerFunction | string | URL, ...rest: Array<unknown>): Effect.Effect<unknown, unknown> => {
-  if (isWorkerFunction(target)) {
-    return run(
-      target.moduleUrl,
-      target.exportName,
-      (rest[0] ?? []) as ReadonlyArray<unknown>,
-      rest[1] as RunSyncOptions | undefined
-    )
-  }
-  let moduleUrl: string
-  try {
-    moduleUrl = moduleUrlOf(target)
-  } catch (error) {
-    return invalid((error as Error).message)
-  }
-  if (typeof rest[0] !== "string" || rest[0].length === 0)
-    return invalid("exportName must be a non-empty string")
-  return run(
-    moduleUrl,
-    rest[0],
-    (rest[1] ?? []) as ReadonlyArray<unknown>,
-    rest[2] as RunSyncOptions | undefined
-  )
-}) as never
+} = dispatch<RunSyncOptions>(run) as never
 
 /**
  * The limiter that bounds `runSync` calls given no `limiter` (AnyIO's

@@ -19,9 +19,10 @@ import type { ChildProcess } from "node:child_process"
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit, type Fiber } from "effect"
-import { CapacityLimiter } from "../../CapacityLimiter.ts"
+import type { CapacityLimiter } from "../../CapacityLimiter.ts"
 import { BrokenWorkerProcess, InvalidArgumentError, RuntimeError, UncloneableValue } from "../../Errors.ts"
 import { settleReply } from "./callbacks.ts"
+import { IdlePool, type PoolMember } from "./idlePool.ts"
 import { describeTarget } from "./protocol.ts"
 
 const bootstrap = fileURLToPath(
@@ -88,7 +89,7 @@ const killAll = (): void => {
   for (const child of live) child.kill("SIGKILL")
 }
 
-class PooledProcess {
+class PooledProcess implements PoolMember {
   readonly child: ChildProcess
   readonly pool: ProcessPoolImpl
   call: ProcessCall | undefined = undefined
@@ -134,7 +135,7 @@ class PooledProcess {
     }
   }
 
-  kill(): void {
+  stop(): void {
     if (!this.dead) this.child.kill("SIGKILL")
   }
 
@@ -156,86 +157,21 @@ class PooledProcess {
   }
 }
 
-export class ProcessPoolImpl {
-  readonly limiter = new CapacityLimiter(availableParallelism())
+export class ProcessPoolImpl extends IdlePool<PooledProcess> {
   readonly options: ProcessPoolOptions
-  readonly maxIdleTime: number
-  private readonly idle: Array<PooledProcess> = []
-  private readonly all = new Set<PooledProcess>()
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  closed = false
 
   constructor(options: ProcessPoolOptions) {
+    super(availableParallelism(), options.maxIdleTime ?? DEFAULT_PROCESS_MAX_IDLE_TIME)
     this.options = options
-    this.maxIdleTime = options.maxIdleTime ?? DEFAULT_PROCESS_MAX_IDLE_TIME
   }
 
-  checkout(): PooledProcess {
-    for (;;) {
-      const w = this.idle.pop()
-      if (w === undefined) break
-      if (!w.dead) {
-        w.setRef(true)
-        return w
-      }
-    }
-    const w = new PooledProcess(this)
-    this.all.add(w)
-    return w
-  }
-
-  checkin(w: PooledProcess): void {
-    if (w.dead) return
-    if (this.closed) {
-      w.kill()
-      return
-    }
-    w.setRef(false)
-    w.idleSince = performance.now()
-    this.idle.push(w)
-    if (this.timer === undefined) this.arm(this.maxIdleTime * 1000)
-  }
-
-  forget(w: PooledProcess): void {
-    this.all.delete(w)
-    const i = this.idle.indexOf(w)
-    if (i >= 0) this.idle.splice(i, 1)
-  }
-
-  private arm(ms: number): void {
-    this.timer = setTimeout(() => this.prune(), Math.max(1, ms))
-    this.timer.unref()
-  }
-
-  /** Kills the workers idle for `maxIdleTime` or longer (AnyIO prunes the same way). */
-  private prune(): void {
-    this.timer = undefined
-    const now = performance.now()
-    const limit = this.maxIdleTime * 1000
-    while (this.idle.length > 0 && now - this.idle[0]!.idleSince >= limit) this.idle.shift()!.kill()
-    if (this.idle.length > 0) this.arm(this.idle[0]!.idleSince + limit - now)
-  }
-
-  statistics(): { readonly workers: number; readonly idle: number; readonly busy: number } {
-    return { workers: this.all.size, idle: this.idle.length, busy: this.all.size - this.idle.length }
+  protected spawn(): PooledProcess {
+    return new PooledProcess(this)
   }
 
   /** The pids of the live workers (for diagnostics and tests). */
   pids(): ReadonlyArray<number> {
     return Array.from(this.all, (w) => w.child.pid ?? -1)
-  }
-
-  close(): Promise<void> {
-    this.closed = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-    const exits: Array<Promise<void>> = []
-    for (const w of this.all) {
-      exits.push(w.exited)
-      w.kill()
-    }
-    this.idle.length = 0
-    return Promise.all(exits).then(() => undefined)
   }
 }
 
@@ -311,7 +247,7 @@ const loop = (
       call.cancelled = true
       if (cancellable) {
         call.killing = true
-        w.kill()
+        w.stop()
       }
       return loop(w, call, cancellable, restore)
     }

@@ -17,7 +17,7 @@
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
 import { type Context, Effect, Exit, type Fiber } from "effect"
 import { cancelScope } from "../../CancelScope.ts"
-import { CapacityLimiter } from "../../CapacityLimiter.ts"
+import type { CapacityLimiter } from "../../CapacityLimiter.ts"
 import {
   BrokenWorkerThread,
   InvalidArgumentError,
@@ -35,6 +35,7 @@ import {
   thrownAnswer,
   toEffect
 } from "./callbacks.ts"
+import { IdlePool, type PoolMember } from "./idlePool.ts"
 import { CANCELLED, describeTarget, HOST_CANCELLED, READY, RUN_SYNC } from "./protocol.ts"
 
 const bootstrap = new URL(
@@ -112,7 +113,7 @@ class ThreadCall {
   })
 }
 
-class PooledThread {
+class PooledThread implements PoolMember {
   readonly worker: Worker
   readonly port: MessagePort
   readonly flags: Int32Array
@@ -149,6 +150,15 @@ class PooledThread {
     })
     this.port.on("message", (message: [number, unknown, ReadonlyArray<unknown>]) => this.onCallback(message))
     this.port.unref()
+  }
+
+  setRef(ref: boolean): void {
+    if (ref) this.worker.ref()
+    else this.worker.unref()
+  }
+
+  stop(): void {
+    void this.worker.terminate()
   }
 
   private onReply([id, status, payload]: [number, number, unknown]): void {
@@ -234,85 +244,16 @@ const runCallback = (
     return Effect.map(Effect.exit(restore === undefined ? body : restore(body)), answerOf)
   })
 
-export class ThreadPoolImpl {
-  readonly limiter = new CapacityLimiter(DEFAULT_THREAD_TOKENS)
+export class ThreadPoolImpl extends IdlePool<PooledThread> {
   readonly options: ThreadPoolOptions
-  readonly maxIdleTime: number
-  private readonly idle: Array<PooledThread> = []
-  private readonly all = new Set<PooledThread>()
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  closed = false
 
   constructor(options: ThreadPoolOptions) {
+    super(DEFAULT_THREAD_TOKENS, options.maxIdleTime ?? DEFAULT_MAX_IDLE_TIME)
     this.options = options
-    this.maxIdleTime = options.maxIdleTime ?? DEFAULT_MAX_IDLE_TIME
   }
 
-  checkout(): PooledThread {
-    for (;;) {
-      const w = this.idle.pop()
-      if (w === undefined) break
-      if (!w.dead) {
-        w.worker.ref()
-        return w
-      }
-    }
-    const w = new PooledThread(this)
-    this.all.add(w)
-    return w
-  }
-
-  checkin(w: PooledThread): void {
-    if (w.dead) return
-    if (this.closed) {
-      void w.worker.terminate()
-      return
-    }
-    w.worker.unref()
-    w.idleSince = performance.now()
-    this.idle.push(w)
-    if (this.timer === undefined) this.arm(this.maxIdleTime * 1000)
-  }
-
-  forget(w: PooledThread): void {
-    this.all.delete(w)
-    const i = this.idle.indexOf(w)
-    if (i >= 0) this.idle.splice(i, 1)
-  }
-
-  private arm(ms: number): void {
-    this.timer = setTimeout(() => this.prune(), Math.max(1, ms))
-    this.timer.unref()
-  }
-
-  /** Stops the workers idle for `maxIdleTime` or longer (oldest first: `idle` is used as a stack). */
-  private prune(): void {
-    this.timer = undefined
-    const now = performance.now()
-    const limit = this.maxIdleTime * 1000
-    while (this.idle.length > 0 && now - this.idle[0]!.idleSince >= limit) {
-      const w = this.idle.shift()!
-      void w.worker.terminate()
-    }
-    if (this.idle.length > 0) this.arm(this.idle[0]!.idleSince + limit - now)
-  }
-
-  statistics(): { readonly workers: number; readonly idle: number; readonly busy: number } {
-    return { workers: this.all.size, idle: this.idle.length, busy: this.all.size - this.idle.length }
-  }
-
-  /** Stops every worker, busy ones included, and waits until they are gone. */
-  close(): Promise<void> {
-    this.closed = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-    const exits: Array<Promise<void>> = []
-    for (const w of this.all) {
-      exits.push(w.exited)
-      void w.worker.terminate()
-    }
-    this.idle.length = 0
-    return Promise.all(exits).then(() => undefined)
+  protected spawn(): PooledThread {
+    return new PooledThread(this)
   }
 }
 
