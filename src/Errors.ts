@@ -58,6 +58,8 @@ export class ClosedResourceError extends Data.TaggedError("ClosedResourceError")
  */
 export class BrokenResourceError extends Data.TaggedError("BrokenResourceError")<{
   readonly message?: string
+  /** The underlying error (a Node `ECONNRESET`, `EPIPE`, ...), when there is one. */
+  readonly cause?: unknown
 }> {}
 
 /**
