@@ -159,6 +159,8 @@ describe("FileWriteStream (AnyIO's TestFileWriteStream)", () => {
 describe("file streams: pipes and cancellation", () => {
   it.live.skipIf(process.platform === "win32")("a FIFO between a FileWriteStream and a FileReadStream", () =>
     Effect.gen(function* () {
+      const pipes = () => process.getActiveResourcesInfo().filter((r) => r === "PipeWrap").length
+      const before = pipes()
       const fifo = nodePath.join(tmpDir(), "fifo")
       execFileSync("mkfifo", [fifo])
       const reader = yield* FileReadStream.fromPath(fifo)
@@ -172,6 +174,8 @@ describe("file streams: pipes and cancellation", () => {
       yield* Fiber.join(writer)
       expect(all).toBe("abcdef")
       expect((yield* Effect.flip(reader.receive()))._tag).toBe("ClosedResourceError")
+      yield* Effect.sleep(10)
+      expect(pipes()).toBe(before)
     })
   )
 
