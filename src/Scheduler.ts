@@ -19,7 +19,8 @@
  */
 import { Effect, type Fiber, Function as Fn, Scheduler } from "effect"
 import { InvalidArgumentError } from "./Errors.ts"
-import { type Seconds, toSeconds } from "./internal/time.ts"
+import { toSeconds } from "./internal/time.ts"
+import type { Seconds } from "./Time.ts"
 
 /**
  * Options of {@link makeBatchingScheduler}.
