@@ -5,6 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createTaskGroup, currentTime, moveOnAfter, sleep } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
+import { settle, takeUncaught } from "./uncaught.ts"
 
 const rate = (label: string, jumps: number, ms: number) =>
   console.log(`${label}: ${jumps} jumps in ${ms.toFixed(0)} ms = ${Math.round((jumps / ms) * 1000)} jumps/s`)
@@ -140,6 +141,27 @@ describe("autojump at scale", () => {
       )
       rate("timeouts", n, performance.now() - t0)
       expect(end).toBe(n)
+    })
+  )
+
+  it.effect("a task that throws out of the run queue is reported as uncaught; the world goes on", () =>
+    Effect.gen(function* () {
+      const end = yield* autojump(
+        Effect.gen(function* () {
+          yield* Effect.withFiber((fiber) =>
+            Effect.sync(() =>
+              fiber.currentDispatcher.scheduleTask(() => {
+                throw new Error("task boom")
+              }, 0)
+            )
+          )
+          for (let i = 0; i < 10; i++) yield* sleep(1)
+          return yield* currentTime()
+        })
+      )
+      expect(end).toBe(10)
+      yield* Effect.promise(settle)
+      expect(takeUncaught().map((u) => (u.error as Error).message)).toEqual(["task boom"])
     })
   )
 })
