@@ -107,9 +107,11 @@ export {
   type WalkEntry
 } from "./Path.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
-export { type RunOptions, run } from "./Run.ts"
+export { type Run, type RunOptions, type RunWithOptions, run } from "./Run.ts"
 export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
+// proc: signals, subprocesses and the process-level run()
+export { openSignalReceiver, type Signal, type SignalReceiver } from "./Signals.ts"
 export {
   type AnyByteReceiveStream,
   type AnyByteSendStream,
