@@ -289,7 +289,16 @@ const osErrorKinds: Record<string, string> = {
   EINTR: "InterruptedError",
   ETIMEDOUT: "TimeoutError",
   ESRCH: "ProcessLookupError",
-  ECHILD: "ChildProcessError"
+  ECHILD: "ChildProcessError",
+  // net
+  ECONNREFUSED: "ConnectionRefusedError",
+  ECONNABORTED: "ConnectionAbortedError",
+  ENOTFOUND: "gaierror",
+  EAI_AGAIN: "gaierror",
+  EAI_NONAME: "gaierror",
+  EAI_SERVICE: "gaierror",
+  EAI_ADDRFAMILY: "gaierror",
+  EAI_FAIL: "gaierror"
 }
 
 /**
