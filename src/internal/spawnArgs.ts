@@ -5,6 +5,7 @@
  * @internal
  */
 import { Effect } from "effect"
+import { InvalidArgumentError } from "../Errors.ts"
 import type { SpawnOptions, TaskStatus } from "../TaskGroup.ts"
 
 /** A value, for an error message (never its contents). */
@@ -26,7 +27,8 @@ export const isSpawnOptions = (u: unknown): u is SpawnOptions => {
 
 /**
  * Turns `startSoon`/`start` arguments into an effect and a name. Follows AnyIO: the function is
- * called by the spawner; a function that does not return an Effect is a TypeError (a defect).
+ * called by the spawner; a function that does not return an Effect is a TypeError (a defect), as
+ * AnyIO raises it (and callers match on it).
  */
 export const resolveTask = (
   input: ReadonlyArray<unknown>,
@@ -36,7 +38,8 @@ export const resolveTask = (
   let rest = input.slice(1)
   let options: SpawnOptions | undefined
   if (Effect.isEffect(target)) {
-    if (status !== undefined) throw new TypeError("start() takes a function that receives the task status")
+    if (status !== undefined)
+      throw new InvalidArgumentError({ message: "start() takes a function that receives the task status" })
     options = isSpawnOptions(rest[0]) ? rest[0] : undefined
     return { effect: target, name: options?.name }
   }
