@@ -100,7 +100,7 @@ describe("happy eyeballs (AnyIO's algorithm)", () => {
       const error = e !== undefined && e._tag === "Fail" ? (e.error as ConnectionFailed) : undefined
       expect(error).toBeInstanceOf(ConnectionFailed)
       expect(error?.message).toBe("All connection attempts failed")
-      expect((error?.cause as AggregateError | undefined)?.errors).toHaveLength(2)
+      expect((error!.cause as AggregateError).errors).toHaveLength(2)
     })
   )
 })
