@@ -292,10 +292,13 @@ class ProcessImpl extends ResourceBase implements Process {
   readonly pid: number
   readonly args: Command
   returncode: number | undefined = undefined
-  readonly stdin: ByteSendStream | undefined
-  readonly stdout: ByteReceiveStream | undefined
-  readonly stderr: ByteReceiveStream | undefined
   private readonly child: ChildProcess
+  private readonly plan: SpawnPlan
+  // The pipes' stream adapters are made on first use (or at close): a pipe nobody reads is not
+  // read, which spares the event loop a wake-up per pipe when the child ends. `null`: not yet.
+  private _stdin: ByteSendStream | undefined | null = null
+  private _stdout: ByteReceiveStream | undefined | null = null
+  private _stderr: ByteReceiveStream | undefined | null = null
   private waiters: Array<() => void> = []
   private readonly parked: Effect.Effect<number>
   private readonly waitEffect: Effect.Effect<number>
@@ -305,6 +308,7 @@ class ProcessImpl extends ResourceBase implements Process {
   constructor(child: ChildProcess, p: SpawnPlan, args: Command) {
     super()
     this.child = child
+    this.plan = p
     this.pid = child.pid as number
     this.args = args
     child.once("exit", (code, signal) => {
@@ -313,23 +317,6 @@ class ProcessImpl extends ResourceBase implements Process {
       this.waiters = []
       for (const waiter of waiters) waiter()
     })
-    this.stdin = child.stdin ? fromWritable(child.stdin) : undefined
-    const out = child.stdout
-    const err = child.stderr
-    if (out && err && p.stderrToStdout) {
-      const merged = merge(out, err)
-      this.stdout = fromReadable(merged, {
-        onClose: () => {
-          merged.destroy()
-          out.destroy()
-          err.destroy()
-        }
-      })
-      this.stderr = undefined
-    } else {
-      this.stdout = out ? fromReadable(out) : undefined
-      this.stderr = err ? fromReadable(err) : undefined
-    }
     this.parked = Effect.callback<number>((resume) => {
       if (this.returncode !== undefined) return resume(Exit.succeed(this.returncode))
       const waiter = () => resume(Exit.succeed(this.returncode as number))
@@ -342,13 +329,52 @@ class ProcessImpl extends ResourceBase implements Process {
     this.waitEffect = Effect.suspend(() =>
       this.returncode !== undefined ? Effect.map(checkpoint(), () => this.returncode as number) : this.parked
     )
-    const streams = [this.stdin, this.stdout, this.stderr].filter((s) => s !== undefined)
-    this.closePipes = Effect.forEach(streams, (s) => s.close(), { discard: true })
+    this.closePipes = Effect.suspend(() =>
+      Effect.forEach(
+        [this.stdin, this.stdout, this.stderr].filter((s) => s !== undefined),
+        (s) => s.close(),
+        { discard: true }
+      )
+    )
     this.killAndReap = Effect.suspend(() => {
       if (this.returncode !== undefined) return Effect.void
       this.child.kill("SIGKILL")
       return Effect.asVoid(this.parked)
     })
+  }
+
+  get stdin(): ByteSendStream | undefined {
+    if (this._stdin === null) this._stdin = this.child.stdin ? fromWritable(this.child.stdin) : undefined
+    return this._stdin
+  }
+
+  get stdout(): ByteReceiveStream | undefined {
+    if (this._stdout === null) this.makeOutputs()
+    return this._stdout as ByteReceiveStream | undefined
+  }
+
+  get stderr(): ByteReceiveStream | undefined {
+    if (this._stderr === null) this.makeOutputs()
+    return this._stderr as ByteReceiveStream | undefined
+  }
+
+  private makeOutputs(): void {
+    const out = this.child.stdout
+    const err = this.child.stderr
+    if (out && err && this.plan.stderrToStdout) {
+      const merged = merge(out, err)
+      this._stdout = fromReadable(merged, {
+        onClose: () => {
+          merged.destroy()
+          out.destroy()
+          err.destroy()
+        }
+      })
+      this._stderr = undefined
+    } else {
+      this._stdout = out ? fromReadable(out) : undefined
+      this._stderr = err ? fromReadable(err) : undefined
+    }
   }
 
   wait(): Effect.Effect<number> {
