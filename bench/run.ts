@@ -192,6 +192,13 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./workers.ts")
   },
   {
+    id: "process",
+    workload: "10",
+    title:
+      "subprocesses: spawn `true` and wait, per process (bench/process.ts, AnyIO rows from bench/anyio_process.py)",
+    run: () => external("./process.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
@@ -401,6 +408,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (sectionId.startsWith("sync") && /^(contended x\d+: )?(Lock|Semaphore)/.test(n)) return 1.2
   if (sectionId === "heap") return 1.3
   if (sectionId === "workers" && n.startsWith("toThread.runSync")) return 1.3
+  if (sectionId === "process" && (n.startsWith("runProcess(") || n.startsWith("openProcess("))) return 1.2
   return undefined
 }
 

@@ -106,6 +106,21 @@ export {
   type TextOptions,
   type WalkEntry
 } from "./Path.ts"
+export {
+  CalledProcessError,
+  type Command,
+  CompletedProcess,
+  type FileDescriptorLike,
+  openProcess,
+  type Pipes,
+  type PipesOf,
+  type Process,
+  type ProcessOptions,
+  type RunProcessOptions,
+  runProcess,
+  type StderrOption,
+  type StdioOption
+} from "./Process.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
 export { type Run, type RunOptions, type RunWithOptions, run } from "./Run.ts"
 export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
