@@ -407,3 +407,36 @@ export class TaskNotFinished extends Data.TaggedError("TaskNotFinished")<{}> {
     return "the task has not finished yet"
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cluster (effect-anyio/cluster)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A remote task (see `effect-anyio/cluster`) lost its runner before it finished: the runner
+ * process died or its connection dropped mid-call (`reason: "runner unavailable"`), or the runner
+ * interrupted the call itself, e.g. while shutting down (`reason: "interrupted on its runner"`).
+ * Whether the remote side ran to the end is unknown; the call was not retried elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { RemoteTaskLost } from "effect-anyio/cluster"
+ * const err = new RemoteTaskLost({
+ *   entityType: "Jobs", entityId: "3", task: "square", reason: "runner unavailable"
+ * })
+ * ```
+ * @category errors
+ */
+export class RemoteTaskLost extends Data.TaggedError("RemoteTaskLost")<{
+  readonly entityType: string
+  readonly entityId: string
+  readonly task: string
+  readonly reason: "runner unavailable" | "interrupted on its runner"
+  /** `host:port` of the runner, when known. */
+  readonly runner?: string | undefined
+}> {
+  override get message(): string {
+    const at = this.runner === undefined ? "" : ` at ${this.runner}`
+    return `remote task ${this.entityType}/${this.entityId}.${this.task} lost its runner${at}: ${this.reason}`
+  }
+}
