@@ -105,7 +105,13 @@ export {
 } from "./Path.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
-export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
+export {
+  type BatchingSchedulerOptions,
+  batchingSchedulerLayer,
+  defaultScheduler,
+  makeBatchingScheduler,
+  withBatchingScheduler
+} from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 export {
   type AnyByteReceiveStream,
