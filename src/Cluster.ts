@@ -61,8 +61,9 @@ import * as client from "./internal/cluster/client.ts"
 import * as layers from "./internal/cluster/layers.ts"
 import { makeEntity } from "./internal/cluster/protocol.ts"
 import * as server from "./internal/cluster/server.ts"
-import { type Seconds, toSeconds } from "./internal/time.ts"
+import { toSeconds } from "./internal/time.ts"
 import type { TaskStatus } from "./TaskGroup.ts"
+import type { Seconds } from "./Time.ts"
 
 export { RemoteTaskLost }
 

@@ -123,7 +123,13 @@ export {
 } from "./Process.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
 export { type Run, type RunOptions, type RunWithOptions, run } from "./Run.ts"
-export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
+export {
+  type BatchingSchedulerOptions,
+  batchingSchedulerLayer,
+  defaultScheduler,
+  makeBatchingScheduler,
+  withBatchingScheduler
+} from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 // proc: signals, subprocesses and the process-level run()
 export { openSignalReceiver, type Signal, type SignalReceiver } from "./Signals.ts"
