@@ -324,10 +324,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } else {
       // Tasks started in one go begin in one scheduled step, in order (one closure and one
       // scheduler entry per batch, not per task).
-      const batch = (this.batch ??= [])
-      if (batch.length === 0)
+      const batch = this.batch
+      if (batch === undefined) {
+        this.batch = [child, context, effect]
         spawner.currentDispatcher.scheduleTask((this.beginBatch ??= () => this.runBatch()), 0)
-      batch.push(child, context, effect)
+      } else batch.push(child, context, effect)
     }
     return child
   }
@@ -385,33 +386,29 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   }
 
   private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
-    return Effect.withFiber((spawner) => {
+    return Effect.withFiberSucceed((spawner) => {
       const target = input[0]
-      let child: Child
       if (Effect.isEffect(target) && input.length <= 2) {
         // The common cases, without resolveTask's allocations.
         const options = input[1]
-        child = this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
-      } else if (input.length === 1 && typeof target === "function") {
-        const name = target.name || undefined
-        child = this.fork(spawner, taskEffect(target(), name), name, undefined)
-      } else {
-        const { effect, name } = resolveTask(input, undefined)
-        child = this.fork(spawner, effect, name, undefined)
+        return this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
       }
-      return Effect.succeed(child) as unknown as Effect.Effect<never>
-    })
+      if (input.length === 1 && typeof target === "function") {
+        const name = target.name || undefined
+        return this.fork(spawner, taskEffect(target(), name), name, undefined)
+      }
+      const { effect, name } = resolveTask(input, undefined)
+      return this.fork(spawner, effect, name, undefined)
+    }) as unknown as Effect.Effect<never>
   }
 
   private createTaskImpl(effect: unknown, options?: SpawnOptions): Effect.Effect<never, never, never> {
-    return Effect.withFiber((spawner) => {
+    return Effect.withFiberSucceed((spawner) => {
       if (!Effect.isEffect(effect)) {
         throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
       }
-      return Effect.succeed(
-        this.fork(spawner, effect, options?.name, undefined)
-      ) as unknown as Effect.Effect<never>
-    })
+      return this.fork(spawner, effect, options?.name, undefined)
+    }) as unknown as Effect.Effect<never>
   }
 
   private startImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
