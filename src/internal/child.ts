@@ -162,7 +162,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown> {
   }
   /** The fiber observer, bound to the task (a bound method is half the size of a closure). */
   onFiberExit(this: Child, exit: Exit.Exit<unknown, unknown>): void {
-    this.group.onExit(this.fiber!, this, exit)
+    this.group.onExit(this, exit)
   }
   wakeWaiters(): void {
     const waiters = this.x?.waiters

@@ -29,7 +29,7 @@ import {
   hasFailures,
   interruptIfCancelledOnEntry
 } from "./scope.ts"
-import { describeValue, isSpawnOptions, resolveTask } from "./spawnArgs.ts"
+import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
   addGroup,
   beginGroupWait,
@@ -51,7 +51,7 @@ let nextGroupId = 0
 
 export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView {
   readonly id = ++nextGroupId
-  /** The host body's fiber while it runs. */
+  /** The host body's fiber while it runs (not kept after: a nested level retains no finished fiber). */
   hostRunning: AnyFiber | undefined = undefined
   /**
    * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
@@ -65,10 +65,10 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   readonly hostTask: TaskNode
   readonly name: string | undefined
   readonly tracing: boolean
-  hostFiber: AnyFiber | undefined = undefined
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
-  exceptions: Array<Member<unknown>> = []
-  causes: Array<Cause.Cause<unknown>> = []
+  /** The members of the group's ExceptionGroup, allocated with the first failure. */
+  failures: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } | undefined =
+    undefined
   /** Tasks the group cancelled (their reasons are read from their exits when a group is built). */
   cancelledTasks: Array<Child> | undefined = undefined
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
@@ -92,16 +92,29 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     this.name = name
     this.tracing = tracing
     this.body = body
-    // The handle's methods work detached (`const { startSoon } = tg`), like Python's bound methods.
-    this.startSoon = this.startSoon.bind(this)
-    this.spawn = this.spawn.bind(this)
-    this.start = this.start.bind(this)
-    this.createTask = this.createTask.bind(this)
-    this.cancel = this.cancel.bind(this)
   }
 
-  cancel(reason?: string): Effect.Effect<void> {
-    return this.cancelScope.cancel(reason)
+  // The handle's methods work detached (`const { startSoon } = tg`), like Python's bound methods.
+  // Each is bound on first use (most groups use one or two of them), not in the constructor.
+  private boundStartSoon: TaskGroup["startSoon"] | undefined = undefined
+  private boundStart: TaskGroup["start"] | undefined = undefined
+  private boundCreateTask: TaskGroup["createTask"] | undefined = undefined
+  private boundCancel: TaskGroup["cancel"] | undefined = undefined
+  get startSoon(): TaskGroup["startSoon"] {
+    return (this.boundStartSoon ??= this.startSoonImpl.bind(this) as TaskGroup["startSoon"])
+  }
+  /** Same as `startSoon`. */
+  get spawn(): TaskGroup["spawn"] {
+    return this.startSoon
+  }
+  get start(): TaskGroup["start"] {
+    return (this.boundStart ??= this.startImpl.bind(this) as TaskGroup["start"])
+  }
+  get createTask(): TaskGroup["createTask"] {
+    return (this.boundCreateTask ??= this.createTaskImpl.bind(this) as TaskGroup["createTask"])
+  }
+  get cancel(): TaskGroup["cancel"] {
+    return (this.boundCancel ??= (reason?: string) => this.cancelScope.cancel(reason))
   }
 
   // -------------------------------------------------------------------------------------------
@@ -127,16 +140,14 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       Effect.withFiber((self) => {
         // Registered before the body runs, so a cancel() made during its synchronous start
         // reaches it (see `begin`).
-        this.hostFiber = self
         this.hostRunning = self
         return userBody as Effect.Effect<unknown, unknown>
       })
     )
-    this.hostFiber = hostFiber
     const exit = hostFiber.pollUnsafe()
-    if (exit !== undefined) this.onExit(hostFiber, undefined, exit)
+    if (exit !== undefined) this.onExit(undefined, exit)
     else {
-      hostFiber.addObserver((exit) => this.onExit(hostFiber, undefined, exit))
+      hostFiber.addObserver((exit) => this.onExit(undefined, exit))
       // Level-triggered: entered inside an effectively cancelled scope, the body is cancelled
       // at its first suspension.
       interruptIfCancelledOnEntry(this, hostFiber)
@@ -158,7 +169,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   protected settleInterrupted(): Effect.Effect<void, unknown> {
     this.close()
-    return this.exceptions.length > 0 ? Effect.fail(this.exceptionGroup()) : Effect.void
+    return this.failures !== undefined ? Effect.fail(this.exceptionGroup()) : Effect.void
   }
 
   /** Set while a cancellation is being delivered to every fiber (see onExit). */
@@ -232,10 +243,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    * caller of `start()`) are woken only after the bookkeeping: a woken fiber runs synchronously and
    * may finish the whole group before this returns.
    */
-  onExit(fiber: AnyFiber, child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
-    if (child === undefined) this.hostRunning = undefined
-    else this.unlink(child)
-    if (fiber === this.hostFiber) this.hostExit = exit
+  onExit(child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
+    if (child === undefined) {
+      this.hostRunning = undefined
+      this.hostExit = exit
+    } else this.unlink(child)
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
     if (child !== undefined) child.exit = exit
@@ -247,8 +259,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       status.resume = undefined
     } else if (exit._tag === "Failure") {
       if (hasFailures(exit.cause)) {
-        cancelGroup = this.exceptions.length === 0 && !this.cancelScope.cancelCalled
-        membersOfCause(exit.cause, this)
+        cancelGroup = this.failures === undefined && !this.cancelScope.cancelCalled
+        membersOfCause(exit.cause, (this.failures ??= { exceptions: [], causes: [] }))
       } else if (child !== undefined && !child.cancelRequested) {
         ;(this.cancelledTasks ??= []).push(child)
       }
@@ -264,7 +276,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     }
     if (cancelGroup) {
       const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
-      const reason: CancelReason = { _tag: "TaskFailed", task: name, error: this.exceptions[0] }
+      const reason: CancelReason = { _tag: "TaskFailed", task: name, error: this.failures!.exceptions[0] }
       if (this.delivering > 0) this.deferredCancel ??= reason
       else cancel(this.cancelScope, reason)
     }
@@ -312,17 +324,24 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } else {
       // Tasks started in one go begin in one scheduled step, in order (one closure and one
       // scheduler entry per batch, not per task).
-      if (this.batch.length === 0) spawner.currentDispatcher.scheduleTask(this.beginBatch, 0)
-      this.batch.push(child, context, effect)
+      const batch = this.batch
+      if (batch === undefined) {
+        this.batch = [child, context, effect]
+        spawner.currentDispatcher.scheduleTask((this.beginBatch ??= () => this.runBatch()), 0)
+      } else batch.push(child, context, effect)
     }
     return child
   }
 
   /** Tasks waiting to begin: (task, context, effect) triples, flat. */
-  private batch: Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>> = []
-  private readonly beginBatch = (): void => {
-    const batch = this.batch
-    this.batch = []
+  private batch:
+    | Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>>
+    | undefined = undefined
+  /** Runs the batch (the scheduler's callback, made on first use). */
+  private beginBatch: (() => void) | undefined = undefined
+  private runBatch(): void {
+    const batch = this.batch!
+    this.batch = undefined
     for (let i = 0; i < batch.length; i += 3) {
       this.begin(
         batch[i] as Child,
@@ -357,7 +376,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     )
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
-      this.onExit(fiber, child, exit)
+      this.onExit(child, exit)
       return
     }
     fiber.addObserver(child.onFiberExit.bind(child))
@@ -366,38 +385,33 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     else interruptIfCancelledOnEntry(this, fiber)
   }
 
-  startSoon(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
-    return Effect.withFiber((spawner) => {
+  private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
+    return Effect.withFiberSucceed((spawner) => {
       const target = input[0]
-      let child: Child
       if (Effect.isEffect(target) && input.length <= 2) {
-        // The common case, without resolveTask's allocations.
+        // The common cases, without resolveTask's allocations.
         const options = input[1]
-        child = this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
-      } else {
-        const { effect, name } = resolveTask(input, undefined)
-        child = this.fork(spawner, effect, name, undefined)
+        return this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
       }
-      return Effect.succeed(child) as unknown as Effect.Effect<never>
-    })
+      if (input.length === 1 && typeof target === "function") {
+        const name = target.name || undefined
+        return this.fork(spawner, taskEffect(target(), name), name, undefined)
+      }
+      const { effect, name } = resolveTask(input, undefined)
+      return this.fork(spawner, effect, name, undefined)
+    }) as unknown as Effect.Effect<never>
   }
 
-  spawn(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
-    return this.startSoon(...input)
-  }
-
-  createTask(effect: unknown, options?: SpawnOptions): Effect.Effect<never, never, never> {
-    return Effect.withFiber((spawner) => {
+  private createTaskImpl(effect: unknown, options?: SpawnOptions): Effect.Effect<never, never, never> {
+    return Effect.withFiberSucceed((spawner) => {
       if (!Effect.isEffect(effect)) {
         throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
       }
-      return Effect.succeed(
-        this.fork(spawner, effect, options?.name, undefined)
-      ) as unknown as Effect.Effect<never>
-    })
+      return this.fork(spawner, effect, options?.name, undefined)
+    }) as unknown as Effect.Effect<never>
   }
 
-  start(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
+  private startImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return Effect.withFiber((caller) => {
       const status = new TaskStatusImpl(taskOfFiber(caller).id)
       const { effect, name } = resolveTask(input, status)
@@ -431,7 +445,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /** The group's outcome once every fiber is done (see createTaskGroup). */
   protected settle(): Effect.Effect<unknown, unknown> {
     this.close()
-    if (this.exceptions.length > 0) return Effect.fail(this.exceptionGroup())
+    if (this.failures !== undefined) return Effect.fail(this.exceptionGroup())
     const hostExit = this.hostExit!
     if (hostExit._tag === "Success") return hostExit
     if (catches(this)) {
@@ -452,8 +466,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       name: child.name,
       reason: describeReason(child.cancelReason())
     }))
-    return new ExceptionGroup("unhandled errors in a TaskGroup", this.exceptions, {
-      causes: this.causes,
+    const failures = this.failures!
+    return new ExceptionGroup("unhandled errors in a TaskGroup", failures.exceptions, {
+      causes: failures.causes,
       cancelled
     })
   }

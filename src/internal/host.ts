@@ -18,7 +18,7 @@
  *    lets only their real failures join its interruption (Effect merges a canceler's failure into
  *    the interruption; the canceler's type only admits `never`).
  *
- * Invariants: `waiter` is set only while the host waits and is called at most once; once `done` is
+ * Invariants: `resume` (or `wake`) is set only while the host waits and is called at most once; once `done` is
  * true it stays true; the scope is exited (scope.ts `exit`) by every settle path exactly once.
  *
  * @internal
@@ -50,8 +50,13 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 /** The status of an entered scope whose host runs it by the protocol above. */
 export abstract class Host<A, E> extends CancelStatus {
-  /** Set while the host waits: wakes it once the last direct fiber ended. */
-  private waiter: (() => void) | undefined = undefined
+  /**
+   * Set while the host waits: resumes it once the last direct fiber ended (with the outcome, or, in
+   * step 4, with nothing). Kept as the callback's own `resume`, not a closure: a level of a deep
+   * tree retains as little as possible while it waits.
+   */
+  private resume: ((effect: Effect.Effect<A, E>) => void) | undefined = undefined
+  private wake: ((effect: Effect.Effect<void>) => void) | undefined = undefined
 
   /**
    * Step 2: forks the direct fibers with `context` (the scope's); may throw for a bad body (the
@@ -73,10 +78,17 @@ export abstract class Host<A, E> extends CancelStatus {
 
   /** A subclass calls this when its last direct fiber ended. */
   protected finished(): void {
-    const waiter = this.waiter
-    if (waiter === undefined) return
-    this.waiter = undefined
-    bounded(waiter)
+    const resume = this.resume
+    if (resume !== undefined) {
+      this.resume = undefined
+      bounded(() => resume(this.settle()))
+      return
+    }
+    const wake = this.wake
+    if (wake !== undefined) {
+      this.wake = undefined
+      bounded(() => wake(Effect.void))
+    }
   }
 
   /** Runs the protocol on `host`: the effect the host waits in. */
@@ -87,7 +99,7 @@ export abstract class Host<A, E> extends CancelStatus {
       h.startDirect(host, context)
       if (h.done) return resume(h.settleAtOnce())
       // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
-      h.waiter = () => resume(h.settle())
+      h.resume = resume
       h.waiting(host, mark)
       return h.onHostInterrupted()
     })
@@ -95,12 +107,12 @@ export abstract class Host<A, E> extends CancelStatus {
 
   private onHostInterrupted(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.waiter = undefined
+      this.resume = undefined
       onOuterCancel(this)
       return Effect.flatMap(
         Effect.callback<void>((wake) => {
           if (this.done) return wake(Effect.void)
-          this.waiter = () => wake(Effect.void)
+          this.wake = wake
         }),
         () => this.settleInterrupted()
       )

@@ -16,7 +16,7 @@ import { taskOfFiber } from "./task.ts"
 export const withTaskAnnotation = (
   parent: Readonly<Record<string, unknown>>
 ): Readonly<Record<string, unknown>> => {
-  if (Object.getOwnPropertyDescriptor(parent, "task")?.get === currentTaskName) return parent
+  if (withTask.has(parent)) return parent
   const annotations: Record<string, unknown> = { ...parent }
   Object.defineProperty(annotations, "task", { enumerable: true, configurable: true, get: currentTaskName })
   // Printed by the default logger through util.inspect: show values, not "[Getter]".
@@ -26,8 +26,12 @@ export const withTaskAnnotation = (
       return { ...this }
     }
   })
+  withTask.add(annotations)
   return annotations
 }
+
+/** The annotation objects made here (a lookup that allocates nothing, unlike a descriptor read). */
+const withTask = new WeakSet<object>()
 
 function currentTaskName(): string | undefined {
   const fiber = Fiber.getCurrent()

@@ -255,28 +255,32 @@ export const setShield = (scope: CancelScopeImpl, shield: boolean): void => {
 export const enclosingCancellation = (status: CancelStatus): CancelStatus | undefined => {
   // Memoized per status for the current `epoch`, so that entering a scope or starting a task deep
   // in a tree does not walk every ancestor (which made deep nesting quadratic). The walk stops at
-  // the first status whose answer is known; every status on the way gets the same answer.
+  // the first status whose answer is known; every status on the way gets the same answer (a second
+  // walk up to `end` writes it, rather than a path array allocated per call).
+  if (status.memoEpoch === epoch) return status.memo
   let s = status
   let found: CancelStatus | undefined
-  const path: Array<CancelStatus> = []
+  let end: CancelStatus | undefined
   while (true) {
     if (s.memoEpoch === epoch) {
       found = s.memo
+      end = s
       break
     }
-    path.push(s)
     const parent = s.parent
     if (s.cancelScope._shield || parent === undefined) {
       found = undefined
+      end = parent
       break
     }
     if (parent.cancelScope.cancelCalled || receivesOuter(parent)) {
       found = parent
+      end = parent
       break
     }
     s = parent
   }
-  for (const n of path) {
+  for (let n: CancelStatus | undefined = status; n !== end && n !== undefined; n = n.parent) {
     n.memoEpoch = epoch
     n.memo = found
   }

@@ -55,12 +55,19 @@ export const resolveTask = (
     rest = rest.slice(0, -1)
   }
   if (status !== undefined) rest.push(status)
-  const effect: unknown = target(...rest)
   const name = options?.name ?? (target.name || undefined)
+  return { effect: taskEffect(target(...rest), name), name }
+}
+
+/** What a task function returned, which must be an Effect (else a TypeError, as in AnyIO). */
+export const taskEffect = (
+  effect: unknown,
+  name: string | undefined
+): Effect.Effect<unknown, unknown, unknown> => {
   if (!Effect.isEffect(effect)) {
     throw new TypeError(
       `${name ?? "the task function"} returned ${effect === null ? "null" : typeof effect}, not an Effect`
     )
   }
-  return { effect, name }
+  return effect
 }
