@@ -19,6 +19,7 @@ import {
   WouldBlock
 } from "./Errors.ts"
 import * as internal from "./internal/memoryStream.ts"
+import { textOf } from "./internal/text.ts"
 import { type ObjectReceiveStream, type ObjectSendStream, sendSink } from "./Streams.ts"
 import {
   emptyAttributes,
@@ -427,13 +428,15 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
 export const createMemoryObjectStream = <T>(
   maxBufferSize: number = 0
 ): readonly [send: MemoryObjectSendStream<T>, receive: MemoryObjectReceiveStream<T>] => {
-  if (typeof maxBufferSize !== "number" || Number.isNaN(maxBufferSize)) {
-    throw new InvalidArgumentError({ message: "max_buffer_size must be either an integer or Infinity" })
+  const notInteger = () =>
+    new InvalidArgumentError({
+      message: `maxBufferSize must be either an integer or Infinity, got ${textOf(maxBufferSize)}`
+    })
+  if (typeof maxBufferSize !== "number" || Number.isNaN(maxBufferSize)) throw notInteger()
+  if (maxBufferSize < 0) {
+    throw new InvalidArgumentError({ message: `maxBufferSize cannot be negative, got ${maxBufferSize}` })
   }
-  if (maxBufferSize < 0) throw new InvalidArgumentError({ message: "max_buffer_size cannot be negative" })
-  if (maxBufferSize !== Number.POSITIVE_INFINITY && !Number.isInteger(maxBufferSize)) {
-    throw new InvalidArgumentError({ message: "max_buffer_size must be either an integer or Infinity" })
-  }
+  if (maxBufferSize !== Number.POSITIVE_INFINITY && !Number.isInteger(maxBufferSize)) throw notInteger()
   const state = new internal.StreamState(maxBufferSize)
   return [new SendEnd<T>(state), new ReceiveEnd<T>(state)] as const
 }

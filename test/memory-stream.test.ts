@@ -41,14 +41,12 @@ describe("createMemoryObjectStream", () => {
     for (const bad of [1.5, Number.NaN, "1" as unknown as number, null as unknown as number]) {
       expect(() => createMemoryObjectStream(bad)).toThrow(InvalidArgumentError)
     }
-    expect(() => createMemoryObjectStream(1.5)).toThrow(
-      "max_buffer_size must be either an integer or Infinity"
-    )
+    expect(() => createMemoryObjectStream(1.5)).toThrow("maxBufferSize must be either an integer or Infinity")
   })
 
   // anyio: test_negative_max_buffer
   it("rejects a negative buffer size", () => {
-    expect(() => createMemoryObjectStream(-1)).toThrow("max_buffer_size cannot be negative")
+    expect(() => createMemoryObjectStream(-1)).toThrow("maxBufferSize cannot be negative")
     expect(() => createMemoryObjectStream(Number.NEGATIVE_INFINITY)).toThrow(InvalidArgumentError)
   })
 

@@ -10,8 +10,8 @@ import { CapacityLimiter } from "../src/CapacityLimiter.ts"
 import { Condition } from "../src/Condition.ts"
 import { BusyResourceError, InvalidArgumentError, RuntimeError, WouldBlock } from "../src/Errors.ts"
 import { Event } from "../src/Event.ts"
-import { CurrentTask, makeTask } from "../src/internal/task.ts"
-import { setScheduledWakeups } from "../src/internal/waiters.ts"
+import { createTaskGroup } from "../src/index.ts"
+import { setScheduledWakeups } from "../src/internal/waitQueue.ts"
 import { Lock } from "../src/Lock.ts"
 import { ResourceGuard } from "../src/ResourceGuard.ts"
 import { Semaphore } from "../src/Semaphore.ts"
@@ -25,11 +25,11 @@ const settle = (n = 20): Effect.Effect<void> =>
     for (let i = 0; i < n; i++) yield* Effect.yieldNow
   })
 
-/** Runs `effect` as the task named `name`. */
+/** Runs `effect` as the task named `name` (the only task of a task group). */
 const asTask =
   (name: string) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.provideService(effect, CurrentTask, makeTask(name, undefined))
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.asVoid(createTaskGroup((tg) => tg.startSoon(effect, { name })))
 
 /** Runs `effect` with every wake-up scheduled instead of inline (opens the grant-then-cancel window). */
 const scheduledWakeups = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -293,7 +293,7 @@ describe("Lock", () => {
     Effect.gen(function* () {
       const lock = new Lock()
       expect(lock.statistics()).toEqual({ locked: false, owner: undefined, tasksWaiting: 0 })
-      const waiters: Array<Fiber.Fiber<void>> = []
+      const waiters: Array<Fiber.Fiber<void, unknown>> = []
       yield* asTask("holder")(
         lock.withLock(
           Effect.gen(function* () {

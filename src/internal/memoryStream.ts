@@ -44,17 +44,15 @@
  * - Parked receivers exist only while the buffer is empty and no sender is parked.
  * - Parked senders exist only while the buffer holds at least `maxBufferSize` items (it may hold one
  *   more: an item given back by an interrupted receiver, or a sender's item being handed over).
- * - A waiter is in exactly one state: `QUEUED` (in its queue) or `SERVED` (out of the queue, its
- *   outcome fixed, its resume called or deferred). Its canceler runs only while it is suspended, so a
- *   `SERVED` waiter that sees its canceler run was served but not yet resumed.
+ * - A waiter is queued or served (out of the queue, its outcome fixed, its resume called or
+ *   deferred); see `waitQueue.ts`. Its canceler runs only while it is suspended, so a canceler that
+ *   finds its waiter no longer queued knows it was served but not yet resumed.
  *
  * @internal
  */
-import { Cause, Effect, Exit, Fiber } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
-import { beginWait, endWait, Wait, waitingTask } from "./task.ts"
-import { wake as resumeBounded } from "./trampoline.ts"
-import { primitiveId } from "./waiters.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
 /** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
 export const MODE_RECEIVE = 0 // item | fail EndOfStream
@@ -64,9 +62,6 @@ export type Mode = 0 | 1 | 2
 
 /** Returned by `next` at end of stream. */
 export const END: unique symbol = Symbol("effect-anyio/MemoryObjectStream/END")
-
-const QUEUED = 0
-const SERVED = 1
 
 type AnyEffect = Effect.Effect<unknown, unknown>
 type Resume = (effect: AnyEffect) => void
@@ -121,108 +116,21 @@ export class Deque<T> {
 }
 
 /** A parked sender or receiver, linked into its queue. */
-class Waiter {
-  state = QUEUED
-  prev: Waiter | undefined = undefined
-  next: Waiter | undefined = undefined
+class StreamWaiter extends Waiter<AnyEffect> {
   /** A sender's item; a served receiver's item (kept to give it back). */
   item: unknown
   hasItem: boolean
   readonly mode: Mode
-  readonly resume: Resume
-  /** What its task is blocked on, for printouts (only when it runs in a task; see `park`). */
-  wait: StreamWait | undefined = undefined
 
-  constructor(mode: Mode, resume: Resume, item: unknown, hasItem: boolean) {
+  constructor(resume: Resume, describe: () => string, mode: Mode, item: unknown, hasItem: boolean) {
+    super(resume, describe)
     this.mode = mode
-    this.resume = resume
     this.item = item
     this.hasItem = hasItem
   }
 }
 
-/**
- * What the task of a parked sender or receiver is blocked on (`task.waitingOn`), from parking until
- * it is served, woken or cancelled. A separate object, made only for a fiber that runs in a task, so
- * that the waiter itself stays small on this hot parking path.
- */
-class StreamWait extends Wait {
-  readonly stream: StreamState
-  readonly sending: boolean
-  constructor(stream: StreamState, sending: boolean) {
-    super()
-    this.stream = stream
-    this.sending = sending
-  }
-  describe(): string {
-    return this.stream.describeWait(this.sending)
-  }
-}
-
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`
-
-/** Records that the current fiber's task, if any, is blocked on `w` (called as it parks). */
-const park = (w: Waiter, stream: StreamState, sending: boolean): void => {
-  const fiber = Fiber.getCurrent()
-  const task = fiber === undefined ? undefined : waitingTask(fiber)
-  if (task !== undefined) beginWait(task, (w.wait = new StreamWait(stream, sending)))
-}
-
-/** The wait of `w` is over. */
-const unpark = (w: Waiter): void => {
-  const wait = w.wait
-  if (wait !== undefined) {
-    w.wait = undefined
-    endWait(wait)
-  }
-}
-
-/** FIFO of waiters (intrusive doubly linked list, O(1) removal). */
-class WaiterQueue {
-  head: Waiter | undefined = undefined
-  tail: Waiter | undefined = undefined
-  size = 0
-
-  push(w: Waiter): void {
-    w.prev = this.tail
-    if (this.tail === undefined) this.head = w
-    else this.tail.next = w
-    this.tail = w
-    this.size++
-  }
-
-  shift(): Waiter | undefined {
-    const w = this.head
-    if (w !== undefined) this.remove(w)
-    return w
-  }
-
-  remove(w: Waiter): void {
-    if (w.prev === undefined) this.head = w.next
-    else w.prev.next = w.next
-    if (w.next === undefined) this.tail = w.prev
-    else w.next.prev = w.prev
-    w.prev = undefined
-    w.next = undefined
-    this.size--
-  }
-
-  /** Empties the queue and returns its former head (the waiters stay linked through `next`). */
-  detach(): Waiter | undefined {
-    const head = this.head
-    this.head = undefined
-    this.tail = undefined
-    this.size = 0
-    return head
-  }
-}
-
-/** Serves a waiter that left its queue: its outcome is `exit` from now on; resumes it (bounded). */
-const wake = (w: Waiter, exit: AnyEffect): void => {
-  w.state = SERVED
-  unpark(w)
-  resumeBounded(w.resume, exit)
-}
 
 /** One end of the stream: a send end or a receive end (clones are separate ends). */
 export interface End {
@@ -234,10 +142,14 @@ export class StreamState {
   readonly id: number = primitiveId()
   readonly maxBufferSize: number
   readonly buffer = new Deque<unknown>()
-  readonly senders = new WaiterQueue()
-  readonly receivers = new WaiterQueue()
+  readonly senders = new WaitQueue<StreamWaiter>()
+  readonly receivers = new WaitQueue<StreamWaiter>()
   openSend = 0
   openReceive = 0
+  private readonly describeSend = (): string =>
+    `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
+  private readonly describeReceive = (): string =>
+    `memory stream #${this.id}: receive (no item; ${plural(this.openSend, "sender")} open)`
 
   constructor(maxBufferSize: number) {
     this.maxBufferSize = maxBufferSize
@@ -283,16 +195,11 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(MODE_RECEIVE, resume, item, true)
+    const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
     this.senders.push(w)
-    park(w, this, true)
     return Effect.sync(() => {
-      unpark(w)
       // Interrupted while parked: withdraw the item.
-      if (w.state === QUEUED) {
-        this.senders.remove(w)
-        w.item = undefined
-      }
+      if (this.senders.remove(w)) w.item = undefined
     })
   }
 
@@ -328,13 +235,10 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(mode, resume, undefined, false)
+    const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
     this.receivers.push(w)
-    park(w, this, false)
     return Effect.sync(() => {
-      unpark(w)
-      if (w.state === QUEUED) this.receivers.remove(w)
-      else if (w.hasItem) {
+      if (!this.receivers.remove(w) && w.hasItem) {
         // Interrupted after an item was assigned but before it ran: the item goes back to the front.
         const item = w.item
         w.item = undefined
@@ -356,13 +260,6 @@ export class StreamState {
     }
   }
 
-  /** What a parked sender or receiver waits on, for task-tree printouts. */
-  describeWait(sending: boolean): string {
-    return sending
-      ? `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
-      : `memory stream #${this.id}: receive (no item; ${plural(this.openSend, "sender")} open)`
-  }
-
   // ---------------------------------------------------------------------------
   // open / close
   // ---------------------------------------------------------------------------
@@ -371,28 +268,16 @@ export class StreamState {
     if (end.closed) return
     end.closed = true
     if (--this.openSend > 0) return
-    let w = this.receivers.detach()
-    while (w !== undefined) {
-      const next = w.next
-      w.next = undefined
-      w.prev = undefined
-      wake(w, endExit(w.mode))
-      w = next
-    }
+    for (let w = this.receivers.shift(); w !== undefined; w = this.receivers.shift()) wake(w, endExit(w.mode))
   }
 
   closeReceive(end: End): void {
     if (end.closed) return
     end.closed = true
     if (--this.openReceive > 0) return
-    let w = this.senders.detach()
-    while (w !== undefined) {
-      const next = w.next
-      w.next = undefined
-      w.prev = undefined
+    for (let w = this.senders.shift(); w !== undefined; w = this.senders.shift()) {
       w.item = undefined
       wake(w, Exit.fail(new BrokenResourceError({})))
-      w = next
     }
   }
 }
