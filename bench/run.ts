@@ -205,6 +205,12 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./process.ts")
   },
   {
+    id: "streams",
+    workload: "10",
+    title: `receiveUntil line splitting of 64 MiB (ns per line; bench/streams.ts, AnyIO rows from bench/anyio_streams.py)`,
+    run: () => external("./streams.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
@@ -414,6 +420,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (sectionId === "heap") return 1.3
   if (sectionId === "workers" && n.startsWith("toThread.runSync")) return 1.3
   if (sectionId === "process" && (n.startsWith("runProcess(") || n.startsWith("openProcess("))) return 1.2
+  if (sectionId === "streams") return n.startsWith("AnyIO") ? 0.1 : n.startsWith("floor") ? undefined : 1.5
   return undefined
 }
 

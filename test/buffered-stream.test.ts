@@ -284,6 +284,25 @@ describe("BufferedByteReceiveStream: the rules", () => {
     })
   )
 
+  it.effect("receiveUntilAll returns every frame buffered, waits for one, fails as receiveUntil", () =>
+    Effect.gen(function* () {
+      const [send, receive] = createMemoryObjectStream<Uint8Array>(1)
+      const s = new BufferedByteReceiveStream(receive)
+      const crlf = b("\r\n")
+      const waiting = yield* fork(s.receiveUntilAll(crlf, 100))
+      yield* send.send(b("a\r\nbb\r\n\r\ncc"))
+      const frames = yield* Fiber.join(waiting)
+      expect(frames.map((f) => new TextDecoder().decode(f))).toEqual(["a", "bb", ""])
+      expect(s.buffer).toEqual(b("cc"))
+      yield* send.send(b("c\r"))
+      const err = yield* Effect.flip(s.receiveUntilAll(crlf, 3))
+      expect(err).toBeInstanceOf(DelimiterNotFound)
+      yield* send.close()
+      expect(yield* Effect.flip(s.receiveUntilAll(crlf, 100))).toBeInstanceOf(IncompleteRead)
+      expect(yield* s.receive()).toEqual(b("ccc\r"))
+    })
+  )
+
   it.effect("receive of an object stream keeps what is beyond maxBytes; buffered chunks are joined", () =>
     Effect.gen(function* () {
       const s = new BufferedByteReceiveStream(chunkSource([b("abcdef"), b("gh")]))
@@ -471,12 +490,18 @@ type Op =
   | { readonly kind: "receive"; readonly n: number }
   | { readonly kind: "exactly"; readonly n: number }
   | { readonly kind: "until"; readonly delim: string; readonly max: number }
+  | { readonly kind: "untilAll"; readonly delim: string; readonly max: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("receive" as const), n: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant("exactly" as const), n: fc.integer({ min: 0, max: 40 }) }),
   fc.record({
     kind: fc.constant("until" as const),
+    delim: fc.constantFrom("\n", "ab", "aab", "ba"),
+    max: fc.integer({ min: 0, max: 60 })
+  }),
+  fc.record({
+    kind: fc.constant("untilAll" as const),
     delim: fc.constantFrom("\n", "ab", "aab", "ba"),
     max: fc.integer({ min: 0, max: 60 })
   })
@@ -511,19 +536,24 @@ describe("BufferedByteReceiveStream: property", () => {
                   })
                 )
                 const got: Array<Uint8Array> = []
-                const keep = (op: Op, exit: Exit.Exit<Uint8Array, unknown>) => {
-                  if (Exit.isSuccess(exit)) {
-                    got.push(exit.value)
-                    if (op.kind === "until") got.push(b(op.delim))
+                const keep = (op: Op, exit: Exit.Exit<Uint8Array | ReadonlyArray<Uint8Array>, unknown>) => {
+                  if (Exit.isFailure(exit)) return
+                  const frames = exit.value instanceof Uint8Array ? [exit.value] : exit.value
+                  if (op.kind === "untilAll") expect(frames.length).toBeGreaterThan(0)
+                  for (const frame of frames) {
+                    got.push(frame)
+                    if (op.kind === "until" || op.kind === "untilAll") got.push(b(op.delim))
                   }
                 }
                 for (const [op, cancelAfter] of ops) {
-                  const effect: Effect.Effect<Uint8Array, unknown> =
+                  const effect: Effect.Effect<Uint8Array | ReadonlyArray<Uint8Array>, unknown> =
                     op.kind === "receive"
                       ? s.receive(op.n)
                       : op.kind === "exactly"
                         ? s.receiveExactly(op.n)
-                        : s.receiveUntil(b(op.delim), op.max)
+                        : op.kind === "until"
+                          ? s.receiveUntil(b(op.delim), op.max)
+                          : s.receiveUntilAll(b(op.delim), op.max)
                   if (cancelAfter === undefined) {
                     keep(op, yield* Effect.exit(effect))
                   } else {

@@ -90,6 +90,76 @@ export class ByteBuffer {
     return -1
   }
 
+  /**
+   * Removes and returns the bytes before the first match of `delimiter` (the match dropped with
+   * them), or returns undefined when there is none. `find` + `take` + `drop`, with a direct path for
+   * one chunk and a one-byte delimiter.
+   */
+  takeFrame(delimiter: Uint8Array): Uint8Array | undefined {
+    const chunks = this.chunks
+    if (delimiter.length === 1 && chunks.length === 1 && this.scanned === 0) {
+      const head = chunks[0]!
+      const start = this.offset
+      const k = head.indexOf(delimiter[0]!, start)
+      if (k < 0) {
+        this.remember(delimiter, this.size)
+        return undefined
+      }
+      this.size -= k + 1 - start
+      if (k + 1 === head.length) {
+        chunks.shift()
+        this.offset = 0
+      } else {
+        this.offset = k + 1
+      }
+      return head.subarray(start, k)
+    }
+    const i = this.find(delimiter)
+    if (i < 0) return undefined
+    const frame = this.take(i)
+    this.drop(delimiter.length)
+    return frame
+  }
+
+  /**
+   * Removes every frame before a match of `delimiter` (the match dropped with it), appending the
+   * frames to `frames`; returns how many. One-chunk, one-byte delimiters (line splitting) take a
+   * tight loop over the chunk with a single update of the state at the end.
+   */
+  takeAll(delimiter: Uint8Array, frames: Array<Uint8Array>): number {
+    const chunks = this.chunks
+    const d = delimiter.length
+    let count = 0
+    for (;;) {
+      if (d === 1 && chunks.length === 1 && this.scanned === 0) {
+        const head = chunks[0]!
+        const first = delimiter[0]!
+        const start = this.offset
+        let off = start
+        for (let k = head.indexOf(first, off); k >= 0; k = head.indexOf(first, off)) {
+          frames.push(head.subarray(off, k))
+          off = k + 1
+          count++
+        }
+        this.size -= off - start
+        if (off === head.length) {
+          chunks.shift()
+          this.offset = 0
+        } else {
+          this.offset = off
+          this.remember(delimiter, this.size)
+        }
+        return count
+      }
+      // Several chunks (a frame across their border), or a longer delimiter: one frame at a time.
+      const i = this.find(delimiter)
+      if (i < 0) return count
+      frames.push(this.take(i))
+      this.drop(d)
+      count++
+    }
+  }
+
   private remember(delimiter: Uint8Array, scanned: number): void {
     if (this.scanned === 0 || !sameBytes(delimiter, this.scanDelimiter)) {
       this.scanDelimiter = delimiter.slice()
