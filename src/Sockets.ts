@@ -20,11 +20,11 @@
 import type * as dgram from "node:dgram"
 import * as net from "node:net"
 import { Effect, Exit } from "effect"
-import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "./Errors.ts"
+import { BrokenResourceError, BusyResourceError, ClosedResourceError, type EndOfStream } from "./Errors.ts"
 import type { ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
 import { invalid } from "./internal/net/errors.ts"
 import { serveLoop } from "./internal/net/serve.ts"
-import { fromDuplex, type NodeByteStream, type NodeReceiveError } from "./internal/nodeStream.ts"
+import { fromDuplex, type NodeByteStream } from "./internal/nodeStream.ts"
 import { textOf } from "./internal/text.ts"
 import { type AcceptError, ByteStreamBase, type Listener, ResourceBase } from "./Streams.ts"
 import type { Spawned, TaskGroup } from "./TaskGroup.ts"
@@ -115,8 +115,11 @@ export const SocketAttribute = typedAttributeSet("SocketAttribute", {
   rawSocket: {} as RawSocket
 })
 
-/** What receiving from (and sending to) a socket stream can fail with. @category models */
-export type SocketStreamError = NodeReceiveError
+/**
+ * What receiving from (and sending to) a socket stream can fail with.
+ * @category models
+ */
+export type SocketStreamError = EndOfStream | ClosedResourceError | BrokenResourceError | BusyResourceError
 
 // -----------------------------------------------------------------------------
 // Attributes

@@ -19,8 +19,11 @@ import type { Path } from "./Path.ts"
 import { SocketListener, SocketStream } from "./Sockets.ts"
 import type { ByteStreamConnectable } from "./Streams.ts"
 
-/** A Unix socket path: a string (a leading NUL: a Linux abstract name) or a `Path`. @category models */
-export type UnixPath = string | Path
+/**
+ * A Unix socket path: a string (a leading NUL: a Linux abstract name), UTF-8 bytes, or a `Path`.
+ * @category models
+ */
+export type UnixPath = string | Uint8Array | Path
 
 /**
  * Connects to a Unix socket (AnyIO's `connect_unix`).

@@ -8,6 +8,8 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import { Cause, Effect, Exit } from "effect"
+import { NameResolver, type ResolvedAddress } from "../src/Dns.ts"
+import { OSError } from "../src/Errors.ts"
 import type { IPAddressFamily } from "../src/Sockets.ts"
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -173,4 +175,19 @@ export const noLeaks = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<
       )
     }
     return a
+  })
+
+/** AnyIO's `fake_localhost_dns`: "localhost" resolves to both loopback addresses, IPv4 first. */
+export const fakeLocalhost = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provideService(effect, NameResolver, {
+    lookup: (host, family) => {
+      const all: Array<ResolvedAddress> = [
+        { address: "127.0.0.1", family: 4 },
+        { address: "::1", family: 6 }
+      ]
+      return host === "localhost"
+        ? Effect.succeed(all.filter((a) => family === 0 || a.family === family))
+        : Effect.fail(new OSError({ message: `getaddrinfo ENOTFOUND ${host}`, code: "ENOTFOUND" }))
+    },
+    lookupService: (address, port) => Effect.succeed([address, String(port)] as const)
   })

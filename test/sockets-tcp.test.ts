@@ -7,7 +7,6 @@ import * as dgram from "node:dgram"
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { NameResolver, type ResolvedAddress } from "../src/Dns.ts"
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -24,6 +23,7 @@ import { SocketAttribute, SocketStream } from "../src/Sockets.ts"
 import { connectTcp, TCPConnectable } from "../src/Tcp.ts"
 import {
   defectOf,
+  fakeLocalhost,
   families,
   freeTcpPort,
   loopback,
@@ -36,21 +36,6 @@ import {
   text,
   withRawServer
 } from "./sockets-helpers.ts"
-
-/** AnyIO's `fake_localhost_dns`: "localhost" resolves to both loopback addresses, IPv4 first. */
-const fakeLocalhost = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.provideService(effect, NameResolver, {
-    lookup: (host, family) => {
-      const all: Array<ResolvedAddress> = [
-        { address: "127.0.0.1", family: 4 },
-        { address: "::1", family: 6 }
-      ]
-      return host === "localhost"
-        ? Effect.succeed(all.filter((a) => family === 0 || a.family === family))
-        : Effect.fail(new OSError({ message: `getaddrinfo ENOTFOUND ${host}`, code: "ENOTFOUND" }))
-    },
-    lookupService: (address, port) => Effect.succeed([address, String(port)] as const)
-  })
 
 /** Waits until a socket's writes stopped moving (its sender is parked on a full buffer). */
 const untilSenderBlocked = (socket: net.Socket) =>

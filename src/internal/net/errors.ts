@@ -60,22 +60,37 @@ export const checkHost = (host: unknown, what: string): string => {
   return host as string
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** A byte path as text: Node takes socket paths as strings, so it must be valid UTF-8. */
+const utf8Path = (path: Uint8Array, what: string): string => {
+  try {
+    return utf8.decode(path)
+  } catch {
+    return invalid(`${what} must be valid UTF-8 on Node (socket paths are strings)`)
+  }
+}
+
 /** Linux's `sun_path` holds 108 bytes, one of them the terminating NUL (abstract names: no NUL). */
 const UNIX_PATH_MAX = 108
 
 /**
- * A Unix socket path: a string (or anything with a string form, such as our `Path`) that fits in
+ * A Unix socket path: a string, UTF-8 bytes or our `Path`, that fits in
  * `sun_path`. A leading NUL names a Linux abstract socket.
  */
 export const checkUnixPath = (path: unknown, what = "path"): string => {
   const text =
     typeof path === "string"
       ? path
-      : typeof path === "object" && path !== null && typeof (path as { fspath?: unknown }).fspath === "string"
-        ? (path as { fspath: string }).fspath
-        : path instanceof URL && path.protocol === "file:"
-          ? decodeURIComponent(path.pathname)
-          : invalid(`${what} must be a string or a Path, got ${textOf(path)}`)
+      : path instanceof Uint8Array
+        ? utf8Path(path, what)
+        : typeof path === "object" &&
+            path !== null &&
+            typeof (path as { fspath?: unknown }).fspath === "string"
+          ? (path as { fspath: string }).fspath
+          : path instanceof URL && path.protocol === "file:"
+            ? decodeURIComponent(path.pathname)
+            : invalid(`${what} must be a string or a Path, got ${textOf(path)}`)
   if (text.length === 0) invalid(`${what} must not be empty`)
   const abstract = text.startsWith("\0")
   if (!abstract && text.includes("\0")) invalid(`${what} must not contain NUL bytes`)

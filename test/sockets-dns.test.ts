@@ -1,0 +1,132 @@
+/**
+ * Name resolution: AnyIO's `test_getaddrinfo*` and `test_getnameinfo` ported. The IDNA test
+ * checks the name handed to the resolver (AnyIO's needs the network to resolve "faß.de").
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { AddrInfoFlag, getaddrinfo, getnameinfo, NameInfoFlag, NameResolver } from "../src/Dns.ts"
+import { InvalidArgumentError, OSError } from "../src/index.ts"
+import { defectOf } from "./sockets-helpers.ts"
+
+/** A resolver that records the names it is asked for and resolves each to 192.0.2.x. */
+const recording = () => {
+  const asked: Array<string> = []
+  const resolver: NameResolver = {
+    lookup: (host) => {
+      asked.push(host)
+      return Effect.succeed([{ address: `192.0.2.${asked.length}`, family: 4 as const }])
+    },
+    lookupService: (address, port) => Effect.succeed([address, String(port)] as const)
+  }
+  return { asked, resolver }
+}
+
+describe("getaddrinfo", () => {
+  // anyio: test_getaddrinfo
+  it.effect("encodes international names with IDNA 2008 (faß.de is not fass.de)", () =>
+    Effect.gen(function* () {
+      const { asked, resolver } = recording()
+      const correct = yield* Effect.provideService(getaddrinfo("faß.de", 0), NameResolver, resolver)
+      const wrong = yield* Effect.provideService(getaddrinfo("fass.de", 0), NameResolver, resolver)
+      expect(asked).toEqual(["xn--fa-hia.de", "fass.de"])
+      expect(correct).not.toEqual(wrong)
+    })
+  )
+
+  // anyio: test_getaddrinfo_ipv6addr
+  for (const [type, proto] of [
+    ["SOCK_STREAM", 6],
+    ["SOCK_DGRAM", 17]
+  ] as const) {
+    it.effect(`a literal IPv6 address needs no lookup (${type})`, () =>
+      Effect.map(getaddrinfo("::1", 0, { type }), (result) =>
+        expect(result).toEqual([["AF_INET6", type, proto, "", ["::1", 0]]])
+      )
+    )
+  }
+
+  it.live("localhost, every socket type, as glibc gives them", () =>
+    Effect.gen(function* () {
+      const result = yield* getaddrinfo("localhost", 80)
+      expect(result.length % 3).toBe(0)
+      const v4 = result.filter(([f]) => f === "AF_INET")
+      expect(v4.map(([, type, proto]) => [type, proto])).toEqual([
+        ["SOCK_STREAM", 6],
+        ["SOCK_DGRAM", 17],
+        ["SOCK_RAW", 0]
+      ])
+      expect(v4[0]![4]).toEqual(["127.0.0.1", 80])
+    })
+  )
+
+  it.effect("a null host: the wildcard addresses with AI_PASSIVE, the loopback ones without", () =>
+    Effect.gen(function* () {
+      const passive = yield* getaddrinfo(null, 8080, { type: "SOCK_STREAM", flags: AddrInfoFlag.AI_PASSIVE })
+      expect(passive.map(([f, , , , a]) => [f, a])).toEqual([
+        ["AF_INET", ["0.0.0.0", 8080]],
+        ["AF_INET6", ["::", 8080]]
+      ])
+      const loop = yield* getaddrinfo(null, "8080", { type: "SOCK_STREAM", family: "AF_INET" })
+      expect(loop).toEqual([["AF_INET", "SOCK_STREAM", 6, "", ["127.0.0.1", 8080]]])
+    })
+  )
+
+  it.effect("AI_NUMERICHOST refuses names; AI_CANONNAME fills canonname of the first result", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(getaddrinfo("example.test", 0, { flags: AddrInfoFlag.AI_NUMERICHOST }))
+      expect(e).toBeInstanceOf(OSError)
+      expect(e.code).toBe("EAI_NONAME")
+      expect(e.kind).toBe("gaierror")
+      const { resolver } = recording()
+      const r = yield* Effect.provideService(
+        getaddrinfo("example.test", 0, { flags: AddrInfoFlag.AI_CANONNAME }),
+        NameResolver,
+        resolver
+      )
+      expect(r.map(([, , , canon]) => canon)).toEqual(["example.test", "", ""])
+    })
+  )
+
+  it.live("a name that does not exist: OSError (gaierror)", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(getaddrinfo("anyio.invalid", 80))
+      expect(e).toBeInstanceOf(OSError)
+      expect(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL"]).toContain(e.code)
+    })
+  )
+
+  it.effect("bad arguments die with InvalidArgumentError; service names fail with EAI_SERVICE", () =>
+    Effect.gen(function* () {
+      for (const bad of [
+        getaddrinfo("localhost", 70000),
+        getaddrinfo("localhost", -1),
+        getaddrinfo("localhost", 80, { family: "AF_UNIX" }),
+        getaddrinfo("localhost", 80, { family: "AF_BOGUS" as never }),
+        getaddrinfo("localhost", 80, { type: "SOCK_SEQPACKET" as never }),
+        getaddrinfo("", 80),
+        getaddrinfo("a\u0000b", 80),
+        getaddrinfo("localhost", {} as never)
+      ]) {
+        expect(yield* defectOf(bad)).toBeInstanceOf(InvalidArgumentError)
+      }
+      expect((yield* Effect.flip(getaddrinfo("localhost", "http"))).code).toBe("EAI_SERVICE")
+    })
+  )
+})
+
+describe("getnameinfo", () => {
+  // anyio: test_getnameinfo
+  it.live("the host and service names of 127.0.0.1:6666", () =>
+    Effect.map(getnameinfo(["127.0.0.1", 6666]), (result) => expect(result).toEqual(["localhost", "6666"]))
+  )
+
+  it.effect("NI_NUMERICHOST | NI_NUMERICSERV need no lookup; a name is refused", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* getnameinfo(["127.0.0.1", 80], NameInfoFlag.NI_NUMERICHOST | NameInfoFlag.NI_NUMERICSERV)
+      ).toEqual(["127.0.0.1", "80"])
+      expect((yield* Effect.flip(getnameinfo(["localhost", 80]))).code).toBe("EAI_NONAME")
+      expect(yield* defectOf(getnameinfo(["127.0.0.1", 99999]))).toBeInstanceOf(InvalidArgumentError)
+    })
+  )
+})
