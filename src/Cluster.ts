@@ -42,7 +42,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import type {
   AlreadyProcessingMessage,
   EntityNotAssignedToRunner,
@@ -58,7 +58,7 @@ import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { InvalidArgumentError, RemoteTaskLost } from "./Errors.ts"
 import * as client from "./internal/cluster/client.ts"
-import * as layers from "./internal/cluster/layers.ts"
+import * as embedded from "./internal/cluster/embedded.ts"
 import { makeEntity } from "./internal/cluster/protocol.ts"
 import * as server from "./internal/cluster/server.ts"
 import { toSeconds } from "./internal/time.ts"
@@ -426,7 +426,7 @@ export const toLayer = <
 export const layerEmbedded = (options?: {
   readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
 }): Layer.Layer<Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage> =>
-  layers.layerEmbedded(options?.shardingConfig)
+  embedded.layerEmbedded(options?.shardingConfig)
 
 /**
  * Options of {@link layerSocket}.
@@ -465,4 +465,10 @@ export const layerSocket = (
   Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage,
   SocketServer.SocketServerError,
   SqlClient.SqlClient
-> => layers.layerSocket(options ?? {})
+> =>
+  // The socket stack (and the K8s/HTTP modules it imports) loads only for distributed use.
+  Layer.unwrap(
+    Effect.promise(() => import("./internal/cluster/socket.ts")).pipe(
+      Effect.map((m) => m.layerSocket(options ?? {}))
+    )
+  )

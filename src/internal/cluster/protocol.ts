@@ -26,7 +26,7 @@ export const CANCEL = "effect-anyio/cancel"
 
 /**
  * Marks our call RPCs: a runner that becomes unreachable mid-call fails the call with
- * `RemoteTaskLost` (see `layers.ts`) instead of the cluster's default for volatile messages,
+ * `RemoteTaskLost` (see `socket.ts`) instead of the cluster's default for volatile messages,
  * which retries until the shard has a new owner and then runs the request again there.
  */
 export const FailOnRunnerLoss = Context.Reference<boolean>("effect-anyio/cluster/FailOnRunnerLoss", {

@@ -1,28 +1,28 @@
 /**
- * Cluster layers for remote tasks, composed from the cluster's own layers (sharding, runners,
- * storage, health, socket transport): the same composition as `SingleRunner` / `TestRunner`
- * (embedded) and `NodeClusterSocket.layer` (distributed), with one change: the `Runners` service
- * of the distributed layer fails a remote-task call whose runner becomes unreachable with
- * `RemoteTaskLost`, where the cluster would retry a volatile request until its shard has a new
- * owner (up to `shardLockExpiration`, 35 s by default) and then run it a second time there.
+ * The distributed cluster layer, composed from the cluster's own layers (socket runner, sharding,
+ * SQL runner and message storage, ping health): `NodeClusterSocket.layer`'s composition, with one
+ * change: our `Runners` service fails a remote-task call whose runner becomes unreachable with
+ * `RemoteTaskLost`, where the cluster retries a volatile request until its shard has a new owner
+ * (up to `shardLockExpiration`, 35 s by default) and then runs it a second time there.
  *
  * @internal
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import { Context, Effect, Exit, Layer, Option } from "effect"
-import * as MessageStorage from "effect/cluster/MessageStorage"
+import type * as MessageStorage from "effect/cluster/MessageStorage"
 import * as Reply from "effect/cluster/Reply"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as RunnerHealth from "effect/cluster/RunnerHealth"
 import * as RunnerServer from "effect/cluster/RunnerServer"
-import * as RunnerStorage from "effect/cluster/RunnerStorage"
+import type * as RunnerStorage from "effect/cluster/RunnerStorage"
 import * as Runners from "effect/cluster/Runners"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as Snowflake from "effect/cluster/Snowflake"
 import * as SqlMessageStorage from "effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "effect/cluster/SqlRunnerStorage"
+import type * as Rpc from "effect/rpc/Rpc"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
 import * as RpcServer from "effect/rpc/RpcServer"
 import type * as SocketServer from "effect/socket/SocketServer"
@@ -31,17 +31,6 @@ import { RemoteTaskLost } from "../../Errors.ts"
 import { FailOnRunnerLoss } from "./protocol.ts"
 
 type Config = Partial<ShardingConfig.ShardingConfig["Service"]>
-
-/** One runner in this process, everything in memory. */
-export const layerEmbedded = (
-  config: Config | undefined
-): Layer.Layer<Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage> =>
-  Sharding.layer.pipe(
-    Layer.provideMerge(Runners.layerNoop),
-    Layer.provideMerge(MessageStorage.layerMemory),
-    Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
-    Layer.provide(ShardingConfig.layer(config))
-  )
 
 /** `Runners.send`, failing our calls with `RemoteTaskLost` when their runner is unreachable. */
 const failOnRunnerLoss = (
@@ -52,9 +41,13 @@ const failOnRunnerLoss = (
   send: (options) =>
     Effect.catchTag(runners.send(options), "RunnerUnavailable", (error) => {
       const message = options.message
-      if (message._tag !== "OutgoingRequest" || !Context.get(message.rpc.annotations, FailOnRunnerLoss)) {
+      if (!Context.get((message.rpc as Rpc.AnyWithProps).annotations, FailOnRunnerLoss))
         return Effect.fail(error)
-      }
+      // An ack or interrupt for a call whose runner is gone: nothing left to tell it (a runner
+      // that lost the connection interrupts the call itself). Retrying would hold up the call's
+      // own failure behind it until the shard moves: a chunk's ack is sent before the next reply
+      // is read.
+      if (message._tag === "OutgoingEnvelope") return Effect.void
       const { address, requestId, tag } = message.envelope
       const lost = new RemoteTaskLost({
         entityType: address.entityType,
