@@ -9,7 +9,7 @@
  * ours ("× slower than us").
  *
  * Options: `--quick` (no AnyIO, fewer probe depths; for a smoke run), `--no-anyio`, `--no-deep`,
- * `--only=<id>,<id>` (those sections only, e.g. `--only=moveon,moveon-batching`, and only their
+ * `--only=<id>,<id>` (those sections only, e.g. `--only=moveon,moveon-effect`, and only their
  * AnyIO workloads; printed, RESULTS.md left as it is).
  *
  * AnyIO: the first `python3` that can import it (bench/python.ts: `PYTHONPATH`, `ANYIO_SRC_DIR` for
@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import { fileURLToPath } from "node:url"
 import { probes } from "./deep.ts"
-import { BATCHING, type Case, measure, onBatchingScheduler, type Result } from "./harness.ts"
+import { EFFECT_SCHEDULER, measure, type Result } from "./harness.ts"
 import { anyioHint, findAnyioPython } from "./python.ts"
 import {
   cancelFanOut,
@@ -48,6 +48,8 @@ interface SectionData {
 
 interface Section {
   readonly id: string
+  /** Run on Effect's own scheduler instead of the default (the batching scheduler). */
+  readonly effectScheduler?: boolean | undefined
   readonly workload: string
   readonly title: string
   readonly run: () => Promise<SectionData>
@@ -101,10 +103,11 @@ const sections: ReadonlyArray<Section> = [
     run: async () => ({ results: await measure(spawnYield, { n: N }) })
   },
   {
-    id: "yield-batching",
+    id: "yield-effect",
     workload: "2",
-    title: `spawn + join a task that yields once, on the batching scheduler (N = ${N})`,
-    run: async () => ({ results: await measure(onBatchingScheduler(spawnYield), { n: N }) })
+    effectScheduler: true,
+    title: `spawn + join a task that yields once, on Effect's own scheduler (N = ${N})`,
+    run: async () => ({ results: await measure(spawnYield, { n: N }) })
   },
   {
     id: "cancel",
@@ -113,10 +116,11 @@ const sections: ReadonlyArray<Section> = [
     run: async () => ({ results: await measure(cancelFanOut, { n: N, samples: 5 }) })
   },
   {
-    id: "cancel-batching",
+    id: "cancel-effect",
     workload: "3",
-    title: `cancel ${N} sleeping tasks at once, on the batching scheduler (ns per task, cancellation only)`,
-    run: async () => ({ results: await measure(onBatchingScheduler(cancelFanOut), { n: N, samples: 5 }) })
+    effectScheduler: true,
+    title: `cancel ${N} sleeping tasks at once, on Effect's own scheduler (ns per task, cancellation only)`,
+    run: async () => ({ results: await measure(cancelFanOut, { n: N, samples: 5 }) })
   },
   {
     id: "moveon",
@@ -125,10 +129,11 @@ const sections: ReadonlyArray<Section> = [
     run: async () => ({ results: await measure(moveOn, { n: N }) })
   },
   {
-    id: "moveon-batching",
+    id: "moveon-effect",
     workload: "4",
-    title: `moveOnAfter that never fires; a plain cancelScope; on the batching scheduler (N = ${N})`,
-    run: async () => ({ results: await measure(onBatchingScheduler(moveOn), { n: N }) })
+    effectScheduler: true,
+    title: `moveOnAfter that never fires; a plain cancelScope; on Effect's own scheduler (N = ${N})`,
+    run: async () => ({ results: await measure(moveOn, { n: N }) })
   },
   {
     id: "nested100",
@@ -149,10 +154,11 @@ const sections: ReadonlyArray<Section> = [
     run: async () => ({ results: await measure(nested(1000).slice(0, 1), { n: N_NESTED }) })
   },
   {
-    id: "nested1000-batching",
+    id: "nested1000-effect",
     workload: "5",
-    title: `nested task groups 1,000 deep, on the batching scheduler (ns per level, ${N_NESTED} levels per sample)`,
-    run: async () => ({ results: await measure(onBatchingScheduler(nested(1000)), { n: N_NESTED }) })
+    effectScheduler: true,
+    title: `nested task groups 1,000 deep, on Effect's own scheduler (ns per level, ${N_NESTED} levels per sample)`,
+    run: async () => ({ results: await measure(nested(1000), { n: N_NESTED }) })
   },
   {
     id: "stream",
@@ -161,13 +167,11 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./memory-stream.ts")
   },
   {
-    id: "stream-batching",
+    id: "stream-effect",
     workload: "6",
-    title: "memory object streams on the batching scheduler (ns per item)",
-    run: async () => {
-      const { cases } = (await import("./memory-stream.ts")) as { cases: ReadonlyArray<Case> }
-      return { results: await measure(onBatchingScheduler(cases), { n: N, samples: 9, warmup: 3 }) }
-    }
+    effectScheduler: true,
+    title: "memory object streams on Effect's own scheduler (ns per item)",
+    run: () => external("./memory-stream.ts")
   },
   {
     id: "sync",
@@ -176,13 +180,11 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./sync.ts")
   },
   {
-    id: "sync-batching",
+    id: "sync-effect",
     workload: "7",
-    title: "Lock / Semaphore on the batching scheduler (ns per acquire + release)",
-    run: async () => {
-      const { cases } = (await import("./sync.ts")) as { cases: ReadonlyArray<Case> }
-      return { results: await measure(onBatchingScheduler(cases), { n: N }) }
-    }
+    effectScheduler: true,
+    title: "Lock / Semaphore on Effect's own scheduler (ns per acquire + release)",
+    run: () => external("./sync.ts")
   },
   {
     id: "handles",
@@ -233,11 +235,16 @@ interface ChildOutcome {
   readonly seconds: number
 }
 
-const runChild = (args: ReadonlyArray<string>, timeoutMs: number): Promise<ChildOutcome> =>
+const runChild = (
+  args: ReadonlyArray<string>,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<ChildOutcome> =>
   new Promise((resolve) => {
     const start = Date.now()
     const child: ChildProcess = spawn(process.execPath, ["--expose-gc", ...args], {
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      env
     })
     let stdout = ""
     let stderr = ""
@@ -269,7 +276,8 @@ const describeFailure = (o: ChildOutcome): string => {
 }
 
 const runSection = async (s: Section): Promise<{ data?: SectionData; error?: string; seconds: number }> => {
-  const o = await runChild([self, "--child", s.id], 240_000)
+  const env = { ...process.env, BENCH_SCHEDULER: s.effectScheduler ? "effect" : "batching" }
+  const o = await runChild([self, "--child", s.id], 240_000, env)
   const line = o.stdout.split("\n").find((l) => l.startsWith(MARK))
   if (line !== undefined && o.code === 0)
     return { data: JSON.parse(line.slice(MARK.length)) as SectionData, seconds: o.seconds }
@@ -387,7 +395,7 @@ const runAnyio = async (
 
 /** Which AnyIO figure each of our rows compares with. */
 const anyioKey = (row: string): string | undefined => {
-  const name = row.endsWith(BATCHING) ? row.slice(0, -BATCHING.length) : row
+  const name = row.endsWith(EFFECT_SCHEDULER) ? row.slice(0, -EFFECT_SCHEDULER.length) : row
   const table: Record<string, string> = {
     "effect-anyio startSoon + group exit (trivial task)": "spawn_trivial",
     "effect-anyio startSoon + group exit (task yields once)": "spawn_yield",
@@ -411,7 +419,7 @@ const anyioKey = (row: string): string | undefined => {
 /** The target ratio (ours / reference) for one of our rows, if the issue sets one. */
 const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (r.ratio === undefined) return undefined
-  const n = r.name.endsWith(BATCHING) ? r.name.slice(0, -BATCHING.length) : r.name
+  const n = r.name.endsWith(EFFECT_SCHEDULER) ? r.name.slice(0, -EFFECT_SCHEDULER.length) : r.name
   if (n.startsWith("effect-anyio startSoon +") || n.startsWith("effect-anyio tg.cancel()")) return 1.2
   if (n.startsWith("effect-anyio moveOnAfter")) return 1.0
   if (n === "effect-anyio cancelScope({}, void)") return 1.5
@@ -547,16 +555,14 @@ const main = async (): Promise<void> => {
         const v = key === undefined ? undefined : anyio.report!.backends[b]![key]
         if (v === undefined) return ["", ""]
         const x = v / r.nsPerOp
-        if (b === "asyncio" && section.id !== "heap") {
+        const counted = b === "asyncio" && section.id !== "heap" && !section.effectScheduler
+        if (counted) {
           totalTargets++
           if (x < 10) missedTargets++
           if (x < 10)
             missed.push(`${r.name}: only ${x.toFixed(1)}× faster than AnyIO on asyncio (target ≥ 10×)`)
         }
-        return [
-          `${fmt(v)}${unit}`,
-          `${x.toFixed(1)}×${b === "asyncio" && section.id !== "heap" ? (x >= 10 ? " ✅" : " ❌") : ""}`
-        ]
+        return [`${fmt(v)}${unit}`, `${x.toFixed(1)}×${counted ? (x >= 10 ? " ✅" : " ❌") : ""}`]
       })
       const peak = r.peakHeapMB ?? data.sectionPeakHeapMB
       lines.push(
@@ -576,7 +582,9 @@ const main = async (): Promise<void> => {
     "ns/op: median nanoseconds per task / operation over the samples after warm-up (per item for streams, per level for nesting, bytes per task for heap). " +
       "Peak heap: the largest heapUsed growth seen during one sample (†: for the whole section, which does not report it per case). " +
       "Ratio: ns/op divided by the reference's, measured interleaved in the same process. " +
-      "AnyIO ÷ ours: how many times slower AnyIO is on the same workload (target ≥ 10× on asyncio).",
+      "AnyIO ÷ ours: how many times slower AnyIO is on the same workload (target ≥ 10× on asyncio, on the default configuration). " +
+      "Every row runs on effect-anyio's default scheduler (the batching scheduler, what `run(main)` uses; raw Effect references too, so ratios compare like with like), " +
+      'except the sections marked "on Effect\'s own scheduler" (a bare `Effect.runPromise`), shown for comparison.',
     "",
     ...lines,
     "",
@@ -607,7 +615,14 @@ const main = async (): Promise<void> => {
 const childMain = async (id: string): Promise<void> => {
   const s = sections.find((x) => x.id === id)
   if (s === undefined) throw new Error(`unknown section ${id}`)
-  const data = await s.run()
+  const ran = await s.run()
+  // Rows measured on Effect's own scheduler say so (their references too).
+  const suffix = (name: string | undefined) =>
+    name === undefined || !s.effectScheduler ? name : `${name}${EFFECT_SCHEDULER}`
+  const data: SectionData = {
+    ...ran,
+    results: ran.results.map((r) => ({ ...r, name: suffix(r.name)!, reference: suffix(r.reference) }))
+  }
   // Exit at once: a section's leftovers (timers of cancelled work) must not keep the child alive.
   process.stdout.write(`${MARK}${JSON.stringify(data)}\n`, () => process.exit(0))
 }
