@@ -7,6 +7,7 @@ import { constants } from "node:os"
 import { Cause, Effect, Exit, Runtime } from "effect"
 import { isHeld } from "./internal/process/signals.ts"
 import { type BatchingSchedulerOptions, withBatchingScheduler } from "./Scheduler.ts"
+import { surfaceTaskGroupFailures } from "./TaskGroupService.ts"
 
 /**
  * Options of {@link run}.
@@ -100,7 +101,8 @@ const start = (options: RunOptions | undefined, main: unknown, args: ReadonlyArr
     batching === undefined || batching === false
       ? effect
       : withBatchingScheduler(effect, batching === true ? undefined : batching)
-  runMain(program, { disableErrorReporting: options?.disableErrorReporting })
+  // A scoped task group's failure (createTaskGroupScoped) becomes main's typed failure.
+  runMain(surfaceTaskGroupFailures(program), { disableErrorReporting: options?.disableErrorReporting })
 }
 
 /**

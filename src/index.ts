@@ -194,6 +194,14 @@ export {
   taskStatusIgnored,
   type WithoutSpawned
 } from "./TaskGroup.ts"
+// services: task groups owned by a Scope or a Layer
+export {
+  CurrentTaskGroup,
+  createTaskGroupScoped,
+  type ScopedTaskGroup,
+  surfaceTaskGroupFailures,
+  taskGroupLayer
+} from "./TaskGroupService.ts"
 export {
   cancelShieldedCheckpoint,
   checkpoint,
