@@ -9,15 +9,21 @@
  * ours ("× slower than us").
  *
  * Options: `--quick` (no AnyIO, fewer probe depths; for a smoke run), `--no-anyio`, `--no-deep`,
- * `--only=<id>,<id>` (those sections only, e.g. `--only=moveon,moveon-batching`; printed, RESULTS.md
- * left as it is).
+ * `--only=<id>,<id>` (those sections only, e.g. `--only=moveon,moveon-batching`, and only their
+ * AnyIO workloads; printed, RESULTS.md left as it is).
+ *
+ * AnyIO: the first `python3` that can import it (bench/python.ts: `PYTHONPATH`, `ANYIO_SRC_DIR` for
+ * AnyIO 4.x from its source tree, `ANYIO_PYTHON`); none: the AnyIO columns are left out.
+ * `BENCH_ANYIO_N` (default 20000) and `BENCH_ANYIO_TIMEOUT` (seconds, default 900) for a loaded
+ * machine.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import { fileURLToPath } from "node:url"
 import { probes } from "./deep.ts"
 import { BATCHING, type Case, measure, onBatchingScheduler, type Result } from "./harness.ts"
+import { anyioHint, findAnyioPython } from "./python.ts"
 import {
   cancelFanOut,
   measureHeap,
@@ -318,6 +324,8 @@ interface AnyioReport {
   readonly python: string
   readonly executable: string
   readonly anyio: string | null
+  /** "installed" or "source <dir>" (older reports: absent). */
+  readonly anyio_from?: string | undefined
   readonly trio: string | null
   readonly n: number
   readonly samples: number
@@ -325,39 +333,31 @@ interface AnyioReport {
   readonly skipped: Record<string, string>
 }
 
-const findPython = (): string | undefined => {
-  for (const py of ["python3", "/usr/bin/python3"]) {
-    const r = spawnSync(py, ["-c", "import anyio"], { stdio: "ignore" })
-    if (r.status === 0) return py
-  }
-  return undefined
-}
-
-const runAnyio = async (): Promise<{ report?: AnyioReport; message: string }> => {
-  const py = findPython()
-  if (py === undefined) {
-    return {
-      message:
-        "AnyIO skipped: no python3 here can `import anyio` (Debian: `apt-get install python3-anyio python3-trio`)."
-    }
-  }
+const runAnyio = async (
+  only: ReadonlyArray<string> | undefined
+): Promise<{ report?: AnyioReport; message: string }> => {
+  const found = findAnyioPython()
+  if (found === undefined) return { message: `AnyIO skipped: ${anyioHint}.` }
+  if (only !== undefined && only.length === 0)
+    return { message: "AnyIO skipped: no AnyIO row in these sections" }
   const start = Date.now()
+  // A loaded machine needs more than the usual ~3 minutes: BENCH_ANYIO_TIMEOUT (seconds).
+  const timeoutS = Number(process.env.BENCH_ANYIO_TIMEOUT ?? 900)
   const child = spawn(
-    py,
+    found.python,
     [
       "-W",
       "ignore::DeprecationWarning",
       `${here}anyio_bench.py`,
       "--n",
-      "20000",
+      process.env.BENCH_ANYIO_N ?? "20000",
       "--samples",
       "3",
       "--warmup",
-      "1"
+      "1",
+      ...(only === undefined ? [] : ["--only", only.join(",")])
     ],
-    {
-      stdio: ["ignore", "pipe", "pipe"]
-    }
+    { stdio: ["ignore", "pipe", "pipe"], env: found.env }
   )
   let stdout = ""
   let stderr = ""
@@ -366,9 +366,14 @@ const runAnyio = async (): Promise<{ report?: AnyioReport; message: string }> =>
     stderr += d.toString()
     process.stderr.write(d)
   })
-  const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill("SIGKILL")
+  }, timeoutS * 1000)
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
   clearTimeout(timer)
+  if (timedOut) return { message: `AnyIO run timed out after ${timeoutS} s (BENCH_ANYIO_TIMEOUT)` }
   if (code !== 0) return { message: `AnyIO run failed (exit ${code}): ${stderr.trim().split("\n").pop()}` }
   const report = JSON.parse(stdout) as AnyioReport
   return { report, message: `AnyIO run: ${((Date.now() - start) / 1000).toFixed(0)} s` }
@@ -437,6 +442,17 @@ const machine = (): Array<string> => {
   ]
 }
 
+/** The machine line naming the AnyIO that was measured (and warning when it is not 4.x). */
+const anyioLine = (r: AnyioReport): string => {
+  const from = r.anyio_from === undefined ? "" : ` (${r.anyio_from})`
+  const skipped = Object.entries(r.skipped)
+    .map(([b, why]) => `${b} backend skipped: ${why}`)
+    .join("; ")
+  const major = Number(/^(\d+)/.exec(r.anyio ?? "")?.[1])
+  const old = major < 4 ? " ⚠ not AnyIO 4.x: the AnyIO ratios do not compare with AnyIO 4.14" : ""
+  return `- AnyIO ${r.anyio ?? "unknown"}${from} on Python ${r.python} (${r.executable}), trio ${r.trio ?? "not installed"}; N = ${r.n} per workload, median of ${r.samples} after 1 warm-up${skipped ? `; ${skipped}` : ""}${old}`
+}
+
 const main = async (): Promise<void> => {
   const argv = process.argv.slice(2)
   const quick = argv.includes("--quick")
@@ -461,8 +477,15 @@ const main = async (): Promise<void> => {
     done.push({ section: s, ...r })
   }
 
+  // With --only, AnyIO runs just the workloads those sections compare with.
+  const anyioKeys =
+    only === undefined
+      ? undefined
+      : [...new Set(done.flatMap((d) => (d.data?.results ?? []).map((r) => anyioKey(r.name) ?? [])).flat())]
   const anyio =
-    argv.includes("--no-anyio") || quick ? { message: "AnyIO skipped (--no-anyio)" } : await runAnyio()
+    argv.includes("--no-anyio") || quick
+      ? { message: "AnyIO skipped (--no-anyio)" }
+      : await runAnyio(anyioKeys)
   log(anyio.message)
 
   const probeResults: Array<ProbeResult> = []
@@ -541,9 +564,7 @@ const main = async (): Promise<void> => {
     `Written by \`npm run bench\` (\`bench/run.ts\`) on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; the run took ${((Date.now() - started) / 1000).toFixed(0)} s.`,
     "",
     ...machine(),
-    anyio.report === undefined
-      ? `- ${anyio.message}`
-      : `- AnyIO ${anyio.report.anyio} on Python ${anyio.report.python} (${anyio.report.executable}), trio ${anyio.report.trio ?? "not installed"}; N = ${anyio.report.n} per workload, median of ${anyio.report.samples} after 1 warm-up${Object.keys(anyio.report.skipped).length ? `; skipped: ${JSON.stringify(anyio.report.skipped)}` : ""}`,
+    anyio.report === undefined ? `- ${anyio.message}` : anyioLine(anyio.report),
     "",
     "ns/op: median nanoseconds per task / operation over the samples after warm-up (per item for streams, per level for nesting, bytes per task for heap). " +
       "Peak heap: the largest heapUsed growth seen during one sample (†: for the whole section, which does not report it per case). " +

@@ -294,12 +294,8 @@ class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
 /** A receive operation of one mode, retrying itself after waking a sender (see the internal module). */
 const makeReceive = (state: internal.StreamState, end: internal.End, mode: internal.Mode): AnyEffect => {
   let self: AnyEffect = Effect.void
-  let yieldRetry: AnyEffect = Effect.void
-  const park = Effect.callback<unknown, unknown>((resume) =>
-    state.parkReceiver(end, mode, self, yieldRetry, resume)
-  )
-  self = Effect.suspend(() => state.receiveStep(end, mode, self, yieldRetry) ?? park)
-  yieldRetry = Effect.andThen(Effect.yieldNow, self)
+  const park = Effect.callback<unknown, unknown>((resume) => state.parkReceiver(end, mode, self, resume))
+  self = Effect.suspend(() => state.receiveStep(end, mode, self) ?? park)
   return self
 }
 
@@ -320,7 +316,7 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
       EndOfStream | ClosedResourceError
     >
     const nowait: AnyEffect = Effect.suspend(
-      () => state.receiveStep(this, internal.MODE_RECEIVE, nowait, undefined) ?? Exit.fail(new WouldBlock({}))
+      () => state.receiveStep(this, internal.MODE_RECEIVE, nowait) ?? Exit.fail(new WouldBlock({}))
     )
     this.receiveNowaitEffect = nowait as Effect.Effect<T, WouldBlock | EndOfStream | ClosedResourceError>
   }

@@ -28,6 +28,8 @@ import type {
   EndOfStream,
   TypedAttributeLookupError
 } from "./Errors.ts"
+import type { ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
+import type { Spawned, TaskGroup } from "./TaskGroup.ts"
 import {
   emptyAttributes,
   lookupAttribute,
@@ -271,6 +273,47 @@ export interface ObjectStreamConnectable<T, E = ReceiveError> {
  */
 export interface ByteStreamConnectable<E = ReceiveError> {
   connect(): Effect.Effect<ByteStream<E>, ConnectionFailed>
+}
+
+// --- net: listeners (AnyIO's `abc.Listener`) ----------------------------------------------
+
+/**
+ * What accepting a connection can fail with: the listener was closed (`ClosedResourceError`),
+ * broke (`BrokenResourceError`), or another task is already accepting (`BusyResourceError`).
+ * @category models
+ */
+export type AcceptError = ClosedResourceError | BrokenResourceError | BusyResourceError
+
+/**
+ * Something that accepts incoming connections and hands each one to a handler (AnyIO's
+ * `Listener`): TCP and Unix socket listeners, `MultiListener`, `TLSListener`.
+ *
+ * **Details**
+ * - `serve(handler)` runs forever: it accepts connections and starts `handler(stream)` for each as a
+ *   task of a task group of its own, so a handler's failure cancels the serving and comes out as an
+ *   `ExceptionGroup`, with the accept loop's own failure (`EA`) if there is one.
+ * - `serve(handler, taskGroup)` starts the handlers in `taskGroup` instead: their failures go to
+ *   that group (visible in its type through `Spawned<E>`), and `serve` fails only with `EA`.
+ * - The stream is closed when its handler ends; when `serve` ends (cancelled or failed) the
+ *   listener is closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { ByteStream, Listener } from "effect-anyio"
+ * const echo = (listener: Listener<ByteStream>) =>
+ *   listener.serve((stream) => stream.runForEach((chunk) => stream.send(chunk)))
+ * ```
+ * @category models
+ */
+export interface Listener<T, EA = AcceptError> extends AsyncResource, TypedAttributeProvider {
+  serve<E = never, R = never>(
+    handler: (stream: T) => Effect.Effect<unknown, E, R>
+  ): Effect.Effect<never, ExceptionGroup<Leaves<E | EA>>, R>
+  serve<E = never, R = never>(
+    handler: (stream: T) => Effect.Effect<unknown, E, R>,
+    taskGroup: TaskGroup
+  ): Effect.Effect<never, EA | ExceptionGroup<Leaves<EA>>, R | Spawned<E>>
 }
 
 // -----------------------------------------------------------------------------

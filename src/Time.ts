@@ -6,9 +6,21 @@
  */
 import { Duration, Effect } from "effect"
 import { CurrentScope, effectiveDeadline, nowSeconds } from "./internal/scope.ts"
-import { type Seconds, toSeconds } from "./internal/time.ts"
+import { toSeconds } from "./internal/time.ts"
 
-export type { Seconds } from "./internal/time.ts"
+/**
+ * A delay or point in time: seconds as a number (as AnyIO has them), or an Effect `Duration` input
+ * (`"2 seconds"`, `Duration.millis(5)`). Unlike Effect, a bare number means seconds.
+ *
+ * @example
+ * ```ts
+ * import { type Seconds, sleep } from "effect-anyio"
+ * const pause = (d: Seconds) => sleep(d)
+ * const program = pause("250 millis")
+ * ```
+ * @category time
+ */
+export type Seconds = number | Exclude<Duration.Input, number>
 
 const seconds = (value: unknown, what: string): Effect.Effect<number> =>
   Effect.suspend(() => Effect.succeed(toSeconds(value, what)))

@@ -25,6 +25,7 @@ export {
   getCurrentTask,
   getRunningTasks,
   type TaskInfo,
+  TaskTracing,
   waitAllTasksBlocked
 } from "./Debugging.ts"
 export {
@@ -40,6 +41,9 @@ export {
   InvalidArgumentError,
   OSError,
   RuntimeError,
+  TaskCancelled,
+  TaskFailed,
+  TaskNotFinished,
   TimeoutError,
   TypedAttributeLookupError,
   UncloneableValue,
@@ -87,7 +91,6 @@ export {
   FileWriteStream
 } from "./FileStream.ts"
 export * as fromThread from "./FromThread.ts"
-export { TaskTracing } from "./internal/tracing.ts"
 export { Lock, type LockOptions, type LockStatistics } from "./Lock.ts"
 export {
   createMemoryObjectStream,
@@ -120,7 +123,13 @@ export {
 } from "./Process.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
 export { type Run, type RunOptions, type RunWithOptions, run } from "./Run.ts"
-export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
+export {
+  type BatchingSchedulerOptions,
+  batchingSchedulerLayer,
+  defaultScheduler,
+  makeBatchingScheduler,
+  withBatchingScheduler
+} from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 // proc: signals, subprocesses and the process-level run()
 export { openSignalReceiver, type Signal, type SignalReceiver } from "./Signals.ts"
@@ -177,13 +186,10 @@ export {
   type Spawned,
   type SpawnedErrors,
   type SpawnOptions,
-  TaskCancelled,
-  TaskFailed,
   type TaskGroup,
   type TaskGroupError,
   type TaskHandle,
   type TaskHandleStatus,
-  TaskNotFinished,
   type TaskStatus,
   taskStatusIgnored,
   type WithoutSpawned

@@ -11,7 +11,7 @@ import { Condition } from "../src/Condition.ts"
 import { BusyResourceError, InvalidArgumentError, RuntimeError, WouldBlock } from "../src/Errors.ts"
 import { Event } from "../src/Event.ts"
 import { CurrentTask, makeTask } from "../src/internal/task.ts"
-import { setMaxInlineDepth } from "../src/internal/waiters.ts"
+import { setScheduledWakeups } from "../src/internal/waiters.ts"
 import { Lock } from "../src/Lock.ts"
 import { ResourceGuard } from "../src/ResourceGuard.ts"
 import { Semaphore } from "../src/Semaphore.ts"
@@ -34,9 +34,9 @@ const asTask =
 /** Runs `effect` with every wake-up scheduled instead of inline (opens the grant-then-cancel window). */
 const scheduledWakeups = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => setMaxInlineDepth(0)),
+    Effect.sync(() => setScheduledWakeups(true)),
     () => effect,
-    (previous) => Effect.sync(() => setMaxInlineDepth(previous))
+    (previous) => Effect.sync(() => setScheduledWakeups(previous))
   )
 
 const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown => {

@@ -104,9 +104,9 @@ describe("toProcess.runSync (AnyIO's test_to_process.py)", () => {
     })
   )
 
-  // anyio: test_exec_while_pruning (with a real idle worker past maxIdleTime instead of a mock)
+  // anyio: test_exec_while_pruning (with a real idle worker past maxIdleTime instead of a mock) (maxIdleTime 1 s: under load the second fork can outlast 0.1 s and the first worker was pruned before the check)
   it.live("idle workers past maxIdleTime are pruned; a busy one is kept", () =>
-    toProcess.withPool({ maxIdleTime: 0.1 }, (pool) =>
+    toProcess.withPool({ maxIdleTime: 1 }, (pool) =>
       Effect.gen(function* () {
         const [a, b] = yield* Effect.forEach([0.05, 0.05], (s) => toProcess.runSync(fns.sleepSync, [s]), {
           concurrency: 2

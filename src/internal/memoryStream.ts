@@ -32,10 +32,9 @@
  *   retries as a new operation: if the sender interrupted it meanwhile, the interruption is raised
  *   before the retry and the item is still in the buffer. The rule: never resume another fiber after
  *   taking an item in the same step.
- * - Nesting is bounded: past `maxInlineDepth` nested wake-ups, a receiver is woken through the
- *   scheduler (the current fiber's dispatcher) instead: its item is assigned at once, and if it is
- *   interrupted before it runs, the item goes back to the front of the stream. A receiver that would
- *   wake a sender that deep yields first.
+ * - A wake-up is one bounded re-entry (`trampoline.ts`): past its depth bound it is deferred until
+ *   the outermost re-entry returns. The outcome is fixed when the waiter is served, so a receiver
+ *   interrupted before its deferred wake-up runs gives its item back to the front of the stream.
  * - Known limit of waking in line: if a receiver woken by a `send` interrupts that sender from its own
  *   code before the sender runs again, the `send` ends interrupted although its item was delivered (no
  *   item is lost or duplicated; only the sender's view differs from AnyIO's).
@@ -45,14 +44,16 @@
  * - Parked receivers exist only while the buffer is empty and no sender is parked.
  * - Parked senders exist only while the buffer holds at least `maxBufferSize` items (it may hold one
  *   more: an item given back by an interrupted receiver, or a sender's item being handed over).
- * - A waiter is in exactly one state: `QUEUED` (in its queue), `SERVED` (out of the queue, its outcome
- *   fixed, its resume scheduled) or `DONE`.
+ * - A waiter is in exactly one state: `QUEUED` (in its queue) or `SERVED` (out of the queue, its
+ *   outcome fixed, its resume called or deferred). Its canceler runs only while it is suspended, so a
+ *   `SERVED` waiter that sees its canceler run was served but not yet resumed.
  *
  * @internal
  */
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
 import { beginWait, endWait, Wait, waitingTask } from "./task.ts"
+import { wake as resumeBounded } from "./trampoline.ts"
 import { primitiveId } from "./waiters.ts"
 
 /** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
@@ -66,7 +67,6 @@ export const END: unique symbol = Symbol("effect-anyio/MemoryObjectStream/END")
 
 const QUEUED = 0
 const SERVED = 1
-const DONE = 2
 
 type AnyEffect = Effect.Effect<unknown, unknown>
 type Resume = (effect: AnyEffect) => void
@@ -128,8 +128,6 @@ class Waiter {
   /** A sender's item; a served receiver's item (kept to give it back). */
   item: unknown
   hasItem: boolean
-  /** A served waiter's outcome, delivered by a scheduled task. */
-  exit: AnyEffect | undefined = undefined
   readonly mode: Mode
   readonly resume: Resume
   /** What its task is blocked on, for printouts (only when it runs in a task; see `park`). */
@@ -219,46 +217,11 @@ class WaiterQueue {
   }
 }
 
-let inlineDepth = 0
-const maxInlineDepth = 16
-
-/** Resumes a waiter that left its queue, in line (see the module comment). */
-const resumeInline = (w: Waiter, exit: AnyEffect): void => {
-  w.state = DONE
-  unpark(w)
-  inlineDepth++
-  try {
-    w.resume(exit)
-  } finally {
-    inlineDepth--
-  }
-}
-
-const schedule = (task: () => void): void => {
-  const fiber = Fiber.getCurrent()
-  if (fiber !== undefined) fiber.currentDispatcher.scheduleTask(task, 0)
-  else setImmediate(task)
-}
-
-/** Fixes a waiter's outcome now and resumes it from its dispatcher later (used past the depth bound). */
-const serveLater = (w: Waiter, exit: AnyEffect): void => {
+/** Serves a waiter that left its queue: its outcome is `exit` from now on; resumes it (bounded). */
+const wake = (w: Waiter, exit: AnyEffect): void => {
   w.state = SERVED
   unpark(w)
-  w.exit = exit
-  schedule(() => {
-    if (w.state !== SERVED) return
-    w.state = DONE
-    const e = w.exit!
-    w.exit = undefined
-    w.item = undefined
-    w.resume(e)
-  })
-}
-
-/** Wakes a waiter that left its queue with `exit`: in line, or scheduled when nested too deeply. */
-const wake = (w: Waiter, exit: AnyEffect): void => {
-  if (inlineDepth < maxInlineDepth) resumeInline(w, exit)
-  else serveLater(w, exit)
+  resumeBounded(w.resume, exit)
 }
 
 /** One end of the stream: a send end or a receive end (clones are separate ends). */
@@ -330,7 +293,6 @@ export class StreamState {
         this.senders.remove(w)
         w.item = undefined
       }
-      w.state = DONE
     })
   }
 
@@ -342,22 +304,17 @@ export class StreamState {
    * The non-blocking part of a receive: an exit, an effect to run next (`retry`, after waking a
    * parked sender), or `undefined` when the receiver would have to wait.
    */
-  receiveStep(
-    end: End,
-    mode: Mode,
-    retry: AnyEffect,
-    yieldRetry: AnyEffect | undefined
-  ): AnyEffect | undefined {
+  receiveStep(end: End, mode: Mode, retry: AnyEffect): AnyEffect | undefined {
     if (end.closed) return Exit.fail(new ClosedResourceError({}))
     const buffer = this.buffer
     const s = this.senders.head
     if (s !== undefined && buffer.length <= this.maxBufferSize) {
       // Take a parked sender's item: move it into the buffer, commit its send, then retry (module comment).
-      if (yieldRetry !== undefined && inlineDepth >= maxInlineDepth) return yieldRetry
       this.senders.remove(s)
       buffer.push(s.item)
       s.item = undefined
-      resumeInline(s, Exit.void)
+      s.hasItem = false
+      wake(s, Exit.void)
       return retry
     }
     if (buffer.length > 0) return itemExit(mode, buffer.shift())
@@ -365,14 +322,8 @@ export class StreamState {
     return undefined
   }
 
-  parkReceiver(
-    end: End,
-    mode: Mode,
-    retry: AnyEffect,
-    yieldRetry: AnyEffect,
-    resume: Resume
-  ): Effect.Effect<void> | undefined {
-    const r = this.receiveStep(end, mode, retry, yieldRetry)
+  parkReceiver(end: End, mode: Mode, retry: AnyEffect, resume: Resume): Effect.Effect<void> | undefined {
+    const r = this.receiveStep(end, mode, retry)
     if (r !== undefined) {
       resume(r)
       return undefined
@@ -383,13 +334,13 @@ export class StreamState {
     return Effect.sync(() => {
       unpark(w)
       if (w.state === QUEUED) this.receivers.remove(w)
-      else if (w.state === SERVED && w.hasItem) {
+      else if (w.hasItem) {
         // Interrupted after an item was assigned but before it ran: the item goes back to the front.
         const item = w.item
         w.item = undefined
+        w.hasItem = false
         this.giveBack(item)
       }
-      w.state = DONE
     })
   }
 
@@ -399,7 +350,7 @@ export class StreamState {
     if (r !== undefined) {
       r.item = item
       r.hasItem = true
-      serveLater(r, itemExit(r.mode, item))
+      wake(r, itemExit(r.mode, item))
     } else {
       this.buffer.unshift(item)
     }

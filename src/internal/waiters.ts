@@ -2,11 +2,12 @@
  * The waiter queue shared by the synchronization primitives (Event, Lock, Semaphore, Condition,
  * CapacityLimiter).
  *
- * Why not Effect's own `Semaphore`/`Latch`/`Deferred`: AnyIO's primitives are strictly FIFO, hand the
- * resource directly to the next waiter (so a freed slot cannot be stolen by a newcomer), have an owner
- * (Lock) or borrowers (CapacityLimiter), and report how many tasks wait. Effect's `Semaphore` wakes every
- * fitting waiter and lets them race (not FIFO, no hand-off, no owner); `Latch` has no waiter count. So
- * the primitives keep their own queue of parked fibers, built on these public Effect facts:
+ * Why not Effect's own `Semaphore`/`Latch`/`Deferred`: AnyIO's primitives hand the resource directly
+ * to the next waiter (it belongs to the waiter from the moment it is woken, so a waiter cancelled
+ * before it runs can pass it on), have an owner (Lock) or borrowers (CapacityLimiter), and report how
+ * many tasks wait. Effect 4.1's `Semaphore` is FIFO too (first fit), but a wake-up reserves nothing:
+ * the woken fiber takes its permits when it runs, and it has no owner; `Latch` has no waiter count.
+ * So the primitives keep their own queue of parked fibers, built on these public Effect facts:
  *
  * - `Effect.callback(register)`: `register` runs synchronously when the fiber reaches it, so putting the
  *   waiter in the queue inside `register` is atomic with installing the canceler it returns. The
@@ -18,15 +19,15 @@
  *   over a cancellation requested afterwards (e.g. `event.set()` then cancelling the waiter: the waiter
  *   still sees the event). Every primitive updates its state **before** calling `grant`, so the woken
  *   task may re-enter the primitive (release, acquire again) safely.
- * - To keep chains of hand-offs (A releases to B, whose body releases to C, ...) from growing the stack
- *   without bound, wake-ups nested more than `maxInlineDepth` deep are scheduled on the waiter's
- *   dispatcher (`fiber.currentDispatcher.scheduleTask`, as Effect's `Semaphore` and `Latch` do) instead.
+ * - A wake-up is one bounded re-entry (`trampoline.ts`): chains of hand-offs (A releases to B, whose
+ *   body releases to C, ...) run in line up to its depth bound, and past it the wake-up waits for the
+ *   outermost one to return.
  *
  * Invariants (every primitive relies on them):
  * - A waiter is in exactly one of three states: queued (`queued`), granted (removed from the queue and
- *   given the resource: `granted`; normally resumed at once, or its resume scheduled), or done.
+ *   given the resource: `granted`; normally resumed at once, or its resume deferred), or done.
  * - The thing a waiter waits for is assigned to it **when it is granted**, not when it runs. So between
- *   the grant and a scheduled resume, nobody else can take it; and if the waiter is interrupted in that
+ *   the grant and a deferred resume, nobody else can take it; and if the waiter is interrupted in that
  *   window, its canceler finds `granted === true` and passes the resource on (or gives it back).
  * - The queue is an intrusive doubly linked list: push, shift and removal of a cancelled waiter are O(1).
  *
@@ -34,6 +35,7 @@
  */
 import { Effect, type Fiber } from "effect"
 import { beginWait, endWait, type TaskNode, Wait } from "./task.ts"
+import { wake } from "./trampoline.ts"
 
 let nextPrimitiveId = 0
 
@@ -136,24 +138,23 @@ export class WaiterQueue<W extends Waiter> {
   }
 }
 
-let inlineDepth = 0
-let maxInlineDepth = 8
+let scheduleAll = false
 
 /**
- * Test hook: sets how deeply nested wake-ups may run inline (0: every wake-up is scheduled, which opens
- * the grant-then-cancel window on purpose). Returns the previous value.
+ * Test hook: `true` makes every wake-up go through the waiter's dispatcher instead of running it
+ * in line, which opens the grant-then-cancel window on purpose. Returns the previous value.
  * @internal
  */
-export const setMaxInlineDepth = (depth: number): number => {
-  const previous = maxInlineDepth
-  maxInlineDepth = depth
+export const setScheduledWakeups = (on: boolean): boolean => {
+  const previous = scheduleAll
+  scheduleAll = on
   return previous
 }
 
 /**
- * Marks a waiter (already shifted or removed from its queue) as granted and resumes it: inline when
- * possible, else scheduled on its own fiber's dispatcher (see the module comment). Callers must have
- * finished updating their state: the woken task may run, and re-enter the primitive, before this returns.
+ * Marks a waiter (already shifted or removed from its queue) as granted and resumes it, as one
+ * bounded re-entry (`trampoline.ts`). Callers must have finished updating their state: the woken
+ * task may run, and re-enter the primitive, before this returns.
  * @internal
  */
 export const grant = (w: Waiter): void => {
@@ -162,14 +163,6 @@ export const grant = (w: Waiter): void => {
   const resume = w.resume
   if (resume === undefined) return
   w.resume = undefined
-  if (inlineDepth < maxInlineDepth) {
-    inlineDepth++
-    try {
-      resume(Effect.void)
-    } finally {
-      inlineDepth--
-    }
-  } else {
-    w.fiber.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
-  }
+  if (scheduleAll) w.fiber.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
+  else wake(resume, Effect.void)
 }
