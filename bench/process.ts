@@ -24,6 +24,7 @@ import { ChildProcess } from "effect/process"
 import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import { openProcess, runProcess } from "../src/Process.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
+import { anyioHint, findAnyioPython } from "./python.ts"
 
 const N = Number(process.env.BENCH_PROCESS_N ?? 40)
 
@@ -123,16 +124,19 @@ interface AnyioFigures {
 const anyioFigures = (): AnyioFigures | string => {
   const script = fileURLToPath(new URL("./anyio_process.py", import.meta.url))
   const args = [script, "--n", String(N), "--samples", "5"]
-  const env = "/work/anyio-env.sh"
-  const r = existsSync(env)
-    ? spawnSync("sh", ["-c", `. ${env} && exec python3 "$@"`, "sh", ...args], {
-        encoding: "utf8",
-        timeout: 300_000
-      })
-    : spawnSync("python3", args, { encoding: "utf8", timeout: 300_000 })
+  const options = { encoding: "utf8", timeout: 300_000 } as const
+  // The suite's finder first (PYTHONPATH / ANYIO_SRC_DIR); else this machine's env script.
+  const found = findAnyioPython()
+  const envScript = "/work/anyio-env.sh"
+  const r =
+    found !== undefined
+      ? spawnSync(found.python, args, { ...options, env: found.env })
+      : existsSync(envScript)
+        ? spawnSync("sh", ["-c", `. ${envScript} && exec python3 "$@"`, "sh", ...args], options)
+        : undefined
+  if (r === undefined) return anyioHint
   if (r.error !== undefined) return `python3 not found (${r.error.message})`
-  if (r.status !== 0)
-    return r.status === 3 ? "anyio not importable (. /work/anyio-env.sh)" : `failed: ${r.stderr}`
+  if (r.status !== 0) return r.status === 3 ? anyioHint : `failed: ${r.stderr}`
   return JSON.parse(r.stdout) as AnyioFigures
 }
 

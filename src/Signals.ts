@@ -12,6 +12,7 @@
  *   listeners are multicast; asyncio's `add_signal_handler` would keep only the newest).
  * - Under `run()`, a SIGINT or SIGTERM held by a receiver goes to the receiver only: `main` is not
  *   interrupted (AnyIO's behaviour on asyncio).
+ * - Node delivers signals to the main thread only: a receiver opened in a worker thread gets none.
  *
  * @since 0.3.0
  */
