@@ -74,7 +74,7 @@ export const WorkersLive = (n: number, crashOn: number | undefined, log: (line: 
   Layer.effectDiscard(
     Effect.gen(function* () {
       const tg = yield* createTaskGroupScoped({ name: "workers" })
-      for (let id = 1; id <= n; id++) yield* tg.start(worker, id, crashOn, log, { name: `worker-${id}` })
+      for (let id = 1; id <= n; id++) yield* tg.start({ name: `worker-${id}` }, worker, id, crashOn, log)
       log(`${n} workers ready`)
     })
   )

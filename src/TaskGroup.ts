@@ -59,6 +59,17 @@ export interface SpawnOptions {
 }
 
 /**
+ * Options of `tg.start()`: a name, and `returnHandle: true` to get the task's
+ * {@link TaskHandle} (with the value given to `started()` as its `startValue`) instead of that value
+ * (AnyIO 4.14's `return_handle=True`).
+ *
+ * @category models
+ */
+export interface StartOptions extends SpawnOptions {
+  readonly returnHandle?: boolean | undefined
+}
+
+/**
  * What `tg.start()` passes to the task as its last argument (AnyIO's `TaskStatus`). Call
  * `started(value)` once the task is ready: `start()` then returns `value`.
  *
@@ -88,8 +99,10 @@ export interface TaskStatus<in V = void> {
 export interface TaskGroup {
   /**
    * Starts a task in this group (AnyIO's `start_soon`): an effect, or a function and its
-   * arguments that returns one. The task runs once the caller yields. Options (`{ name }`) may
-   * follow the arguments. Returns the task's {@link TaskHandle} (as AnyIO 4.14 does).
+   * arguments that returns one. The task runs once the caller yields. Options (`{ name }`) come
+   * first, or after an effect: `startSoon({ name }, fn, ...args)`, `startSoon(effect, { name })`
+   * (never after a function's arguments, so a plain object argument is never mistaken for them).
+   * Returns the task's {@link TaskHandle} (as AnyIO 4.14 does).
    */
   startSoon<A, E, R>(
     effect: Effect.Effect<A, E, R>,
@@ -97,7 +110,12 @@ export interface TaskGroup {
   ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   startSoon<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
-    ...args: Args | [...Args, SpawnOptions]
+    ...args: Args
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
+  startSoon<Args extends ReadonlyArray<unknown>, A, E, R>(
+    options: SpawnOptions,
+    fn: Effect.Effect<A, E, R> | ((...args: Args) => Effect.Effect<A, E, R>),
+    ...args: Args
   ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /** Same as `startSoon` (the name the seed document uses). */
   spawn<A, E, R>(
@@ -106,11 +124,17 @@ export interface TaskGroup {
   ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   spawn<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
-    ...args: Args | [...Args, SpawnOptions]
+    ...args: Args
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
+  spawn<Args extends ReadonlyArray<unknown>, A, E, R>(
+    options: SpawnOptions,
+    fn: Effect.Effect<A, E, R> | ((...args: Args) => Effect.Effect<A, E, R>),
+    ...args: Args
   ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /**
    * Starts a task and waits until it calls `taskStatus.started(value)` (AnyIO's `start`); returns
-   * `value`. The task receives its `TaskStatus` as the last argument.
+   * `value`, or with `{ returnHandle: true }` first the task's {@link TaskHandle} whose
+   * `startValue` is `value`. The task receives its `TaskStatus` as the last argument.
    *
    * - A failure before `started()` comes out of `start()` as it is (not wrapped) and does not
    *   cancel the group.
@@ -120,7 +144,17 @@ export interface TaskGroup {
    */
   start<Args extends ReadonlyArray<unknown>, V, A, E, R>(
     fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
-    ...args: Args | [...Args, SpawnOptions]
+    ...args: Args
+  ): Effect.Effect<V, E, R | Spawned<E>>
+  start<Args extends ReadonlyArray<unknown>, V, A, E, R>(
+    options: StartOptions & { readonly returnHandle: true },
+    fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
+    ...args: Args
+  ): Effect.Effect<TaskHandle<A, E, V>, E, R | Spawned<E>>
+  start<Args extends ReadonlyArray<unknown>, V, A, E, R>(
+    options: StartOptions & { readonly returnHandle?: false | undefined },
+    fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
+    ...args: Args
   ): Effect.Effect<V, E, R | Spawned<E>>
   /**
    * Starts a task and returns a handle on it (AnyIO 4.14's `create_task`): its status, its result,
@@ -166,7 +200,7 @@ export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "cancelle
  * ```
  * @category models
  */
-export interface TaskHandle<A, E> {
+export interface TaskHandle<A, E, V = undefined> {
   readonly id: number
   readonly name: string
   /** pending, cancelling, finished, cancelled or failed. */
@@ -181,8 +215,11 @@ export interface TaskHandle<A, E> {
   readonly returnValue: Effect.Effect<A, TaskNotFinished | TaskFailed<E> | TaskCancelled>
   /** Its failure now, `undefined` if it succeeded (AnyIO's `exception`). */
   readonly exception: Effect.Effect<E | Defect | undefined, TaskNotFinished | TaskCancelled>
-  /** The value given to `started()` when started with `start()`. */
-  readonly startValue: unknown
+  /**
+   * The value given to `started()`, for a task started with `start({ returnHandle: true }, ...)`
+   * (AnyIO's `start_value`); `undefined` for other tasks.
+   */
+  readonly startValue: V
   /** The task's `Exit` once it finished. */
   readonly exit: Exit.Exit<A, E> | undefined
 }

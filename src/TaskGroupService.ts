@@ -25,7 +25,7 @@
 import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, type Scope } from "effect"
 import type { ExceptionGroup } from "./ExceptionGroup.ts"
 import { isExceptionGroup } from "./ExceptionGroup.ts"
-import type { SpawnOptions, TaskGroup, TaskHandle, TaskStatus } from "./TaskGroup.ts"
+import type { SpawnOptions, StartOptions, TaskGroup, TaskHandle, TaskStatus } from "./TaskGroup.ts"
 import { createTaskGroup } from "./TaskGroup.ts"
 
 /**
@@ -43,12 +43,27 @@ export interface ScopedTaskGroup {
   ): Effect.Effect<TaskHandle<A, E>, never, R>
   startSoon<Args extends ReadonlyArray<unknown>, A, E, R>(
     fn: (...args: Args) => Effect.Effect<A, E, R>,
-    ...args: Args | [...Args, SpawnOptions]
+    ...args: Args
+  ): Effect.Effect<TaskHandle<A, E>, never, R>
+  startSoon<Args extends ReadonlyArray<unknown>, A, E, R>(
+    options: SpawnOptions,
+    fn: Effect.Effect<A, E, R> | ((...args: Args) => Effect.Effect<A, E, R>),
+    ...args: Args
   ): Effect.Effect<TaskHandle<A, E>, never, R>
   /** Starts a task and waits for its `started(value)` (AnyIO's `start`); see {@link TaskGroup.start}. */
   start<Args extends ReadonlyArray<unknown>, V, A, E, R>(
     fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
-    ...args: Args | [...Args, SpawnOptions]
+    ...args: Args
+  ): Effect.Effect<V, E, R>
+  start<Args extends ReadonlyArray<unknown>, V, A, E, R>(
+    options: StartOptions & { readonly returnHandle: true },
+    fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
+    ...args: Args
+  ): Effect.Effect<TaskHandle<A, E, V>, E, R>
+  start<Args extends ReadonlyArray<unknown>, V, A, E, R>(
+    options: StartOptions & { readonly returnHandle?: false | undefined },
+    fn: (...args: [...Args, TaskStatus<V>]) => Effect.Effect<A, E, R>,
+    ...args: Args
   ): Effect.Effect<V, E, R>
   /** Starts a task and returns its handle (AnyIO 4.14's `create_task`). */
   createTask<A, E, R>(

@@ -186,6 +186,7 @@ export {
   type Spawned,
   type SpawnedErrors,
   type SpawnOptions,
+  type StartOptions,
   type TaskGroup,
   type TaskGroupError,
   type TaskHandle,

@@ -169,9 +169,9 @@ describe("deadlock report: what each task waits on", () => {
         createTaskGroup((tg) =>
           Effect.gen(function* () {
             yield* tg.startSoon(
-              tg.start((status: TaskStatus) => Effect.andThen(new Event().wait(), status.started()), {
-                name: "server"
-              }),
+              tg.start({ name: "server" }, (status: TaskStatus) =>
+                Effect.andThen(new Event().wait(), status.started())
+              ),
               { name: "launcher" }
             )
           })

@@ -297,7 +297,7 @@ describe("startSoon / spawn", () => {
         createTaskGroup((tg) =>
           Effect.andThen(
             Effect.sync(() => (saved = tg)),
-            tg.startSoon(worker, 1, "x", { name: "w1" })
+            tg.startSoon({ name: "w1" }, worker, 1, "x")
           )
         )
       )
@@ -356,7 +356,7 @@ describe("startSoon / spawn", () => {
           Effect.gen(function* () {
             yield* tg.spawn(add, 1)
             yield* tg.spawn(add(2), { name: "two" })
-            yield* tg.spawn(add, 3, { name: "three" })
+            yield* tg.spawn({ name: "three" }, add, 3)
           })
         )
       )

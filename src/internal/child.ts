@@ -29,6 +29,8 @@ export const OUTSIDE: unique symbol = Symbol("effect-anyio/outside")
 /** A pending `start()`: the child's exit goes to the caller until `started()` is called. */
 export class TaskStatusImpl implements TaskStatus<unknown> {
   pending = true
+  /** `start({ returnHandle: true }, ...)`: the caller gets the task's handle, not the value. */
+  returnHandle = false
   resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
   /** Set by the caller's canceler: wakes it when the child is done. */
   onDone: (() => void) | undefined = undefined
@@ -49,7 +51,7 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
       if (child !== undefined) child.startValue = value
       const resume = this.resume
       this.resume = undefined
-      resume?.(Effect.succeed(value))
+      resume?.(Effect.succeed(this.returnHandle ? child : value))
       return Effect.void
     })
   }
@@ -74,7 +76,7 @@ class ChildExtra {
  * task inside it) and its handle (what `startSoon`/`createTask` return), so spawning allocates one
  * object per task.
  */
-export class Child implements TaskNode, TaskHandle<unknown, unknown> {
+export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   readonly id: number
   private readonly givenName: string | undefined
   fiber: AnyFiber | undefined = undefined

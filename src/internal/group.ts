@@ -414,7 +414,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   private startImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return Effect.withFiber((caller) => {
       const status = new TaskStatusImpl(taskOfFiber(caller).id)
-      const { effect, name } = resolveTask(input, status)
+      const { effect, name, options } = resolveTask(input, status)
+      status.returnHandle = options?.returnHandle === true
       return Effect.callback<unknown, unknown>((resume) => {
         status.resume = resume
         const child = this.fork(caller, effect, name, status)

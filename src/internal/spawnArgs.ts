@@ -1,18 +1,19 @@
 /**
- * The arguments of `startSoon`/`start`/`createTask`: an effect, or a function and its arguments,
- * optionally followed by `{ name }`.
+ * The arguments of `startSoon`/`start`/`createTask`: an effect optionally followed by its options,
+ * or options first and then an effect or a function and its arguments. Options never follow a
+ * function's arguments: a trailing plain object is an argument (no guessing by `fn.length`).
  *
  * @internal
  */
 import { Effect } from "effect"
 import { InvalidArgumentError } from "../Errors.ts"
-import type { SpawnOptions, TaskStatus } from "../TaskGroup.ts"
+import type { StartOptions, TaskStatus } from "../TaskGroup.ts"
 
 /** A value, for an error message (never its contents). */
 export const describeValue = (u: unknown): string =>
   u === null ? "null" : typeof u === "function" ? `a function (${u.name || "anonymous"})` : typeof u
 
-export const isSpawnOptions = (u: unknown): u is SpawnOptions => {
+export const isSpawnOptions = (u: unknown): u is StartOptions => {
   if (
     typeof u !== "object" ||
     u === null ||
@@ -21,7 +22,7 @@ export const isSpawnOptions = (u: unknown): u is SpawnOptions => {
   ) {
     return false
   }
-  for (const key in u) if (key !== "name") return false
+  for (const key in u) if (key !== "name" && key !== "returnHandle") return false
   return true
 }
 
@@ -33,30 +34,34 @@ export const isSpawnOptions = (u: unknown): u is SpawnOptions => {
 export const resolveTask = (
   input: ReadonlyArray<unknown>,
   status: TaskStatus<never> | undefined
-): { effect: Effect.Effect<unknown, unknown, unknown>; name: string | undefined } => {
-  const target = input[0]
-  let rest = input.slice(1)
-  let options: SpawnOptions | undefined
+): {
+  effect: Effect.Effect<unknown, unknown, unknown>
+  name: string | undefined
+  options: StartOptions | undefined
+} => {
+  let options: StartOptions | undefined
+  let rest = input
+  if (isSpawnOptions(rest[0])) {
+    options = rest[0]
+    rest = rest.slice(1)
+  }
+  const target = rest[0]
+  rest = rest.slice(1)
+  if (options?.returnHandle !== undefined && status === undefined) {
+    throw new InvalidArgumentError({ message: "returnHandle is an option of start() only" })
+  }
   if (Effect.isEffect(target)) {
     if (status !== undefined)
       throw new InvalidArgumentError({ message: "start() takes a function that receives the task status" })
-    options = isSpawnOptions(rest[0]) ? rest[0] : undefined
-    return { effect: target, name: options?.name }
+    if (options === undefined && isSpawnOptions(rest[0])) options = rest[0]
+    return { effect: target, name: options?.name, options }
   }
   if (typeof target !== "function") {
     throw new TypeError(`startSoon() expects an Effect or a function returning one, got ${typeof target}`)
   }
-  if (
-    rest.length > 0 &&
-    rest.length > target.length - (status ? 1 : 0) &&
-    isSpawnOptions(rest[rest.length - 1])
-  ) {
-    options = rest[rest.length - 1] as SpawnOptions
-    rest = rest.slice(0, -1)
-  }
-  if (status !== undefined) rest.push(status)
+  if (status !== undefined) rest = [...rest, status]
   const name = options?.name ?? (target.name || undefined)
-  return { effect: taskEffect(target(...rest), name), name }
+  return { effect: taskEffect(target(...rest), name), name, options }
 }
 
 /** What a task function returned, which must be an Effect (else a TypeError, as in AnyIO). */
