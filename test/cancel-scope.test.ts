@@ -2,7 +2,6 @@
  * Cancel scopes given bad arguments. Cancellation, timeouts and shielding have their own files
  * (cancellation, timeouts, shielding). Every test runs under `autojump`.
  */
-
 import { Effect, type Exit, Option } from "effect"
 import {
   type CancelScope,

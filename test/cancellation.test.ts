@@ -4,7 +4,6 @@
  * time starting at 0, FIFO scheduling), so sleeps are instant and the order of events is
  * deterministic. `// anyio: name` marks a port of the AnyIO test `name`.
  */
-
 import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import {
   type CancelScope,

@@ -2,7 +2,6 @@
  * Shielded cancel scopes (AnyIO's tests/test_taskgroups.py). Every test runs under `autojump`.
  * `// anyio: name` marks a port of the AnyIO test `name`.
  */
-
 import { Deferred, Effect, Fiber, Option } from "effect"
 import {
   type CancelScope,

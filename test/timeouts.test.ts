@@ -3,7 +3,6 @@
  * deadlines, currentEffectiveDeadline (AnyIO's tests/test_taskgroups.py). Every test runs under
  * `autojump`. `// anyio: name` marks a port of the AnyIO test `name`.
  */
-
 import { Deferred, Effect, Exit, Option } from "effect"
 import {
   type CancelScope,
