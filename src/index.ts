@@ -1,6 +1,7 @@
 /**
  * effect-anyio: AnyIO's structured concurrency on Effect v4 fibers. AnyIO's names, in camelCase,
- * at the package root; each module is also importable as a namespace (`import * as TaskGroup`).
+ * at the package root; each public module is also its own entry point, to import as a namespace
+ * (`import * as TaskGroup from "effect-anyio/TaskGroup"`).
  *
  * @since 0.1.0
  */
