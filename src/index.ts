@@ -5,6 +5,15 @@
  * @since 0.1.0
  */
 
+// streams (issue 16): buffered streams here; stapled and text streams in their places below
+export {
+  BufferedByteReceiveStream,
+  BufferedByteStream,
+  BufferedConnectable,
+  type BufferedReceiveError,
+  type ReceiveExactlyError,
+  type ReceiveUntilError
+} from "./BufferedStream.ts"
 export {
   type CancelReason,
   type CancelScope,
@@ -107,6 +116,7 @@ export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
 export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
+export { type SendNowaitCapable, StapledByteStream, StapledObjectStream } from "./StapledStream.ts"
 export {
   type AnyByteReceiveStream,
   type AnyByteSendStream,
@@ -171,6 +181,14 @@ export {
   taskStatusIgnored,
   type WithoutSpawned
 } from "./TaskGroup.ts"
+export {
+  TextConnectable,
+  type TextErrors,
+  TextReceiveStream,
+  TextSendStream,
+  TextStream,
+  type TextStreamOptions
+} from "./TextStream.ts"
 export {
   cancelShieldedCheckpoint,
   checkpoint,
