@@ -222,10 +222,22 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
     )
   }
 
-  /** Runs `loop` holding the busy flag, released however it ends. */
-  private guarded<A, E2>(loop: Effect.Effect<A, E2>): Effect.Effect<A, E2> {
-    this.busy = true
-    return Effect.ensuring(loop, this.release)
+  /**
+   * Runs `loop` holding the busy flag, released however it ends. The flag is taken and the release
+   * registered in one uninterruptible step: a cancellation landing in between would leave the stream
+   * busy for good. Checked again there, as another task may have run since the caller's check.
+   */
+  private guarded<A, E2>(
+    loop: Effect.Effect<A, E2>
+  ): Effect.Effect<A, E2 | ClosedResourceError | BusyResourceError> {
+    return Effect.uninterruptibleMask(
+      (restore): Effect.Effect<A, E2 | ClosedResourceError | BusyResourceError> => {
+        const b = this.blocked()
+        if (b !== undefined) return b
+        this.busy = true
+        return Effect.ensuring(restore(loop), this.release)
+      }
+    )
   }
 
   private makeReceive(maxBytes: number): Effect.Effect<Uint8Array, BufferedReceiveError<E>> {
@@ -235,12 +247,13 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
     const loop: Effect.Effect<Uint8Array, E> = Effect.suspend(() =>
       buf.size > 0 ? Exit.succeed(take()) : Effect.andThen(pull, loop)
     )
+    const slow = this.guarded(loop)
     return Effect.suspend((): Effect.Effect<Uint8Array, BufferedReceiveError<E>> => {
       const b = this.blocked()
       if (b !== undefined) return b
       if (buf.size > 0) return Exit.succeed(take())
       if (this.eof) return Exit.fail(new EndOfStream({}) as E)
-      return this.guarded(loop)
+      return slow
     })
   }
 
@@ -358,7 +371,8 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
     const loop: Effect.Effect<A, ReceiveUntilError<E>> = Effect.suspend(
       () => attempt() ?? Effect.andThen(pull, loop)
     )
-    return Effect.suspend(() => this.blocked() ?? attempt() ?? this.guarded(Effect.andThen(pull, loop)))
+    const slow = this.guarded(loop)
+    return Effect.suspend(() => this.blocked() ?? attempt() ?? slow)
   }
 
   /** Closes the wrapped stream; later operations fail with `ClosedResourceError`. Idempotent. */

@@ -6,6 +6,15 @@
  * @since 0.1.0
  */
 
+// streams (issue 16): buffered streams here; stapled and text streams in their places below
+export {
+  BufferedByteReceiveStream,
+  BufferedByteStream,
+  BufferedConnectable,
+  type BufferedReceiveError,
+  type ReceiveExactlyError,
+  type ReceiveUntilError
+} from "./BufferedStream.ts"
 export {
   type CancelReason,
   type CancelScope,
@@ -134,6 +143,7 @@ export {
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 // proc: signals, subprocesses and the process-level run()
 export { openSignalReceiver, type Signal, type SignalReceiver } from "./Signals.ts"
+export { type SendNowaitCapable, StapledByteStream, StapledObjectStream } from "./StapledStream.ts"
 export {
   type AnyByteReceiveStream,
   type AnyByteSendStream,
@@ -204,6 +214,14 @@ export {
   surfaceTaskGroupFailures,
   taskGroupLayer
 } from "./TaskGroupService.ts"
+export {
+  TextConnectable,
+  type TextErrors,
+  TextReceiveStream,
+  TextSendStream,
+  TextStream,
+  type TextStreamOptions
+} from "./TextStream.ts"
 export {
   cancelShieldedCheckpoint,
   checkpoint,

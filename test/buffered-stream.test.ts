@@ -195,6 +195,19 @@ describe("BufferedByteReceiveStream (AnyIO's test_buffered.py)", () => {
   )
 })
 
+describe("AnyIO's docs/streams.rst examples", () => {
+  // anyio: docs/streams.rst, "Buffered byte streams"
+  it.effect("receiveExactly(8) then receiveUntil('!', 10)", () =>
+    Effect.gen(function* () {
+      const [send, receive] = createMemoryObjectStream<Uint8Array>(4)
+      const buffered = new BufferedByteReceiveStream(receive)
+      for (const part of ["hel", "lo, ", "wo", "rld!"]) yield* send.send(b(part))
+      expect(new TextDecoder().decode(yield* buffered.receiveExactly(8))).toBe("hello, w")
+      expect(new TextDecoder().decode(yield* buffered.receiveUntil(b("!"), 10))).toBe("orld")
+    })
+  )
+})
+
 /** An object stream of byte chunks given up front, counting its receives. */
 const chunkSource = (chunks: ReadonlyArray<Uint8Array>) => {
   const [send, receive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY)

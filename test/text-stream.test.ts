@@ -121,6 +121,24 @@ describe("text streams (AnyIO's test_text.py)", () => {
   )
 })
 
+describe("AnyIO's docs/streams.rst examples", () => {
+  // anyio: docs/streams.rst, "Text streams"
+  it.effect("TextSendStream then TextReceiveStream over one memory stream", () =>
+    Effect.gen(function* () {
+      const [bytesSend, bytesReceive] = createMemoryObjectStream<Uint8Array>(1)
+      const textSend = new TextSendStream(bytesSend)
+      yield* textSend.send("åäö")
+      let result: Uint8Array | string = yield* bytesReceive.receive()
+      expect(result).toEqual(bytes(0xc3, 0xa5, 0xc3, 0xa4, 0xc3, 0xb6))
+
+      const textReceive = new TextReceiveStream(bytesReceive)
+      yield* bytesSend.send(result)
+      result = yield* textReceive.receive()
+      expect(result).toBe("åäö")
+    })
+  )
+})
+
 // -----------------------------------------------------------------------------
 // The codecs against CPython
 // -----------------------------------------------------------------------------
