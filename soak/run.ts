@@ -43,7 +43,7 @@ console.log(
   `soak: ${chosen.map((w) => w.name).join(", ")} for ${seconds} s, a sample every ${sampleEvery} s, size ${size}`
 )
 console.log(
-  `${pad("t (s)", 8)} ${pad("rounds", 9)} ${pad("heap MB", 9)} ${pad("rss MB", 8)} ${pad("handles", 8)} ${pad("tasks", 6)}  handles by type`
+  `${pad("t (s)", 8)} ${pad("rounds", 9)} ${pad("heap MB", 9)} ${pad("old MB", 8)} ${pad("code MB", 8)} ${pad("rss MB", 8)} ${pad("handles", 8)} ${pad("tasks", 6)}  handles by type`
 )
 
 /** The heap curve as text: one column per sample, heap relative to the baseline. */
@@ -83,7 +83,10 @@ console.log(
   `\nbaseline at ${report.baseline.t} s: heap ${report.baseline.heapMB} MB, ${report.baseline.handles} handles, ${report.baseline.tasks} tasks`
 )
 console.log(
-  `end at ${report.last.t} s: heap ${report.last.heapMB} MB (${report.heapDriftPct >= 0 ? "+" : ""}${report.heapDriftPct}%, largest ${report.maxHeapDriftPct >= 0 ? "+" : ""}${report.maxHeapDriftPct}%), ${report.last.handles} handles (growth ${report.handleGrowth}), ${report.last.tasks} tasks (growth ${report.taskGrowth})`
+  `end at ${report.last.t} s: heap ${report.last.heapMB} MB (${report.heapDriftPct >= 0 ? "+" : ""}${report.heapDriftPct}%, largest ±${report.maxHeapDriftPct}%), ${report.last.handles} handles (growth ${report.handleGrowth}), ${report.last.tasks} tasks (growth ${report.taskGrowth})`
+)
+console.log(
+  `objects (old space): ${report.baseline.spacesMB.old} MB at the baseline, ${report.last.spacesMB.old} MB at the end (${report.objectsDriftPct >= 0 ? "+" : ""}${report.objectsDriftPct}%, largest ±${report.maxObjectsDriftPct}%)`
 )
 console.log(`violations: ${report.violationCount}${report.violations.map((v) => `\n  ${v}`).join("")}`)
 console.log(
