@@ -42,7 +42,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema, type Scope } from "effect"
 import type {
   AlreadyProcessingMessage,
   EntityNotAssignedToRunner,
@@ -70,6 +70,13 @@ export { RemoteTaskLost }
 // ---------------------------------------------------------------------------------------------
 // Models
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Requirements an entity provides to its handlers itself (the handler's Scope and addresses).
+ *
+ * @category type-level
+ */
+export type ProvidedByEntity = Scope.Scope | Entity.CurrentAddress | Entity.CurrentRunnerAddress
 
 /**
  * The schemas of one remote task: its payload, its success value, its typed failure, and the value
@@ -390,11 +397,7 @@ export const toLayer = <
   tasks: RemoteTasks<Name, Specs>,
   handlers: H | Effect.Effect<H, never, RX>,
   options?: ToLayerOptions
-): Layer.Layer<
-  never,
-  never,
-  Sharding.Sharding | Exclude<HandlersServices<H> | RX, server.ProvidedByEntity>
-> => {
+): Layer.Layer<never, never, Sharding.Sharding | Exclude<HandlersServices<H> | RX, ProvidedByEntity>> => {
   const { meta } = internalsOf(tasks)
   const build = Effect.map(
     Effect.isEffect(handlers) ? handlers : Effect.succeed(handlers),
@@ -403,7 +406,7 @@ export const toLayer = <
   return meta.entity.toLayer(build, server.entityOptions(options)) as Layer.Layer<
     never,
     never,
-    Sharding.Sharding | Exclude<HandlersServices<H> | RX, server.ProvidedByEntity>
+    Sharding.Sharding | Exclude<HandlersServices<H> | RX, ProvidedByEntity>
   >
 }
 

@@ -9,8 +9,7 @@
  *
  * @internal
  */
-import { Effect, type Fiber, Queue, type Scope } from "effect"
-import type * as Entity from "effect/cluster/Entity"
+import { Effect, type Fiber, Queue } from "effect"
 import { RuntimeError } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
 import { CANCEL, type CallPayload, START, type StartChunk } from "./protocol.ts"
@@ -121,5 +120,5 @@ export const entityOptions = (options?: {
   ...(options?.mailboxCapacity === undefined ? {} : { mailboxCapacity: options.mailboxCapacity })
 })
 
-/** Requirements an entity provides to its handlers itself. */
-export type ProvidedByEntity = Scope.Scope | Entity.CurrentAddress | Entity.CurrentRunnerAddress
+/** Requirements an entity provides to its handlers itself (defined in the public module). */
+export type { ProvidedByEntity } from "../../Cluster.ts"
