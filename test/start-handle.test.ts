@@ -7,7 +7,9 @@ import { Effect } from "effect"
 import {
   checkpoint,
   createTaskGroup,
+  type Defect,
   getCurrentTask,
+  isExceptionGroup,
   sleep,
   type TaskStatus,
   taskStatusIgnored
@@ -118,6 +120,48 @@ describe("options come first", () => {
         tg.startSoon({ returnHandle: true } as { name?: string }, () => Effect.void)
       ).pipe(Effect.exit)
       expect(exit._tag).toBe("Failure")
+    })
+  )
+})
+
+describe("start() with returnHandle: AnyIO's parametrized cases", () => {
+  // anyio: test_start_exception_delivery (return_handle=True; the False case is in taskgroup.test.ts)
+  it.effect("a function that does not return an Effect fails the group with TypeError", () =>
+    Effect.gen(function* () {
+      const taskFn = ((status: TaskStatus<string>) => {
+        void status.started("hello")
+        return undefined
+      }) as unknown as (status: TaskStatus<string>) => Effect.Effect<void>
+      const exit = yield* Effect.exit(createTaskGroup((tg) => tg.start({ returnHandle: true }, taskFn)))
+      expect(exit._tag).toBe("Failure")
+      const reason = exit._tag === "Failure" ? exit.cause.reasons[0] : undefined
+      const eg = reason?._tag === "Fail" ? reason.error : undefined
+      expect(isExceptionGroup(eg)).toBe(true)
+      if (!isExceptionGroup(eg)) return
+      expect(eg.exceptions).toHaveLength(1)
+      const member = eg.exceptions[0] as Defect
+      expect(member.defect).toBeInstanceOf(TypeError)
+      expect(String((member.defect as TypeError).message)).toMatch(/not an Effect/)
+    })
+  )
+
+  // anyio: test_start_sync_wrapper
+  // Variant: Python's wrapper calls task_status.started(5) synchronously, then returns the
+  // coroutine. `started()` is an Effect here, so the synchronous call is `Effect.runSync`.
+  it.effect("a wrapper that signals readiness before returning the task's effect", () =>
+    Effect.gen(function* () {
+      const taskfunc = () => Effect.succeed(8)
+      const wrapper = (status: TaskStatus<number>) => {
+        Effect.runSync(status.started(5))
+        return taskfunc()
+      }
+      yield* createTaskGroup((tg) =>
+        Effect.gen(function* () {
+          const handle = yield* tg.start({ returnHandle: true }, wrapper)
+          expect(handle.startValue).toBe(5)
+          expect(yield* handle.join).toBe(8)
+        })
+      )
     })
   )
 })

@@ -31,6 +31,9 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
   pending = true
   /** `start({ returnHandle: true }, ...)`: the caller gets the task's handle, not the value. */
   returnHandle = false
+  /** The value given to `started()`, kept for a `started()` made before the task was forked. */
+  value: unknown = undefined
+  called = false
   resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
   /** Set by the caller's canceler: wakes it when the child is done. */
   onDone: (() => void) | undefined = undefined
@@ -46,6 +49,8 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
         return Effect.die(new RuntimeError({ message: "called 'started' twice on the same task status" }))
       }
       this.pending = false
+      this.called = true
+      this.value = value
       const child = this.child
       // From now on the task belongs to the group: its parent is the group's host (`parentId`).
       if (child !== undefined) child.startValue = value

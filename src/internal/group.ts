@@ -419,6 +419,14 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       return Effect.callback<unknown, unknown>((resume) => {
         status.resume = resume
         const child = this.fork(caller, effect, name, status)
+        // started() ran before the function returned its effect (a synchronous wrapper, as in
+        // AnyIO's test_start_sync_wrapper): the caller is answered at once.
+        if (!status.pending) {
+          status.resume = undefined
+          if (!status.called) return resume(exitBeforeStarted(child.exit!))
+          child.startValue = status.value
+          return resume(Effect.succeed(status.returnHandle ? child : status.value))
+        }
         // For printouts: the caller waits until started() or the task's end (`resume` ends the wait).
         status.resume = beginStartWait(taskOfFiber(caller), child, resume)
         // The caller was cancelled first: cancel the task (not the group) and wait for it.
