@@ -27,6 +27,17 @@ export {
   type TaskInfo,
   waitAllTasksBlocked
 } from "./Debugging.ts"
+// net: DNS, sockets, TCP, Unix, UDP, TLS, listeners
+export {
+  type AddrInfo,
+  AddrInfoFlag,
+  type GetAddrInfoOptions,
+  getaddrinfo,
+  getnameinfo,
+  NameInfoFlag,
+  NameResolver,
+  type ResolvedAddress
+} from "./Dns.ts"
 export {
   BrokenResourceError,
   BrokenWorkerProcess,
@@ -40,6 +51,7 @@ export {
   InvalidArgumentError,
   OSError,
   RuntimeError,
+  SSLError,
   TimeoutError,
   TypedAttributeLookupError,
   UncloneableValue,
@@ -95,6 +107,7 @@ export {
   type MemoryObjectSendStream,
   type MemoryObjectStreamStatistics
 } from "./MemoryObjectStream.ts"
+export { MultiListener } from "./MultiListener.ts"
 export {
   type GlobOptions,
   Path,
@@ -107,6 +120,20 @@ export { ResourceGuard } from "./ResourceGuard.ts"
 export { type RunOptions, run } from "./Run.ts"
 export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
+export {
+  AddressFamily,
+  type IPAddressFamily,
+  type IPSockAddr,
+  type RawSocket,
+  type SockAddr,
+  SocketAttribute,
+  SocketKind,
+  SocketListener,
+  SocketStream,
+  type SocketStreamError,
+  type UnixAddresses
+} from "./Sockets.ts"
+export type { AcceptError, Listener } from "./Streams.ts"
 export {
   type AnyByteReceiveStream,
   type AnyByteSendStream,
@@ -172,6 +199,15 @@ export {
   type WithoutSpawned
 } from "./TaskGroup.ts"
 export {
+  type ConnectTcpOptions,
+  type ConnectTcpTlsOptions,
+  type ConnectTcpWithTls,
+  type CreateTcpListenerOptions,
+  connectTcp,
+  createTcpListener,
+  TCPConnectable
+} from "./Tcp.ts"
+export {
   cancelShieldedCheckpoint,
   checkpoint,
   checkpointIfCancelled,
@@ -182,6 +218,18 @@ export {
   sleepForever,
   sleepUntil
 } from "./Time.ts"
+export {
+  TLSAttribute,
+  TLSConnectable,
+  type TLSConnectableOptions,
+  TLSListener,
+  type TLSListenerOptions,
+  type TLSOptions,
+  TLSStream,
+  type TLSStreamError,
+  type TLSStreamOptions,
+  type TLSWrapError
+} from "./Tls.ts"
 export * as toProcess from "./ToProcess.ts"
 export * as toThread from "./ToThread.ts"
 export {
@@ -195,6 +243,23 @@ export {
   typedAttribute,
   typedAttributeSet
 } from "./TypedAttribute.ts"
+export {
+  ConnectedUDPSocket,
+  type ConnectedUdpSocketOptions,
+  createConnectedUdpSocket,
+  createUdpSocket,
+  type UDPError,
+  type UDPPacket,
+  UDPSocket,
+  type UdpSocketOptions
+} from "./Udp.ts"
+export {
+  type CreateUnixListenerOptions,
+  connectUnix,
+  createUnixListener,
+  UNIXConnectable,
+  type UnixPath
+} from "./Unix.ts"
 export {
   type AnyFunction,
   type ArgsOf,
