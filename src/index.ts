@@ -20,6 +20,8 @@ export {
 } from "./CancelScope.ts"
 export { CapacityLimiter, type CapacityLimiterStatistics } from "./CapacityLimiter.ts"
 export { Condition, type ConditionStatistics } from "./Condition.ts"
+// net: DNS, sockets, TCP, Unix, UDP, TLS, listeners
+export { type AsConnectableOptions, asConnectable, type ConnectableLike } from "./Connectable.ts"
 export {
   dumpTaskTree,
   getCurrentTask,
@@ -27,7 +29,6 @@ export {
   type TaskInfo,
   waitAllTasksBlocked
 } from "./Debugging.ts"
-// net: DNS, sockets, TCP, Unix, UDP, TLS, listeners
 export {
   type AddrInfo,
   AddrInfoFlag,
