@@ -213,6 +213,13 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./streams.ts")
   },
   {
+    id: "net",
+    workload: "10",
+    title:
+      "networking: TCP ping-pong, echo throughput, accepts through serve (bench/net.ts, AnyIO rows from bench/anyio_net.py)",
+    run: () => external("./net.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
@@ -429,6 +436,8 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (sectionId === "workers" && n.startsWith("toThread.runSync")) return 1.3
   if (sectionId === "process" && (n.startsWith("runProcess(") || n.startsWith("openProcess("))) return 1.2
   if (sectionId === "streams") return n.startsWith("AnyIO") ? 0.1 : n.startsWith("floor") ? undefined : 1.5
+  if (sectionId === "net" && n.startsWith("connectTcp + serve 16-byte")) return 1.2
+  if (sectionId === "net" && n.startsWith("connectTcp + serve echo")) return 1.25
   return undefined
 }
 

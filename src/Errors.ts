@@ -440,3 +440,26 @@ export class RemoteTaskLost extends Data.TaggedError("RemoteTaskLost")<{
     return `remote task ${this.entityType}/${this.entityId}.${this.task} lost its runner${at}: ${this.reason}`
   }
 }
+
+// -----------------------------------------------------------------------------
+// net
+// -----------------------------------------------------------------------------
+
+/**
+ * A TLS handshake (or the TLS protocol later) failed (Python's `ssl.SSLError`, which AnyIO's
+ * `TLSStream.wrap` raises): the peer's certificate did not verify or did not match the host name,
+ * no protocol or cipher in common, a TLS alert. `code` is Node's (`"UNABLE_TO_VERIFY_LEAF_SIGNATURE"`,
+ * `"ERR_TLS_CERT_ALTNAME_INVALID"`, `"ERR_SSL_..."`); `cause` the Node error.
+ *
+ * @example
+ * ```ts
+ * import { SSLError } from "effect-anyio"
+ * const err = new SSLError({ message: "certificate has expired", code: "CERT_HAS_EXPIRED" })
+ * ```
+ * @category errors
+ */
+export class SSLError extends Data.TaggedError("SSLError")<{
+  readonly message: string
+  readonly code?: string | undefined
+  readonly cause?: unknown
+}> {}

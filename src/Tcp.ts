@@ -24,6 +24,7 @@ import { MultiListener } from "./MultiListener.ts"
 import { type AddressFamily, SocketAttribute, SocketListener, SocketStream } from "./Sockets.ts"
 import type { ByteStreamConnectable } from "./Streams.ts"
 import type { Seconds } from "./Time.ts"
+import { type TLSOptions, TLSStream, type TLSWrapError } from "./Tls.ts"
 
 // -----------------------------------------------------------------------------
 // connectTcp
@@ -70,33 +71,31 @@ const attempt = (
   )
 
 /**
- * Connects to a TCP server (AnyIO's `connect_tcp`), trying the host's addresses with happy
- * eyeballs (see the module description).
+ * Options of {@link connectTcp} that ask for TLS (AnyIO's `tls`, `ssl_context`, `tls_hostname`,
+ * `tls_standard_compatible`): any of `tls: true`, `tlsHostname` or `tlsOptions` makes
+ * `connectTcp` do a TLS handshake and return a {@link TLSStream}.
  *
- * **Details**
- * - Fails with `ConnectionFailed`: `"All connection attempts failed"` with the attempt's
- *   `OSError` as `cause` (an `AggregateError` of them when there were several) and its `code`
- *   (`"ECONNREFUSED"`, ...); a name that does not resolve gives the resolver's `OSError` as
- *   `cause` (AnyIO raises that `gaierror` itself).
- * - Cancelling it cancels every attempt and leaves no socket open.
- * - `remotePort` must be 1–65535, `localPort` 0–65535 (and needs `localHost`): else it dies with
- *   `InvalidArgumentError`, before any socket exists.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { connectTcp } from "effect-anyio"
- * const hello = Effect.flatMap(connectTcp("localhost", 8080), (stream) =>
- *   stream.use((s) => s.send(new TextEncoder().encode("hello")))
- * )
- * ```
- * @see {@link createTcpListener}
- * @category constructors
+ * @category models
  */
-export const connectTcp = (
+export interface ConnectTcpTlsOptions extends ConnectTcpOptions {
+  /** Do a TLS handshake once connected. */
+  readonly tls?: boolean | undefined
+  /** The host name to check the server's certificate against; default: `remoteHost`. */
+  readonly tlsHostname?: string | undefined
+  /** Node's TLS options (CAs, client certificate, ALPN, ...); default: Node's trusted CAs. */
+  readonly tlsOptions?: TLSOptions | undefined
+  /** Passed to `TLSStream.wrap` as `standardCompatible`; default true. */
+  readonly tlsStandardCompatible?: boolean | undefined
+}
+
+/** Options that make {@link connectTcp} return a TLS stream. @category models */
+export type ConnectTcpWithTls = ConnectTcpTlsOptions &
+  ({ readonly tls: true } | { readonly tlsHostname: string } | { readonly tlsOptions: TLSOptions })
+
+const connectPlain = (
   remoteHost: string,
   remotePort: number,
-  options?: ConnectTcpOptions
+  options: ConnectTcpOptions | undefined
 ): Effect.Effect<SocketStream, ConnectionFailed> =>
   Effect.suspend(() => {
     const host = checkHost(remoteHost, "remoteHost")
@@ -131,6 +130,67 @@ export const connectTcp = (
       return yield* happyEyeballs(targets, delay, (target) => attempt(target, port, local))
     })
   })
+
+/**
+ * Connects to a TCP server (AnyIO's `connect_tcp`), trying the host's addresses with happy
+ * eyeballs (see the module description); with TLS options, then does a TLS handshake.
+ *
+ * **Details**
+ * - Fails with `ConnectionFailed`: `"All connection attempts failed"` with the attempt's
+ *   `OSError` as `cause` (an `AggregateError` of them when there were several) and its `code`
+ *   (`"ECONNREFUSED"`, ...); a name that does not resolve gives the resolver's `OSError` as
+ *   `cause` (AnyIO raises that `gaierror` itself).
+ * - With `tls: true` (or `tlsHostname`, or `tlsOptions`) it returns a {@link TLSStream}: the
+ *   server's certificate is verified and checked against `tlsHostname` (default: `remoteHost`,
+ *   passed on as given; IDNA encoding happens in `TLSStream.wrap`). A failed handshake closes the
+ *   connection and fails with `SSLError` or `BrokenResourceError`.
+ * - Cancelling it cancels every attempt (and the handshake) and leaves no socket open.
+ * - `remotePort` must be 1–65535, `localPort` 0–65535 (and needs `localHost`): else it dies with
+ *   `InvalidArgumentError`, before any socket exists.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { connectTcp } from "effect-anyio"
+ * const hello = Effect.flatMap(connectTcp("localhost", 8080), (stream) =>
+ *   stream.use((s) => s.send(new TextEncoder().encode("hello")))
+ * )
+ * const secure = connectTcp("example.com", 443, { tls: true }) // Effect<TLSStream, ...>
+ * ```
+ * @see {@link createTcpListener}
+ * @category constructors
+ */
+export const connectTcp: {
+  (
+    remoteHost: string,
+    remotePort: number,
+    options: ConnectTcpWithTls
+  ): Effect.Effect<TLSStream, ConnectionFailed | TLSWrapError>
+  (
+    remoteHost: string,
+    remotePort: number,
+    options?: ConnectTcpOptions & { readonly tls?: false | undefined }
+  ): Effect.Effect<SocketStream, ConnectionFailed>
+} = ((remoteHost: string, remotePort: number, options?: ConnectTcpTlsOptions) => {
+  const plain = connectPlain(remoteHost, remotePort, options)
+  if (options?.tls !== true && options?.tlsHostname === undefined && options?.tlsOptions === undefined)
+    return plain
+  return Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(plain), (stream) =>
+      Effect.onError(
+        restore(
+          TLSStream.wrap(stream, {
+            serverSide: false,
+            hostname: options.tlsHostname || remoteHost,
+            tlsOptions: options.tlsOptions,
+            standardCompatible: options.tlsStandardCompatible ?? true
+          })
+        ),
+        () => stream.close()
+      )
+    )
+  )
+}) as never
 
 // -----------------------------------------------------------------------------
 // createTcpListener

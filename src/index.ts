@@ -30,6 +30,8 @@ export {
 } from "./CancelScope.ts"
 export { CapacityLimiter, type CapacityLimiterStatistics } from "./CapacityLimiter.ts"
 export { Condition, type ConditionStatistics } from "./Condition.ts"
+// net: DNS, sockets, TCP, Unix, UDP, TLS, listeners
+export { type AsConnectableOptions, asConnectable, type ConnectableLike } from "./Connectable.ts"
 export {
   dumpTaskTree,
   getCurrentTask,
@@ -38,6 +40,16 @@ export {
   TaskTracing,
   waitAllTasksBlocked
 } from "./Debugging.ts"
+export {
+  type AddrInfo,
+  AddrInfoFlag,
+  type GetAddrInfoOptions,
+  getaddrinfo,
+  getnameinfo,
+  NameInfoFlag,
+  NameResolver,
+  type ResolvedAddress
+} from "./Dns.ts"
 export {
   BrokenResourceError,
   BrokenWorkerProcess,
@@ -51,6 +63,7 @@ export {
   InvalidArgumentError,
   OSError,
   RuntimeError,
+  SSLError,
   TaskCancelled,
   TaskFailed,
   TaskNotFinished,
@@ -108,6 +121,7 @@ export {
   type MemoryObjectSendStream,
   type MemoryObjectStreamStatistics
 } from "./MemoryObjectStream.ts"
+export { MultiListener } from "./MultiListener.ts"
 export {
   type GlobOptions,
   Path,
@@ -143,7 +157,21 @@ export {
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
 // proc: signals, subprocesses and the process-level run()
 export { openSignalReceiver, type Signal, type SignalReceiver } from "./Signals.ts"
+export {
+  AddressFamily,
+  type IPAddressFamily,
+  type IPSockAddr,
+  type RawSocket,
+  type SockAddr,
+  SocketAttribute,
+  SocketKind,
+  SocketListener,
+  SocketStream,
+  type SocketStreamError,
+  type UnixAddresses
+} from "./Sockets.ts"
 export { type SendNowaitCapable, StapledByteStream, StapledObjectStream } from "./StapledStream.ts"
+export type { AcceptError, Listener } from "./Streams.ts"
 export {
   type AnyByteReceiveStream,
   type AnyByteSendStream,
@@ -215,6 +243,15 @@ export {
   taskGroupLayer
 } from "./TaskGroupService.ts"
 export {
+  type ConnectTcpOptions,
+  type ConnectTcpTlsOptions,
+  type ConnectTcpWithTls,
+  type CreateTcpListenerOptions,
+  connectTcp,
+  createTcpListener,
+  TCPConnectable
+} from "./Tcp.ts"
+export {
   TextConnectable,
   type TextErrors,
   TextReceiveStream,
@@ -233,6 +270,18 @@ export {
   sleepForever,
   sleepUntil
 } from "./Time.ts"
+export {
+  TLSAttribute,
+  TLSConnectable,
+  type TLSConnectableOptions,
+  TLSListener,
+  type TLSListenerOptions,
+  type TLSOptions,
+  TLSStream,
+  type TLSStreamError,
+  type TLSStreamOptions,
+  type TLSWrapError
+} from "./Tls.ts"
 export * as toProcess from "./ToProcess.ts"
 export * as toThread from "./ToThread.ts"
 export {
@@ -246,6 +295,23 @@ export {
   typedAttribute,
   typedAttributeSet
 } from "./TypedAttribute.ts"
+export {
+  ConnectedUDPSocket,
+  type ConnectedUdpSocketOptions,
+  createConnectedUdpSocket,
+  createUdpSocket,
+  type UDPError,
+  type UDPPacket,
+  UDPSocket,
+  type UdpSocketOptions
+} from "./Udp.ts"
+export {
+  type CreateUnixListenerOptions,
+  connectUnix,
+  createUnixListener,
+  UNIXConnectable,
+  type UnixPath
+} from "./Unix.ts"
 export {
   type AnyFunction,
   type ArgsOf,

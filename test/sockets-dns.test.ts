@@ -4,8 +4,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { asConnectable } from "../src/Connectable.ts"
 import { AddrInfoFlag, getaddrinfo, getnameinfo, NameInfoFlag, NameResolver } from "../src/Dns.ts"
 import { InvalidArgumentError, OSError } from "../src/index.ts"
+import { Path } from "../src/Path.ts"
+import { TCPConnectable } from "../src/Tcp.ts"
+import { TLSConnectable } from "../src/Tls.ts"
+import { UNIXConnectable } from "../src/Unix.ts"
 import { defectOf } from "./sockets-helpers.ts"
 
 /** A resolver that records the names it is asked for and resolves each to 192.0.2.x. */
@@ -129,4 +134,65 @@ describe("getnameinfo", () => {
       expect(yield* defectOf(getnameinfo(["127.0.0.1", 99999]))).toBeInstanceOf(InvalidArgumentError)
     })
   )
+})
+
+describe("asConnectable", () => {
+  // anyio: TestAsConnectable.test_pass_connectable
+  it("returns a connectable as it is", () => {
+    const connectable = new TCPConnectable("localhost", 1234)
+    expect(asConnectable(connectable)).toBe(connectable)
+  })
+
+  // anyio: TestAsConnectable.test_tcp
+  for (const host of ["localhost", "127.0.0.1", "::1"]) {
+    it(`a [host, port] pair is a TCPConnectable (${host})`, () => {
+      const c = asConnectable([host, 1234]) as TCPConnectable
+      expect(c).toBeInstanceOf(TCPConnectable)
+      expect([c.host, c.port]).toEqual([host, 1234])
+    })
+  }
+
+  // anyio: TestAsConnectable.test_unix
+  for (const path of ["/foo/bar", new TextEncoder().encode("/foo/bar"), new Path("/foo/bar")]) {
+    it(`a path is a UNIXConnectable (${path.constructor.name})`, () => {
+      const c = asConnectable(path) as UNIXConnectable
+      expect(c).toBeInstanceOf(UNIXConnectable)
+      expect(c.path).toBe(path)
+    })
+  }
+
+  // anyio: TestAsConnectable.test_bad_type
+  it("anything else dies with InvalidArgumentError", () => {
+    expect(() => asConnectable(1234 as never)).toThrow(/cannot convert 1234 to a connectable/)
+  })
+
+  // anyio: TestAsConnectable.test_tls_true
+  it("tls: true wraps it in a TLSConnectable", () => {
+    const c = asConnectable("/foo/bar", {
+      tls: true,
+      tlsHostname: "example.com",
+      tlsStandardCompatible: false
+    }) as TLSConnectable
+    expect(c).toBeInstanceOf(TLSConnectable)
+    expect(c.hostname).toBe("example.com")
+    expect(c.standardCompatible).toBe(false)
+  })
+
+  // anyio: TestAsConnectable.test_tls_explicit_context
+  it("tls: true with explicit TLS options", () => {
+    const tlsOptions = { ca: "pem" }
+    const c = asConnectable("/foo/bar", {
+      tls: true,
+      tlsOptions,
+      tlsHostname: "example.com"
+    }) as TLSConnectable
+    expect(c.tlsOptions).toBe(tlsOptions)
+    expect(c.hostname).toBe("example.com")
+  })
+
+  // anyio: TestAsConnectable.test_tls_tcp_implicit_hostname
+  it("tls: true over a [host, port] pair checks the certificate against the host", () => {
+    const c = asConnectable(["localhost", 1234], { tls: true }) as TLSConnectable
+    expect(c.hostname).toBe("localhost")
+  })
 })

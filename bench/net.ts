@@ -1,0 +1,286 @@
+/**
+ * Networking (issue 17), on 127.0.0.1, each row against raw `node:net` in the same run:
+ *
+ * - 16-byte ping-pong, one round trip per op: our `connectTcp` client and `serve` echo server vs
+ *   a raw `net` client and server (target ≤ 1.2×).
+ * - Echo throughput: 64 MiB in 64 KiB writes, one op = one 64 KiB write echoed back (target
+ *   ≥ 0.8× raw's MiB/s, i.e. a ratio of ns/op ≤ 1.25×).
+ * - Accepts through `serve`: 1,000 short connections (raw clients, 50 in flight), one op = one
+ *   connection accepted, handled (closed) and seen closed by the client, vs a raw `net` server.
+ * - AnyIO 4.14 on asyncio (`bench/anyio_net.py`, when a python3 that can `import anyio` is around;
+ *   `/work/anyio-env.sh` is read when present).
+ *
+ * Run: `node bench/net.ts` (Node 24). `run()` is also used by the bench runner.
+ */
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+import { Effect, type Fiber } from "effect"
+import { SocketAttribute, type SocketStream } from "../src/Sockets.ts"
+import { connectTcp, createTcpListener } from "../src/Tcp.ts"
+import { type Case, format, measure, type Result } from "./harness.ts"
+
+const ROUND_TRIPS = Number(process.env.BENCH_NET_N ?? 4000)
+const CHUNK = 64 * 1024
+const TOTAL = 64 * 1024 * 1024
+const CONNECTIONS = 1000
+const IN_FLIGHT = 50
+const PING = new Uint8Array(16).fill(7)
+
+// ----- raw node:net
+
+const listenRaw = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
+  new Promise((resolve) => {
+    const server = net.createServer({ noDelay: true }, onConnection)
+    server.listen(0, "127.0.0.1", () => resolve(server))
+  })
+const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
+
+const connectRaw = (port: number): Promise<net.Socket> =>
+  new Promise((resolve) => {
+    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
+  })
+
+const rawEchoServer = listenRaw((s) => {
+  s.on("data", (d) => s.write(d))
+  s.on("error", () => {})
+})
+const rawCloseServer = listenRaw((s) => {
+  s.on("error", () => {})
+  s.end()
+})
+
+let rawPingClient: Promise<net.Socket> | undefined
+const rawPingPong = async (n: number): Promise<void> => {
+  rawPingClient ??= rawEchoServer.then((srv) => connectRaw(portOf(srv)))
+  const s = await rawPingClient
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve) => {
+      let got = 0
+      const onData = (d: Buffer) => {
+        got += d.length
+        if (got >= PING.length) {
+          s.off("data", onData)
+          resolve()
+        }
+      }
+      s.on("data", onData)
+      s.write(PING)
+    })
+  }
+}
+
+const rawThroughput = async (writes: number): Promise<void> => {
+  const s = await connectRaw(portOf(await rawEchoServer))
+  const chunk = new Uint8Array(CHUNK)
+  const total = writes * CHUNK
+  await new Promise<void>((resolve) => {
+    let received = 0
+    s.on("data", (d: Buffer) => {
+      received += d.length
+      if (received >= total) resolve()
+    })
+    let sent = 0
+    const pump = () => {
+      while (sent < writes) {
+        sent++
+        if (!s.write(chunk)) return s.once("drain", pump)
+      }
+    }
+    pump()
+  })
+  s.destroy()
+}
+
+/** `n` short connections, `IN_FLIGHT` at a time: connect, wait until the server closed it. */
+const shortConnections = async (port: number, n: number): Promise<void> => {
+  let next = 0
+  const worker = async () => {
+    while (next < n) {
+      next++
+      await new Promise<void>((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1" })
+        s.on("error", () => resolve())
+        s.on("close", () => resolve())
+        s.resume()
+      })
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+}
+
+// ----- ours
+
+interface OurServer {
+  readonly port: number
+  readonly fiber: Fiber.Fiber<never, unknown>
+}
+
+const ourServer = (handler: (s: SocketStream) => Effect.Effect<unknown, unknown>): Promise<OurServer> =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
+      const port = yield* listener.extra(SocketAttribute.localPort)
+      const fiber = Effect.runFork(listener.serve(handler))
+      return { port, fiber }
+    })
+  )
+
+const echo = (s: SocketStream) => s.runForEach((chunk) => s.send(chunk))
+const ourEchoServer = ourServer(echo)
+const ourCloseServer = ourServer(() => Effect.void)
+
+let ourPingClient: Promise<SocketStream> | undefined
+const ourPingPong = (n: number) =>
+  Effect.gen(function* () {
+    ourPingClient ??= ourEchoServer.then((srv) => Effect.runPromise(connectTcp("127.0.0.1", srv.port)))
+    const s = yield* Effect.promise(() => ourPingClient!)
+    for (let i = 0; i < n; i++) {
+      yield* s.send(PING)
+      let got = 0
+      while (got < PING.length) got += (yield* s.receive()).length
+    }
+  })
+
+const ourThroughput = (writes: number) =>
+  Effect.gen(function* () {
+    const srv = yield* Effect.promise(() => ourEchoServer)
+    const s = yield* connectTcp("127.0.0.1", srv.port)
+    const chunk = new Uint8Array(CHUNK)
+    const total = writes * CHUNK
+    yield* Effect.all(
+      [
+        Effect.gen(function* () {
+          for (let i = 0; i < writes; i++) yield* s.send(chunk)
+        }),
+        Effect.gen(function* () {
+          let received = 0
+          while (received < total) received += (yield* s.receive()).length
+        })
+      ],
+      { concurrency: 2, discard: true }
+    )
+    yield* s.close()
+  })
+
+// ----- cases
+
+const rawPing = "raw node:net 16-byte ping-pong (ns per round trip)"
+const rawTput = `raw node:net echo, ${TOTAL / 1024 / 1024} MiB in 64 KiB writes (ns per 64 KiB echoed)`
+const rawAccept = `raw node:net server, ${CONNECTIONS} short connections, ${IN_FLIGHT} in flight (ns per connection)`
+
+export const cases: ReadonlyArray<Case> = [
+  { name: rawPing, run: (n) => Effect.promise(() => rawPingPong(n)) },
+  { name: "connectTcp + serve 16-byte ping-pong (ns per round trip)", reference: rawPing, run: ourPingPong },
+  { name: rawTput, run: () => Effect.promise(() => rawThroughput(TOTAL / CHUNK)) },
+  {
+    name: "connectTcp + serve echo, 64 MiB in 64 KiB writes (ns per 64 KiB echoed)",
+    reference: rawTput,
+    run: () => ourThroughput(TOTAL / CHUNK)
+  },
+  {
+    name: rawAccept,
+    run: () => Effect.promise(async () => shortConnections(portOf(await rawCloseServer), CONNECTIONS))
+  },
+  {
+    name: `serve (handler closes), ${CONNECTIONS} short connections, ${IN_FLIGHT} in flight (ns per connection)`,
+    reference: rawAccept,
+    run: () => Effect.promise(async () => shortConnections((await ourCloseServer).port, CONNECTIONS))
+  }
+]
+
+// ----- AnyIO
+
+interface AnyioFigures {
+  readonly anyio: string
+  readonly python: string
+  readonly figures: Record<string, number>
+}
+
+/** The environment for python3: ours plus `/work/anyio-env.sh`'s exports, when that file exists. */
+const pythonEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env }
+  try {
+    for (const line of fs.readFileSync("/work/anyio-env.sh", "utf8").split("\n")) {
+      const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim())
+      if (m) env[m[1]!] = m[2]!.replace(/^"|"$/g, "")
+    }
+  } catch {
+    // not there: python3 as it is
+  }
+  return env
+}
+
+const anyioFigures = (): AnyioFigures | string => {
+  const script = fileURLToPath(new URL("./anyio_net.py", import.meta.url))
+  const r = spawnSync("python3", [script, "--n", String(ROUND_TRIPS), "--samples", "3"], {
+    encoding: "utf8",
+    timeout: 300_000,
+    env: pythonEnv()
+  })
+  if (r.error !== undefined) return `python3 not runnable: ${r.error.message}`
+  if (r.status !== 0)
+    return r.status === 3 ? "anyio not importable (. /work/anyio-env.sh)" : `failed: ${r.stderr}`
+  return JSON.parse(r.stdout) as AnyioFigures
+}
+
+const n = (c: Case): number =>
+  c.name.includes("ping-pong")
+    ? ROUND_TRIPS
+    : c.name.includes("short connections")
+      ? CONNECTIONS
+      : TOTAL / CHUNK
+
+export const run = async (): Promise<Array<Result>> => {
+  await Promise.all([rawEchoServer, rawCloseServer, ourEchoServer, ourCloseServer])
+  // Each case has its own op count: measure them one by one (each still interleaved with its
+  // reference sample by sample, as `measure` does for the cases it is given).
+  const results: Array<Result> = []
+  for (let i = 0; i < cases.length; i += 2) {
+    const pair = cases.slice(i, i + 2)
+    results.push(...(await measure(pair, { n: n(pair[0]!), samples: 5, warmup: 1 })))
+  }
+  const withRates = results.map((r) =>
+    r.name.includes("MiB")
+      ? { ...r, name: `${r.name} = ${(((CHUNK / r.nsPerOp) * 1e9) / 1024 / 1024).toFixed(0)} MiB/s` }
+      : r.name.includes("short connections")
+        ? { ...r, name: `${r.name} = ${(1e9 / r.nsPerOp).toFixed(0)} connections/s` }
+        : r
+  )
+  if (ourPingClient !== undefined) await Effect.runPromise((await ourPingClient).close())
+  ;(await rawPingClient)?.destroy()
+  for (const srv of await Promise.all([ourEchoServer, ourCloseServer])) srv.fiber.interruptUnsafe()
+  for (const srv of await Promise.all([rawEchoServer, rawCloseServer])) srv.close()
+
+  const anyio = anyioFigures()
+  if (typeof anyio === "string") {
+    console.error(`AnyIO rows skipped: ${anyio}`)
+    return withRates
+  }
+  const ours = (prefix: string) => withRates.find((r) => r.name.startsWith(prefix))!
+  const row = (label: string, key: string, ourPrefix: string): Result => {
+    const our = ours(ourPrefix)
+    return {
+      name: `AnyIO ${anyio.anyio} asyncio: ${label} (ratio: ours ÷ AnyIO)`,
+      nsPerOp: anyio.figures[key]!,
+      reference: our.name,
+      ratio: our.nsPerOp / anyio.figures[key]!
+    }
+  }
+  return [
+    ...withRates,
+    row("16-byte ping-pong (ns per round trip)", "ping_pong", "connectTcp + serve 16-byte ping-pong"),
+    row(
+      `echo 64 MiB in 64 KiB writes (ns per 64 KiB) = ${(((CHUNK / anyio.figures.echo_64k!) * 1e9) / 1024 / 1024).toFixed(0)} MiB/s`,
+      "echo_64k",
+      "connectTcp + serve echo"
+    ),
+    row(`serve, ${CONNECTIONS} short connections (ns per connection)`, "accept", "serve (handler closes)")
+  ]
+}
+
+if (import.meta.main) {
+  console.log(format(await run()))
+  process.exit(0)
+}
