@@ -192,6 +192,13 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./workers.ts")
   },
   {
+    id: "cluster",
+    workload: "10",
+    title:
+      "remote task calls on Effect Cluster, embedded and across processes (ns per call; bench/cluster.ts)",
+    run: () => external("./cluster.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
@@ -401,6 +408,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (sectionId.startsWith("sync") && /^(contended x\d+: )?(Lock|Semaphore)/.test(n)) return 1.2
   if (sectionId === "heap") return 1.3
   if (sectionId === "workers" && n.startsWith("toThread.runSync")) return 1.3
+  if (sectionId === "cluster") return 1.1
   return undefined
 }
 
