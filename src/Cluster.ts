@@ -54,6 +54,7 @@ import type * as MessageStorage from "effect/cluster/MessageStorage"
 import type * as Runners from "effect/cluster/Runners"
 import type * as Sharding from "effect/cluster/Sharding"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import type * as Scope from "effect/Scope"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { InvalidArgumentError, RemoteTaskLost } from "./Errors.ts"
@@ -61,8 +62,9 @@ import * as client from "./internal/cluster/client.ts"
 import * as embedded from "./internal/cluster/embedded.ts"
 import { makeEntity } from "./internal/cluster/protocol.ts"
 import * as server from "./internal/cluster/server.ts"
-import { type Seconds, toSeconds } from "./internal/time.ts"
+import { toSeconds } from "./internal/time.ts"
 import type { TaskStatus } from "./TaskGroup.ts"
+import type { Seconds } from "./Time.ts"
 
 export { RemoteTaskLost }
 
@@ -167,6 +169,9 @@ export type Handler<S extends AnyTaskSpec, R> = (
 export type Handlers<Specs extends Record<string, AnyTaskSpec>> = {
   readonly [K in keyof Specs]: Handler<Specs[K], unknown>
 }
+
+/** What an entity provides to its handlers itself (not required from the layer). */
+export type ProvidedByEntity = Scope.Scope | Entity.CurrentAddress | Entity.CurrentRunnerAddress
 
 /** The services the handlers `H` need. */
 export type HandlersServices<H> = {
@@ -389,11 +394,7 @@ export const toLayer = <
   tasks: RemoteTasks<Name, Specs>,
   handlers: H | Effect.Effect<H, never, RX>,
   options?: ToLayerOptions
-): Layer.Layer<
-  never,
-  never,
-  Sharding.Sharding | Exclude<HandlersServices<H> | RX, server.ProvidedByEntity>
-> => {
+): Layer.Layer<never, never, Sharding.Sharding | Exclude<HandlersServices<H> | RX, ProvidedByEntity>> => {
   const { meta } = internalsOf(tasks)
   const build = Effect.map(
     Effect.isEffect(handlers) ? handlers : Effect.succeed(handlers),
@@ -402,7 +403,7 @@ export const toLayer = <
   return meta.entity.toLayer(build, server.entityOptions(options)) as Layer.Layer<
     never,
     never,
-    Sharding.Sharding | Exclude<HandlersServices<H> | RX, server.ProvidedByEntity>
+    Sharding.Sharding | Exclude<HandlersServices<H> | RX, ProvidedByEntity>
   >
 }
 

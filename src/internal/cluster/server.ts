@@ -9,8 +9,7 @@
  *
  * @internal
  */
-import { Effect, Fiber, Queue, type Scope } from "effect"
-import type * as Entity from "effect/cluster/Entity"
+import { Effect, Fiber, Queue } from "effect"
 import { RuntimeError } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
 import { CANCEL, type CallPayload, START, type StartChunk } from "./protocol.ts"
@@ -118,6 +117,3 @@ export const entityOptions = (options?: {
   ...(options?.maxIdleTime === undefined ? {} : { maxIdleTime: options.maxIdleTime * 1000 }),
   ...(options?.mailboxCapacity === undefined ? {} : { mailboxCapacity: options.mailboxCapacity })
 })
-
-/** Requirements an entity provides to its handlers itself. */
-export type ProvidedByEntity = Scope.Scope | Entity.CurrentAddress | Entity.CurrentRunnerAddress
