@@ -220,6 +220,13 @@ const sections: ReadonlyArray<Section> = [
     run: () => external("./net.ts")
   },
   {
+    id: "cluster",
+    workload: "10",
+    title:
+      "remote task calls on Effect Cluster, embedded and across processes (ns per call; bench/cluster.ts)",
+    run: () => external("./cluster.ts")
+  },
+  {
     id: "heap",
     workload: "8",
     title: "heap per sleeping task (bytes per task, 100,000 tasks, after a full GC; median of 5)",
@@ -438,6 +445,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (sectionId === "streams") return n.startsWith("AnyIO") ? 0.1 : n.startsWith("floor") ? undefined : 1.5
   if (sectionId === "net" && n.startsWith("connectTcp + serve 16-byte")) return 1.2
   if (sectionId === "net" && n.startsWith("connectTcp + serve echo")) return 1.25
+  if (sectionId === "cluster") return 1.1
   return undefined
 }
 

@@ -42,7 +42,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Schema, type Scope } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import type {
   AlreadyProcessingMessage,
   EntityNotAssignedToRunner,
@@ -54,6 +54,7 @@ import type * as MessageStorage from "effect/cluster/MessageStorage"
 import type * as Runners from "effect/cluster/Runners"
 import type * as Sharding from "effect/cluster/Sharding"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import type * as Scope from "effect/Scope"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { InvalidArgumentError, RemoteTaskLost } from "./Errors.ts"
@@ -70,13 +71,6 @@ export { RemoteTaskLost }
 // ---------------------------------------------------------------------------------------------
 // Models
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Requirements an entity provides to its handlers itself (the handler's Scope and addresses).
- *
- * @category type-level
- */
-export type ProvidedByEntity = Scope.Scope | Entity.CurrentAddress | Entity.CurrentRunnerAddress
 
 /**
  * The schemas of one remote task: its payload, its success value, its typed failure, and the value
@@ -175,6 +169,9 @@ export type Handler<S extends AnyTaskSpec, R> = (
 export type Handlers<Specs extends Record<string, AnyTaskSpec>> = {
   readonly [K in keyof Specs]: Handler<Specs[K], unknown>
 }
+
+/** What an entity provides to its handlers itself (not required from the layer). */
+export type ProvidedByEntity = Scope.Scope | Entity.CurrentAddress | Entity.CurrentRunnerAddress
 
 /** The services the handlers `H` need. */
 export type HandlersServices<H> = {

@@ -21,7 +21,7 @@ import { createTaskGroup } from "../src/TaskGroup.ts"
 import { shardingConfig } from "./fixtures/cluster-config.ts"
 import { type Runners, startRunners } from "./fixtures/cluster-procs.ts"
 import { Boom, Tasks } from "./fixtures/cluster-tasks.ts"
-import { findPgBin, type Postgres, startPostgres } from "./fixtures/postgres.ts"
+import { findPgBin, freePort, type Postgres, postgresUrl, startPostgres } from "./fixtures/postgres.ts"
 
 const pgBin = findPgBin()
 if (pgBin === undefined) {
@@ -79,14 +79,26 @@ describe.skipIf(pgBin === undefined)("remote tasks, distributed (3 runner proces
     dir = mkdtempSync(join(tmpdir(), "effect-anyio-cluster-"))
     eventsFile = join(dir, "events.log")
     writeFileSync(eventsFile, "")
+    let t1 = 0
     const t0 = Date.now()
-    pg = await startPostgres(pgBin!)
-    const t1 = Date.now()
-    procs = await startRunners({ count: RUNNERS, url: pg.url, eventsFile })
+    // PostgreSQL and the runners start at once (a runner waits for the database).
+    const port = await freePort()
+    const url = postgresUrl(port)
+    const [database, runners] = await Promise.allSettled([
+      startPostgres(pgBin!, port).then((p) => {
+        t1 = Date.now()
+        return p
+      }),
+      startRunners({ count: RUNNERS, url, eventsFile })
+    ])
+    if (database.status === "fulfilled") pg = database.value
+    if (runners.status === "fulfilled") procs = runners.value
+    if (database.status === "rejected") throw database.reason
+    if (runners.status === "rejected") throw runners.reason
     const t2 = Date.now()
     runtime = ManagedRuntime.make(
       Cluster.layerSocket({ clientOnly: true, shardingConfig }).pipe(
-        Layer.provide(PgClient.layer({ url: Redacted.make(pg.url), maxConnections: 2 }))
+        Layer.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 }))
       )
     )
     // Barrier: every runner owns shards (calls spread over all of them) before the tests start.
@@ -104,7 +116,7 @@ describe.skipIf(pgBin === undefined)("remote tasks, distributed (3 runner proces
     )
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
     console.log(
-      `cluster-distributed: PostgreSQL up in ${s(t1 - t0)}, ${RUNNERS} runners in ${s(t2 - t1)}, ` +
+      `cluster-distributed: PostgreSQL up in ${s(t1 - t0)}, ${RUNNERS} runners ready in ${s(t2 - t0)}, ` +
         `shards spread in ${s(Date.now() - t2)}`
     )
   }, 180_000)

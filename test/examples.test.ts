@@ -2,8 +2,10 @@ import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import { jobs, workersLayer } from "../examples/cluster-fanout.ts"
 import { pipeline } from "../examples/producer-consumer.ts"
 import { JobCrashed, service } from "../examples/queue-service.ts"
+import { layerEmbedded } from "../src/Cluster.ts"
 import { isExceptionGroup, surfaceTaskGroupFailures } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
 
@@ -85,4 +87,26 @@ describe("examples", () => {
     expect(code).toBe(130)
     expect(out.match(/worker \d stopped/g)).toHaveLength(3)
   }, 30_000)
+
+  it.effect(
+    "cluster-fanout (embedded): chunks summed on workers; a bad item fails the job, the rest is cancelled",
+    () =>
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const runnerLog: Array<string> = []
+        const { total, failed } = yield* autojump(
+          jobs((l) => log.push(l)).pipe(
+            Effect.provide(workersLayer((l) => runnerLog.push(l))),
+            Effect.provide(layerEmbedded())
+          )
+        )
+        expect(total).toBe(Array.from({ length: 40 }, (_, i) => (i + 1) ** 2).reduce((a, b) => a + b, 0))
+        expect(isExceptionGroup(failed) && failed.exceptions).toMatchObject([
+          { _tag: "BadItem", chunk: 2, item: -13 }
+        ])
+        // Every other chunk of job-2 was cancelled on its worker before the group exited.
+        expect(runnerLog.filter((l) => l.startsWith("job-2:")).length).toBe(7)
+        expect(log.at(-1)).toBe("job-2 failed: BadItem (chunk 2, item -13)")
+      })
+  )
 })

@@ -6,9 +6,9 @@
  *   started with `startSoon` / `createTask` / a plain `yield*`.
  * - `<task>:start`: the same call as a stream of two elements, `Started(value)` when the remote
  *   side calls `status.started(value)`, then `Done(result)`, for `tg.start()`.
- * - `effect-anyio/cancel` (shared): cancels the call with a given key and lets the caller wait for
- *   the remote side to finish (the cluster's own interrupt is fire-and-forget: its reply is
- *   dropped, so a caller could not tell when the remote finalizers ran).
+ * - `effect-anyio/cancel` (shared): cancels the call with a given key and answers once the remote
+ *   side finished (the cluster's own interrupt is fire-and-forget: its reply is dropped, so a
+ *   caller could not tell when the remote finalizers ran).
  *
  * The call key is ours (not the cluster's request id) because the caller needs it before the
  * client generates the request, to cancel it later.
@@ -54,7 +54,7 @@ export type StartChunk =
 
 /** Builds the entity of a set of task families. */
 export const makeEntity = (name: string, specs: Readonly<Record<string, Spec>>): Entity.Any => {
-  const rpcs: Array<Rpc.Any> = [Rpc.make(CANCEL, { payload: Schema.String })]
+  const rpcs: Array<Rpc.Any> = [Rpc.make(CANCEL, { payload: Schema.String }).annotate(FailOnRunnerLoss, true)]
   for (const task of Object.keys(specs)) {
     const spec = specs[task]!
     const payload = Schema.Struct({ k: Schema.String, p: spec.payload })

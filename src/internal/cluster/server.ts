@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Effect, type Fiber, Queue } from "effect"
+import { Effect, Fiber, Queue } from "effect"
 import { RuntimeError } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
 import { CANCEL, type CallPayload, START, type StartChunk } from "./protocol.ts"
@@ -37,14 +37,12 @@ export const makeHandlers = (
 
   const out: Record<string, (envelope: never) => unknown> = Object.create(null)
 
+  // Answers once the call is over here: interrupted and its finalizers run, or never started.
   out[CANCEL] = (envelope: { readonly payload: string }) =>
     Effect.suspend(() => {
       const key = envelope.payload
       const fiber = running.get(key)
-      if (fiber !== undefined) {
-        fiber.interruptUnsafe()
-        return Effect.void
-      }
+      if (fiber !== undefined) return Fiber.interrupt(fiber)
       if (tombstones.size >= MAX_TOMBSTONES) tombstones.delete(tombstones.values().next().value!)
       tombstones.add(key)
       return Effect.void
@@ -53,15 +51,15 @@ export const makeHandlers = (
   for (const task of Object.keys(handlers)) {
     const handler = handlers[task]!
 
+    // The handler runs in the request's own fiber (no fork, no extra frames): it is registered
+    // for `cancel` until that fiber ends.
     out[task] = (envelope: Envelope) =>
       Effect.withFiber((fiber) => {
         const { k, p } = envelope.payload
         if (tombstones.delete(k)) return Effect.interrupt
         running.set(k, fiber)
-        return Effect.ensuring(
-          Effect.suspend(() => handler(p, taskStatusIgnored)),
-          Effect.sync(() => running.delete(k))
-        )
+        fiber.addObserver(() => running.delete(k))
+        return handler(p, taskStatusIgnored)
       })
 
     // The stream variant runs the task in a child of the request fiber (interrupted with it), and
@@ -119,6 +117,3 @@ export const entityOptions = (options?: {
   ...(options?.maxIdleTime === undefined ? {} : { maxIdleTime: options.maxIdleTime * 1000 }),
   ...(options?.mailboxCapacity === undefined ? {} : { mailboxCapacity: options.mailboxCapacity })
 })
-
-/** Requirements an entity provides to its handlers itself (defined in the public module). */
-export type { ProvidedByEntity } from "../../Cluster.ts"
