@@ -18,8 +18,9 @@ export interface RunOptions {
   /** Do not log the failure of `main` (the exit code still says it failed). */
   readonly disableErrorReporting?: boolean | undefined
   /**
-   * Run on the batching scheduler (see `withBatchingScheduler`; AnyIO's `use_uvloop` in spirit):
-   * `true`, or its options. Off by default.
+   * The batching scheduler (see `withBatchingScheduler`, `defaultScheduler`): on by default (a
+   * checkpoint then costs well under a microsecond, with a bounded budget before timers and I/O
+   * run); its options to tune it, or `false` for Effect's own scheduler.
    */
   readonly batchingScheduler?: boolean | BatchingSchedulerOptions | undefined
 }
@@ -98,9 +99,9 @@ const start = (options: RunOptions | undefined, main: unknown, args: ReadonlyArr
       )
   const batching = options?.batchingScheduler
   const program =
-    batching === undefined || batching === false
+    batching === false
       ? effect
-      : withBatchingScheduler(effect, batching === true ? undefined : batching)
+      : withBatchingScheduler(effect, batching === true || batching === undefined ? undefined : batching)
   // A scoped task group's failure (createTaskGroupScoped) becomes main's typed failure.
   runMain(surfaceTaskGroupFailures(program), { disableErrorReporting: options?.disableErrorReporting })
 }

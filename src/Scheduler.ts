@@ -50,14 +50,16 @@ type Task = () => void
  * would be under Effect's scheduler.
  */
 const runAll = (tasks: ReadonlyArray<Task>): void => {
-  for (let i = 0; i < tasks.length; i++) {
-    try {
-      tasks[i]!()
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error
-      })
-    }
+  for (let i = 0; i < tasks.length; i++) runOne(tasks[i]!)
+}
+
+const runOne = (task: Task): void => {
+  try {
+    task()
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error
+    })
   }
 }
 
@@ -169,6 +171,14 @@ class BatchingScheduler implements Scheduler.Scheduler, Scheduler.SchedulerDispa
   private round(): number {
     const tasks = this.ready
     const count = tasks.length
+    if (count === 1 && this.others.length === 0) {
+      // The common round of a single yielding fiber: no swap; what it schedules lands in the
+      // emptied queue, for the next round.
+      const task = tasks[0]!
+      tasks.length = 0
+      runOne(task)
+      return 1
+    }
     this.ready = this.spare ?? []
     this.spare = undefined
     if (this.others.length === 0) {
