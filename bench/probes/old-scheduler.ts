@@ -19,7 +19,8 @@
  */
 import { Effect, type Fiber, Function as Fn, Scheduler } from "effect"
 import { InvalidArgumentError } from "../../src/Errors.ts"
-import { type Seconds, toSeconds } from "../../src/internal/time.ts"
+import { toSeconds } from "../../src/internal/time.ts"
+import type { Seconds } from "../../src/Time.ts"
 
 /**
  * Options of {@link makeBatchingScheduler}.
