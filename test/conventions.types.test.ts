@@ -3,9 +3,12 @@
  * `TimeoutError`. Type points are checked by `tsc --noEmit`; the runtime checks run under vitest.
  */
 import { expectTypeOf } from "@effect/vitest"
-import { Cause, Data, Effect, Option } from "effect"
+import { Cause, Data, Effect, Option, Stream } from "effect"
 import {
+  BrokenResourceError,
   cancelScope,
+  createMemoryObjectStream,
+  createTaskGroup,
   currentTime,
   failAfter,
   failAt,
@@ -92,4 +95,23 @@ describe("one TimeoutError", () => {
       ])
       expect(both).toEqual(["TimeoutError", "TimeoutError"])
     }).pipe(Effect.runPromise))
+})
+
+describe("README idioms", () => {
+  it.autojump("stopping a receive.stream early: the producer stays blocked until the end is closed", () =>
+    Effect.gen(function* () {
+      const [send, receive] = createMemoryObjectStream<number>(0)
+      const outcome = yield* createTaskGroup((tg) =>
+        Effect.gen(function* () {
+          const producer = yield* tg.startSoon(
+            send.use((s) => Effect.forEach([1, 2, 3, 4, 5], (n) => s.send(n))).pipe(Effect.flip)
+          )
+          const firstThree = yield* receive.use((r) => r.stream.pipe(Stream.take(3), Stream.runCollect))
+          expect(Array.from(firstThree)).toEqual([1, 2, 3])
+          return yield* producer.join
+        })
+      )
+      expect(outcome).toBeInstanceOf(BrokenResourceError)
+    })
+  )
 })
