@@ -116,6 +116,22 @@ export const makeCancelScope = (options?: CancelScopeOptions): CancelScope => {
 export type ScopeBody<A, E, R> = Effect.Effect<A, E, R> | ((scope: CancelScope) => Effect.Effect<A, E, R>)
 
 /**
+ * Effect's `dual` puts the piped value first; here the data-first order is AnyIO's (time or
+ * options first, then the body), so a local `dual`: data-first when the body is given (an effect
+ * or a function of the scope), else `(time, options?) => (effect) => ...`.
+ */
+const dualBody = <T>(isDataFirst: (args: ReadonlyArray<unknown>) => boolean, impl: Function): T =>
+  ((...args: Array<unknown>) =>
+    isDataFirst(args) ? impl(...args) : (self: unknown) => impl(args[0], self, args[1])) as unknown as T
+
+/** `cancelScope(options, body)`: data-first with two arguments, as Effect's `dual(2, ...)`. */
+const twoArgs = (args: ReadonlyArray<unknown>): boolean => args.length >= 2
+
+/** `failAfter(delay, body, options?)`: data-first when the body is given. */
+const bodyGiven = (args: ReadonlyArray<unknown>): boolean =>
+  args.length >= 3 || Effect.isEffect(args[1]) || typeof args[1] === "function"
+
+/**
  * Runs `body` inside a cancel scope (AnyIO's `with CancelScope(deadline=..., shield=...) as scope:`).
  * Succeeds with `Some(value)`, or `None` when the scope's own cancellation (its `cancel()` or its
  * deadline) stopped the body and no enclosing cancellation is visible.
@@ -132,17 +148,31 @@ export type ScopeBody<A, E, R> = Effect.Effect<A, E, R> | ((scope: CancelScope) 
  * import { cancelScope, sleep } from "effect-anyio"
  * // shielded cleanup: finishes even if the surrounding task is being cancelled
  * const cleanup = cancelScope({ shield: true }, sleep(0.1))
+ * // pipeable: effect.pipe(cancelScope(options))
+ * const same = sleep(0.1).pipe(cancelScope({ shield: true }))
  * ```
  * @category constructors
  */
-export const cancelScope = <A, E = never, R = never>(
-  options: CancelScopeOptions | CancelScope,
-  body: ScopeBody<A, E, R>
-): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() => {
-    const scope = options instanceof CancelScopeImpl ? options : (makeCancelScope(options) as CancelScopeImpl)
-    return runScope(scope, body, undefined)
-  })
+export const cancelScope: {
+  (
+    options: CancelScopeOptions | CancelScope
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    options: CancelScopeOptions | CancelScope,
+    body: ScopeBody<A, E, R>
+  ): Effect.Effect<Option.Option<A>, E, R>
+} = dualBody(
+  twoArgs,
+  <A, E, R>(
+    options: CancelScopeOptions | CancelScope,
+    body: ScopeBody<A, E, R>
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    Effect.suspend(() => {
+      const scope =
+        options instanceof CancelScopeImpl ? options : (makeCancelScope(options) as CancelScopeImpl)
+      return runScope(scope, body, undefined)
+    })
+)
 
 const delaySeconds = (delay: unknown): number => {
   return Math.max(0, toSeconds(delay, "delay"))
@@ -162,20 +192,34 @@ const delaySeconds = (delay: unknown): number => {
  * const program = Effect.gen(function* () {
  *   const r = yield* moveOnAfter(1, sleep(5))
  *   console.log(Option.isNone(r) ? "moved on" : "finished")
+ *   const piped = yield* sleep(5).pipe(moveOnAfter(1)) // pipeable form
  * })
  * ```
  * @category timeouts
  */
-export const moveOnAfter = <A, E = never, R = never>(
-  delay: Seconds,
-  body: ScopeBody<A, E, R>,
-  options?: { readonly shield?: boolean | undefined }
-): Effect.Effect<Option.Option<A>, E, R> =>
-  runScope(
-    () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
-    body,
-    () => delaySeconds(delay)
-  )
+export const moveOnAfter: {
+  (
+    delay: Seconds,
+    options?: { readonly shield?: boolean | undefined }
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    delay: Seconds,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    delay: Seconds,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    runScope(
+      () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
+      body,
+      () => delaySeconds(delay)
+    )
+)
 
 /**
  * Like {@link moveOnAfter} with an absolute deadline in seconds (AnyIO's `move_on_at`).
@@ -188,14 +232,27 @@ export const moveOnAfter = <A, E = never, R = never>(
  * ```
  * @category timeouts
  */
-export const moveOnAt = <A, E = never, R = never>(
-  deadline: number,
-  body: ScopeBody<A, E, R>,
-  options?: { readonly shield?: boolean | undefined }
-): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() =>
-    runScope(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
-  )
+export const moveOnAt: {
+  (
+    deadline: number,
+    options?: { readonly shield?: boolean | undefined }
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    deadline: number,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    deadline: number,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    Effect.suspend(() =>
+      runScope(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
+    )
+)
 
 /**
  * Options of {@link failAfter} and {@link failAt}.
@@ -253,6 +310,7 @@ const failing = <A, E, R>(
  * const program = failAfter(1, sleep(5)).pipe(
  *   Effect.catchTag("TimeoutError", () => Effect.succeed("timed out"))
  * )
+ * const piped = sleep(5).pipe(failAfter(1, { reason: "too slow" })) // pipeable form
  * ```
  * @category timeouts
  */
@@ -267,11 +325,18 @@ export const failAfter: {
     body: (scope: CancelScope) => Effect.Effect<A, E, R>,
     options?: FailAfterOptions
   ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-} = <A, E, R>(
-  delay: Seconds,
-  body: ScopeBody<A, E, R>,
-  options?: FailAfterOptions
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("after", delay, body, options)
+  (
+    delay: Seconds,
+    options?: FailAfterOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    delay: Seconds,
+    body: ScopeBody<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("after", delay, body, options)
+)
 
 /**
  * Like {@link failAfter} with an absolute deadline in seconds (AnyIO's `fail_at`).
@@ -295,8 +360,15 @@ export const failAt: {
     body: (scope: CancelScope) => Effect.Effect<A, E, R>,
     options?: FailAfterOptions
   ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-} = <A, E, R>(
-  deadline: number,
-  body: ScopeBody<A, E, R>,
-  options?: FailAfterOptions
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("at", deadline, body, options)
+  (
+    deadline: number,
+    options?: FailAfterOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    deadline: number,
+    body: ScopeBody<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("at", deadline, body, options)
+)

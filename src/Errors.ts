@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Data } from "effect"
+import { Cause, Data } from "effect"
 import type { Defect } from "./ExceptionGroup.ts"
 
 /**
@@ -114,14 +114,26 @@ export class InvalidArgumentError extends Data.TaggedError("InvalidArgumentError
 /**
  * A `failAfter`/`failAt` scope's own deadline expired (AnyIO raises the builtin `TimeoutError`).
  *
+ * **One TimeoutError**: this class extends effect's `Cause.TimeoutError` (the error of
+ * `Effect.timeout`), so an Effect program has one timeout error, not two look-alikes:
+ * `Cause.isTimeoutError(e)`, `e instanceof Cause.TimeoutError` and `Effect.catchTag("TimeoutError")`
+ * all accept both. `e instanceof TimeoutError` (this class) tells a `failAfter`/`failAt` deadline
+ * apart from an `Effect.timeout` when that matters.
+ *
  * @example
  * ```ts
+ * import { Cause } from "effect"
  * import { TimeoutError } from "effect-anyio"
  * const err = new TimeoutError({ message: "deadline exceeded" })
+ * console.log(Cause.isTimeoutError(err), err instanceof Cause.TimeoutError) // true true
  * ```
  * @category errors
  */
-export class TimeoutError extends Data.TaggedError("TimeoutError")<{ readonly message?: string }> {}
+export class TimeoutError extends Cause.TimeoutError {
+  constructor(options?: { readonly message?: string | undefined }) {
+    super(options?.message)
+  }
+}
 
 // -----------------------------------------------------------------------------
 // Streams and I/O

@@ -128,6 +128,22 @@ export interface CancelledTask {
 }
 
 /**
+ * The task a member of an {@link ExceptionGroup} came from (its name and id, as in
+ * `getCurrentTask()`); the group body's own failure names the host task.
+ *
+ * @example
+ * ```ts
+ * import type { TaskOrigin } from "effect-anyio"
+ * const o: TaskOrigin = { name: "worker-3", id: 12 }
+ * ```
+ * @category models
+ */
+export interface TaskOrigin {
+  readonly name: string
+  readonly id: number
+}
+
+/**
  * One leaf of an {@link ExceptionGroup} (a failure or a {@link Defect}, never a group), with the
  * `Cause` it came from and where it sits in the tree.
  *
@@ -308,6 +324,10 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   readonly causes: ReadonlyArray<Cause.Cause<unknown>>
   /** Tasks the group cancelled while handling these failures, with why (not members). */
   readonly cancelled: ReadonlyArray<CancelledTask>
+  /** `origins[i]`: the task `exceptions[i]` came from, when a task group built this group. */
+  readonly origins: ReadonlyArray<TaskOrigin | undefined>
+  /** The name of the task group that raised it, when it has one. */
+  readonly groupName: string | undefined
 
   constructor(
     message: string,
@@ -315,6 +335,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     options?: {
       readonly causes?: ReadonlyArray<Cause.Cause<unknown>> | undefined
       readonly cancelled?: ReadonlyArray<CancelledTask> | undefined
+      readonly origins?: ReadonlyArray<TaskOrigin | undefined> | undefined
+      readonly groupName?: string | undefined
     }
   ) {
     if (!Array.isArray(exceptions)) {
@@ -326,6 +348,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     this.exceptions = exceptions
     this.causes = options?.causes ?? exceptions.map(defaultCause)
     this.cancelled = options?.cancelled ?? []
+    this.origins = options?.origins ?? []
+    this.groupName = options?.groupName
     installStack(this)
   }
 
@@ -516,7 +540,8 @@ const defaultCause = (member: unknown): Cause.Cause<unknown> =>
 export const membersOfCause = (
   cause: Cause.Cause<unknown>,
   into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> }
-): void => {
+): number => {
+  const before = into.exceptions.length
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail") {
       into.exceptions.push(reason.error)
@@ -526,6 +551,7 @@ export const membersOfCause = (
       into.causes.push(Cause.fromReasons([reason]))
     }
   }
+  return into.exceptions.length - before
 }
 
 // ---------------------------------------------------------------------------------------------

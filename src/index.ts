@@ -93,6 +93,7 @@ export {
   type MemberHandlers,
   type NonGroupErrors,
   type RemainingError,
+  type TaskOrigin,
   unwrapSingle
 } from "./ExceptionGroup.ts"
 export {

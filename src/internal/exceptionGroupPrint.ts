@@ -14,6 +14,8 @@ type AnyGroup = ExceptionGroup<unknown>
 /** Like Python: at most this many members per group and levels are printed. */
 const MAX_WIDTH = 15
 const MAX_DEPTH = 10
+/** Frames of this library's machinery and of effect: noise to the reader of an uncaught group. */
+const INTERNAL_FRAME = /[\\/](?:src|dist)[\\/]internal[\\/]|[\\/]node_modules[\\/]effect[\\/]|\(node:/
 
 /** A nested group (by shape: this module does not load the class, which loads this module). */
 const isGroup = (u: unknown): u is AnyGroup =>
@@ -28,10 +30,14 @@ export const render = (eg: AnyGroup): string => {
 
 const SEPARATOR_WIDTH = 16
 
-const header = (eg: AnyGroup): string => {
+/** `(2 sub-exceptions)`, with the group's name when it has one. */
+const count = (eg: AnyGroup): string => {
   const n = eg.exceptions.length
-  return `${eg.name}: ${eg.message} (${n} sub-exception${n === 1 ? "" : "s"})`
+  const name = eg.groupName === undefined ? "" : ` in task group '${eg.groupName}'`
+  return `(${n} sub-exception${n === 1 ? "" : "s"}${name})`
 }
+
+const header = (eg: AnyGroup): string => `${eg.name}: ${eg.message} ${count(eg)}`
 
 const numbered = (label: string): string => {
   const dashes = "-".repeat(SEPARATOR_WIDTH)
@@ -42,7 +48,12 @@ const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
 
 const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
   const text = cause === undefined ? "" : Cause.pretty(cause)
-  if (text !== "") return text
+  if (text !== "") {
+    return text
+      .split("\n")
+      .filter((line) => !(/^\s+at /.test(line) && INTERNAL_FRAME.test(line)))
+      .join("\n")
+  }
   return member instanceof Error ? `${member.name}: ${member.message}` : textOf(member)
 }
 
@@ -84,6 +95,8 @@ const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefi
         closed = renderGroup(member, out, inner, bar, depth + 1)
       }
     } else {
+      const origin = eg.origins[i]
+      if (origin !== undefined) out.push(`${bar}in task '${origin.name}' (#${origin.id})`)
       for (const line of leafText(member, eg.causes[i]).split("\n")) out.push(bar + line)
       closed = false
     }
@@ -119,18 +132,12 @@ export const installStack = (eg: AnyGroup): void => {
       for (const line of typeof original === "string" ? original.split("\n") : []) {
         if (!/^\s+at /.test(line)) continue
         if (EFFECT_INTERNALS.test(line)) break
-        frames.push(line)
+        if (!INTERNAL_FRAME.test(line)) frames.push(line)
       }
       // Effect's Cause.pretty prints `name: message` and drops whatever else is on the stack's first
       // line, so the member count goes on a line of its own.
       const [, ...tree] = eg.pretty().split("\n")
-      const n = eg.exceptions.length
-      cached = [
-        `${eg.name}: ${eg.message}`,
-        `(${n} sub-exception${n === 1 ? "" : "s"})`,
-        ...tree,
-        ...frames
-      ].join("\n")
+      cached = [`${eg.name}: ${eg.message}`, count(eg), ...tree, ...frames].join("\n")
       return cached
     },
     set(value: unknown) {

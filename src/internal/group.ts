@@ -67,8 +67,13 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   readonly tracing: boolean
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** The members of the group's ExceptionGroup, allocated with the first failure. */
-  failures: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } | undefined =
-    undefined
+  failures:
+    | {
+        exceptions: Array<Member<unknown>>
+        causes: Array<Cause.Cause<unknown>>
+        origins: Array<{ readonly name: string; readonly id: number }>
+      }
+    | undefined = undefined
   /** Tasks the group cancelled (their reasons are read from their exits when a group is built). */
   cancelledTasks: Array<Child> | undefined = undefined
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
@@ -260,7 +265,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } else if (exit._tag === "Failure") {
       if (hasFailures(exit.cause)) {
         cancelGroup = this.failures === undefined && !this.cancelScope.cancelCalled
-        membersOfCause(exit.cause, (this.failures ??= { exceptions: [], causes: [] }))
+        const failures = (this.failures ??= { exceptions: [], causes: [], origins: [] })
+        const task = child ?? this.hostTask
+        for (let n = membersOfCause(exit.cause, failures); n > 0; n--) failures.origins.push(task)
       } else if (child !== undefined && !child.cancelRequested) {
         ;(this.cancelledTasks ??= []).push(child)
       }
@@ -478,7 +485,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     const failures = this.failures!
     return new ExceptionGroup("unhandled errors in a TaskGroup", failures.exceptions, {
       causes: failures.causes,
-      cancelled
+      cancelled,
+      origins: failures.origins.map(({ name, id }) => ({ name, id })),
+      groupName: this.name
     })
   }
 }
