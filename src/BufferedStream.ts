@@ -25,6 +25,7 @@ import {
   InvalidArgumentError
 } from "./Errors.ts"
 import { ByteBuffer } from "./internal/byteBuffer.ts"
+import { suspendInline } from "./internal/suspendInline.ts"
 import { textOf } from "./internal/text.ts"
 import {
   type AnyByteReceiveStream,
@@ -248,7 +249,7 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
       buf.size > 0 ? Exit.succeed(take()) : Effect.andThen(pull, loop)
     )
     const slow = this.guarded(loop)
-    return Effect.suspend((): Effect.Effect<Uint8Array, BufferedReceiveError<E>> => {
+    return suspendInline((): Effect.Effect<Uint8Array, BufferedReceiveError<E>> => {
       const b = this.blocked()
       if (b !== undefined) return b
       if (buf.size > 0) return Exit.succeed(take())
@@ -286,7 +287,7 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
             loop
           )
     )
-    return Effect.suspend(() => {
+    return suspendInline((): Effect.Effect<Uint8Array, ReceiveExactlyError<E>> => {
       const b = this.blocked()
       if (b !== undefined) return b
       if (buf.size >= nbytes) return Exit.succeed(buf.take(nbytes))
@@ -372,7 +373,7 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
       () => attempt() ?? Effect.andThen(pull, loop)
     )
     const slow = this.guarded(loop)
-    return Effect.suspend(() => this.blocked() ?? attempt() ?? slow)
+    return suspendInline(() => this.blocked() ?? attempt() ?? slow)
   }
 
   /** Closes the wrapped stream; later operations fail with `ClosedResourceError`. Idempotent. */

@@ -316,6 +316,34 @@ describe("BufferedByteReceiveStream: the rules", () => {
     })
   )
 
+  // `yield*` of a buffered result completes inline (src/internal/suspendInline.ts): it must behave
+  // as the same effect run any other way, and stay lazy and reusable.
+  it.effect("operations are lazy and reusable, the same under yield* and under combinators", () =>
+    Effect.gen(function* () {
+      const [, receiveStream] = createMemoryObjectStream<Uint8Array>(1)
+      const s = new BufferedByteReceiveStream(receiveStream)
+      yield* s.feedData(b("a\nb\nc\nd\ne\nf\ng\nhijklmn"))
+      const nl = b("\n")
+      const line = s.receiveUntil(nl, 100)
+      expect(s.buffer).toEqual(b("a\nb\nc\nd\ne\nf\ng\nhijklmn")) // made, not run: nothing taken
+      expect(yield* line).toEqual(b("a"))
+      expect(yield* line).toEqual(b("b"))
+      expect(yield* Effect.map(line, (l) => l.length)).toBe(1) // c
+      expect(yield* Effect.flatMap(Effect.void, () => line)).toEqual(b("d"))
+      const all = s.receiveUntilAll(nl, 100)
+      const exactly = s.receiveExactly(2)
+      const receive = s.receive(3)
+      expect(s.buffer).toEqual(b("e\nf\ng\nhijklmn"))
+      expect((yield* all).length).toBe(3)
+      expect(yield* exactly).toEqual(b("hi"))
+      expect(yield* Effect.exit(exactly)).toEqual(Exit.succeed(b("jk")))
+      expect(yield* receive).toEqual(b("lmn"))
+      yield* s.close()
+      expect(yield* Effect.flip(line)).toBeInstanceOf(ClosedResourceError)
+      expect(yield* Effect.flip(Effect.map(line, (l) => l.length))).toBeInstanceOf(ClosedResourceError)
+    })
+  )
+
   it.effect("receive of an object stream keeps what is beyond maxBytes; buffered chunks are joined", () =>
     Effect.gen(function* () {
       const s = new BufferedByteReceiveStream(chunkSource([b("abcdef"), b("gh")]))

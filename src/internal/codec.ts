@@ -30,6 +30,8 @@ export interface IncrementalDecoder {
   /** End of input: decodes what is kept (strict: an error if anything is). */
   flush(): string | UnicodeError
   reset(): void
+  /** How many bytes it holds (an incomplete sequence, a partial BOM): text-mode `tell()` needs it. */
+  readonly pending: number
 }
 
 export interface IncrementalEncoder {
@@ -204,6 +206,10 @@ class Utf8Decoder implements IncrementalDecoder {
     this.bomPending = this.sig
   }
 
+  get pending(): number {
+    return this.held.length
+  }
+
   decode(chunk: Uint8Array): string | UnicodeError {
     if (this.bomPending) {
       const all = this.held.length > 0 ? concat(this.held, chunk) : chunk
@@ -309,6 +315,10 @@ class Utf16Decoder implements IncrementalDecoder {
   reset(): void {
     this.held = empty
     this.bigEndian = this.initial
+  }
+
+  get pending(): number {
+    return this.held.length
   }
 
   private get codec(): string {
@@ -440,6 +450,7 @@ class SingleByteDecoder implements IncrementalDecoder {
     this.codecName = codecName
     this.reasonText = reasonText
   }
+  readonly pending = 0
   reset(): void {}
   flush(): string {
     return ""
@@ -581,7 +592,7 @@ const tableCodec = (name: string, table: () => Table | undefined, kind: "charmap
     name,
     decoder: (errors) =>
       kind === "latin-1"
-        ? { decode: latin1, flush: () => "", reset: () => {} }
+        ? { decode: latin1, flush: () => "", reset: () => {}, pending: 0 }
         : new SingleByteDecoder(get()!, errors, codecName, decodeReason),
     encoder: (errors) => ({
       encode: (text) => {
