@@ -7,8 +7,10 @@
  * chunks, so the splitting is what is measured.
  *
  * One Effect per line costs more than the scan of a 100-byte line (the "floor" row: the hand scan
- * plus one `yield* Effect.succeed` per line), so `receiveUntil` per line cannot come near the hand
- * scan; `receiveUntilAll` (every line buffered, one Effect per chunk) is the row that meets 1.5×.
+ * plus one `yield* Effect.succeed` per line, an `Exit` that `Effect.gen` takes inline), so
+ * `receiveUntil` per line cannot come nearer the hand scan than that floor; it reaches it because a
+ * buffered line completes inline under `yield*` too (src/internal/suspendInline.ts).
+ * `receiveUntilAll` (every line buffered, one Effect per chunk) is the row meant to meet 1.5×.
  *
  * Run: `node bench/streams.ts` (Node 24). `run()` is also used by the bench runner.
  */
