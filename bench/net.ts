@@ -17,6 +17,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { Effect, type Fiber } from "effect"
+import { withBatchingScheduler } from "../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../src/Tcp.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
@@ -117,25 +118,35 @@ interface OurServer {
   readonly fiber: Fiber.Fiber<never, unknown>
 }
 
-const ourServer = (handler: (s: SocketStream) => Effect.Effect<unknown, unknown>): Promise<OurServer> =>
+const ourServer = (
+  handler: (s: SocketStream) => Effect.Effect<unknown, unknown>,
+  batching = false
+): Promise<OurServer> =>
   Effect.runPromise(
     Effect.gen(function* () {
       const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
       const port = yield* listener.extra(SocketAttribute.localPort)
-      const fiber = Effect.runFork(listener.serve(handler))
+      const serve = listener.serve(handler)
+      const fiber = Effect.runFork(batching ? withBatchingScheduler(serve) : serve)
       return { port, fiber }
     })
   )
 
 const echo = (s: SocketStream) => s.runForEach((chunk) => s.send(chunk))
 const ourEchoServer = ourServer(echo)
+const ourBatchingEchoServer = ourServer(echo, true)
 const ourCloseServer = ourServer(() => Effect.void)
 
-let ourPingClient: Promise<SocketStream> | undefined
-const ourPingPong = (n: number) =>
+const pingClients = new Map<Promise<OurServer>, Promise<SocketStream>>()
+const ourPingPong = (server: Promise<OurServer>) => (n: number) =>
   Effect.gen(function* () {
-    ourPingClient ??= ourEchoServer.then((srv) => Effect.runPromise(connectTcp("127.0.0.1", srv.port)))
-    const s = yield* Effect.promise(() => ourPingClient!)
+    if (!pingClients.has(server)) {
+      pingClients.set(
+        server,
+        server.then((srv) => Effect.runPromise(connectTcp("127.0.0.1", srv.port)))
+      )
+    }
+    const s = yield* Effect.promise(() => pingClients.get(server)!)
     for (let i = 0; i < n; i++) {
       yield* s.send(PING)
       let got = 0
@@ -143,9 +154,9 @@ const ourPingPong = (n: number) =>
     }
   })
 
-const ourThroughput = (writes: number) =>
+const ourThroughput = (server: Promise<OurServer>) => (writes: number) =>
   Effect.gen(function* () {
-    const srv = yield* Effect.promise(() => ourEchoServer)
+    const srv = yield* Effect.promise(() => server)
     const s = yield* connectTcp("127.0.0.1", srv.port)
     const chunk = new Uint8Array(CHUNK)
     const total = writes * CHUNK
@@ -172,12 +183,26 @@ const rawAccept = `raw node:net server, ${CONNECTIONS} short connections, ${IN_F
 
 export const cases: ReadonlyArray<Case> = [
   { name: rawPing, run: (n) => Effect.promise(() => rawPingPong(n)) },
-  { name: "connectTcp + serve 16-byte ping-pong (ns per round trip)", reference: rawPing, run: ourPingPong },
+  {
+    name: "connectTcp + serve 16-byte ping-pong (ns per round trip)",
+    reference: rawPing,
+    run: ourPingPong(ourEchoServer)
+  },
+  {
+    name: "connectTcp + serve 16-byte ping-pong, batching scheduler (ns per round trip)",
+    reference: rawPing,
+    run: (n) => withBatchingScheduler(ourPingPong(ourBatchingEchoServer)(n))
+  },
   { name: rawTput, run: () => Effect.promise(() => rawThroughput(TOTAL / CHUNK)) },
   {
     name: "connectTcp + serve echo, 64 MiB in 64 KiB writes (ns per 64 KiB echoed)",
     reference: rawTput,
-    run: () => ourThroughput(TOTAL / CHUNK)
+    run: () => ourThroughput(ourEchoServer)(TOTAL / CHUNK)
+  },
+  {
+    name: "connectTcp + serve echo, 64 MiB in 64 KiB writes, batching scheduler (ns per 64 KiB echoed)",
+    reference: rawTput,
+    run: () => withBatchingScheduler(ourThroughput(ourBatchingEchoServer)(TOTAL / CHUNK))
   },
   {
     name: rawAccept,
@@ -233,13 +258,13 @@ const n = (c: Case): number =>
       : TOTAL / CHUNK
 
 export const run = async (): Promise<Array<Result>> => {
-  await Promise.all([rawEchoServer, rawCloseServer, ourEchoServer, ourCloseServer])
-  // Each case has its own op count: measure them one by one (each still interleaved with its
+  await Promise.all([rawEchoServer, rawCloseServer, ourEchoServer, ourBatchingEchoServer, ourCloseServer])
+  // Each workload has its own op count: measure them one by one (each interleaved with its
   // reference sample by sample, as `measure` does for the cases it is given).
   const results: Array<Result> = []
-  for (let i = 0; i < cases.length; i += 2) {
-    const pair = cases.slice(i, i + 2)
-    results.push(...(await measure(pair, { n: n(pair[0]!), samples: 5, warmup: 1 })))
+  for (const kind of ["ping-pong", "MiB", "short connections"]) {
+    const group = cases.filter((c) => c.name.includes(kind))
+    results.push(...(await measure(group, { n: n(group[0]!), samples: 5, warmup: 1 })))
   }
   const withRates = results.map((r) =>
     r.name.includes("MiB")
@@ -248,9 +273,11 @@ export const run = async (): Promise<Array<Result>> => {
         ? { ...r, name: `${r.name} = ${(1e9 / r.nsPerOp).toFixed(0)} connections/s` }
         : r
   )
-  if (ourPingClient !== undefined) await Effect.runPromise((await ourPingClient).close())
+  for (const client of pingClients.values()) await Effect.runPromise((await client).close())
   ;(await rawPingClient)?.destroy()
-  for (const srv of await Promise.all([ourEchoServer, ourCloseServer])) srv.fiber.interruptUnsafe()
+  for (const srv of await Promise.all([ourEchoServer, ourBatchingEchoServer, ourCloseServer])) {
+    srv.fiber.interruptUnsafe()
+  }
   for (const srv of await Promise.all([rawEchoServer, rawCloseServer])) srv.close()
 
   const anyio = anyioFigures()
@@ -258,7 +285,8 @@ export const run = async (): Promise<Array<Result>> => {
     console.error(`AnyIO rows skipped: ${anyio}`)
     return withRates
   }
-  const ours = (prefix: string) => withRates.find((r) => r.name.startsWith(prefix))!
+  const ours = (prefix: string) =>
+    withRates.find((r) => r.name.startsWith(prefix) && !r.name.includes("batching"))!
   const row = (label: string, key: string, ourPrefix: string): Result => {
     const our = ours(ourPrefix)
     return {

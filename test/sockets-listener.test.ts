@@ -468,3 +468,18 @@ it.live("MultiListener serves a TCP and a Unix listener with one handler", () =>
     )
   )
 )
+
+it.live("examples/echo-server.ts: three clients get their lines back upper-cased", () =>
+  noLeaks(
+    Effect.gen(function* () {
+      const { echoDemo } = yield* Effect.promise(() => import("../examples/echo-server.ts"))
+      const lines: Array<string> = []
+      yield* echoDemo((l) => lines.push(l))
+      expect(lines.map((l) => l.replace(/ \(port \d+\)/, ""))).toEqual([
+        "ann: HELLO FROM ANN",
+        "bob: HELLO FROM BOB",
+        "cy: HELLO FROM CY"
+      ])
+    })
+  )
+)

@@ -2,6 +2,10 @@
  * TCP streams and happy eyeballs: AnyIO's `tests/test_sockets.py::TestTCPStream` ported (the
  * server side is a plain `node:net` server where AnyIO uses a plain socket in a thread), plus the
  * regression tests for the traps of the I/O facts doc.
+ *
+ * Also: regression tests for the socket traps of the I/O facts doc (shared/docs/effect-v4-io-facts.md,
+ * "TCP / Unix sockets") on connections made by our own listener and `connectTcp`, and the bad-input
+ * rules (a clear typed error, no socket left open).
  */
 import * as dgram from "node:dgram"
 import * as net from "node:net"
@@ -19,8 +23,8 @@ import {
   OSError,
   waitAllTasksBlocked
 } from "../src/index.ts"
-import { SocketAttribute, SocketStream } from "../src/Sockets.ts"
-import { connectTcp, TCPConnectable } from "../src/Tcp.ts"
+import { SocketAttribute, type SocketListener, SocketStream } from "../src/Sockets.ts"
+import { connectTcp, createTcpListener, TCPConnectable } from "../src/Tcp.ts"
 import {
   defectOf,
   fakeLocalhost,
@@ -528,6 +532,159 @@ describe("TCP stream, module level", () => {
           expect(e.message).toMatch(/^error connecting to 127.0.0.1:\d+: /)
           expect(() => new TCPConnectable("localhost", 0)).toThrow(/TCP port number out of range/)
           expect(() => new TCPConnectable("localhost", 65536)).toThrow(InvalidArgumentError)
+        })
+      )
+    )
+  )
+})
+
+/** A connected pair of our own socket streams (client from connectTcp, server from accept). */
+const pair = <A, E>(f: (client: SocketStream, server: SocketStream) => Effect.Effect<A, E>) =>
+  Effect.flatMap(createTcpListener({ localHost: "127.0.0.1" }), (multi) =>
+    multi.use((m) =>
+      Effect.gen(function* () {
+        const port = yield* m.extra(SocketAttribute.localPort)
+        const client = yield* connectTcp("127.0.0.1", port)
+        const listener = m.listeners[0] as SocketListener
+        const server = yield* listener.accept()
+        return yield* Effect.ensuring(f(client, server), Effect.andThen(client.close(), server.close()))
+      })
+    )
+  )
+
+describe("socket traps", () => {
+  it.live("send after the peer closed fails with BrokenResourceError, it does not hang", () =>
+    noLeaks(
+      pair((client, server) =>
+        Effect.gen(function* () {
+          yield* server.close()
+          const e = yield* Effect.flip(Effect.forever(client.send(new Uint8Array(16384))))
+          expect(e).toBeInstanceOf(BrokenResourceError)
+        })
+      )
+    )
+  )
+
+  it.live(
+    "two concurrent receives: the second fails with BusyResourceError, the first still gets the data",
+    () =>
+      noLeaks(
+        pair((client, server) =>
+          createTaskGroup((tg) =>
+            Effect.gen(function* () {
+              const first = yield* tg.createTask(client.receive())
+              yield* waitAllTasksBlocked()
+              expect(yield* Effect.flip(client.receive())).toBeInstanceOf(BusyResourceError)
+              yield* server.send(text("data"))
+              expect(str(yield* first.join)).toBe("data")
+            })
+          )
+        )
+      )
+  )
+
+  it.live("a reset gives BrokenResourceError (with ECONNRESET as cause) to a parked receiver", () =>
+    noLeaks(
+      pair((client, server) =>
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            const receiving = yield* tg.createTask(Effect.flip(client.receive()))
+            yield* waitAllTasksBlocked()
+            const raw = (yield* server.extra(SocketAttribute.rawSocket)) as net.Socket
+            raw.resetAndDestroy()
+            const e = yield* receiving.join
+            expect(e).toBeInstanceOf(BrokenResourceError)
+            expect((e as BrokenResourceError).cause).toMatchObject({ code: "ECONNRESET" })
+          })
+        )
+      )
+    )
+  )
+
+  it.live("sendEof, then the peer's reply is read (half-close both ways)", () =>
+    noLeaks(
+      pair((client, server) =>
+        Effect.gen(function* () {
+          yield* client.send(text("question"))
+          yield* client.sendEof()
+          let request = ""
+          yield* server.runForEach((c) => Effect.sync(() => void (request += str(c))))
+          expect(request).toBe("question")
+          yield* server.send(text("answer"))
+          yield* server.sendEof()
+          let reply = ""
+          yield* client.runForEach((c) => Effect.sync(() => void (reply += str(c))))
+          expect(reply).toBe("answer")
+          expect(yield* Effect.flip(client.receive())).toBeInstanceOf(EndOfStream)
+        })
+      )
+    )
+  )
+
+  it.live("a cancelled receive loses no bytes, also when the data arrives as it is cancelled", () =>
+    noLeaks(
+      pair((client, server) =>
+        Effect.gen(function* () {
+          const expected: Array<number> = []
+          const received: Array<number> = []
+          for (let i = 0; i < 50; i++) {
+            yield* createTaskGroup((tg) =>
+              Effect.gen(function* () {
+                const h = yield* tg.createTask(client.receive())
+                yield* waitAllTasksBlocked()
+                // The byte is on its way while the receive is cancelled: it must not vanish.
+                yield* server.send(Uint8Array.of(i))
+                expected.push(i)
+                if (i % 2 === 0) yield* h.cancel()
+                const r = yield* Effect.exit(h.join)
+                if (r._tag === "Success") received.push(...r.value)
+              })
+            )
+            if (received.length < expected.length) received.push(...(yield* client.receive()))
+          }
+          expect(received).toEqual(expected)
+        })
+      )
+    )
+  )
+})
+
+describe("bad input: clear errors, no socket left open", () => {
+  it.live("connectTcp: ports out of range, bad hosts, bad options die with InvalidArgumentError", () =>
+    noLeaks(
+      Effect.gen(function* () {
+        for (const bad of [
+          connectTcp("127.0.0.1", 0),
+          connectTcp("127.0.0.1", 65536),
+          connectTcp("127.0.0.1", -1),
+          connectTcp("127.0.0.1", 80.5),
+          connectTcp("127.0.0.1", "80" as never),
+          connectTcp("", 80),
+          connectTcp(undefined as never, 80),
+          connectTcp("127.0.0.1", 80, { localHost: "127.0.0.1", localPort: 70000 }),
+          connectTcp("127.0.0.1", 80, { localPort: 1234 }),
+          connectTcp("127.0.0.1", 80, { happyEyeballsDelay: -1 }),
+          connectTcp("127.0.0.1", 80, { happyEyeballsDelay: Number.NaN })
+        ]) {
+          const d = yield* defectOf(bad)
+          expect(d).toBeInstanceOf(InvalidArgumentError)
+          expect((d as InvalidArgumentError).message.length).toBeGreaterThan(10)
+        }
+      })
+    )
+  )
+
+  it.live("send of a non-byte payload dies with InvalidArgumentError; the stream stays usable", () =>
+    noLeaks(
+      pair((client, server) =>
+        Effect.gen(function* () {
+          for (const payload of ["text", 42, null, [1, 2, 3], new ArrayBuffer(4)]) {
+            const d = yield* defectOf(client.send(payload as never))
+            expect(d).toBeInstanceOf(InvalidArgumentError)
+            expect((d as InvalidArgumentError).message).toMatch(/send\(\) takes a Uint8Array/)
+          }
+          yield* client.send(text("ok"))
+          expect(str(yield* server.receive())).toBe("ok")
         })
       )
     )
