@@ -16,7 +16,6 @@ import {
   type CancelScopeImpl,
   describeReason,
   hasFailures,
-  interruptFiber,
   isEffectivelyCancelled,
   reasonOfCause
 } from "./scope.ts"
@@ -159,7 +158,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     if (this.exit !== undefined || this.cancelRequested) return
     this.cancelRequested = true
     this.extra.cancelAnnotations = annotations
-    if (this.fiber !== undefined) interruptFiber(this.fiber, annotations)
+    this.fiber?.interruptUnsafe(undefined, annotations)
   }
   /** Why the task was cancelled: who cancelled it, else what its interruption says. */
   cancelReason(): CancelReason | undefined {

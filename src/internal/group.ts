@@ -27,8 +27,7 @@ import {
   exit,
   failuresOnly,
   hasFailures,
-  interruptFiber,
-  interruptIfCancelled
+  interruptIfCancelledOnEntry
 } from "./scope.ts"
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
@@ -156,7 +155,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       hostFiber.addObserver((exit) => this.onExit(undefined, exit))
       // Level-triggered: entered inside an effectively cancelled scope, the body is cancelled
       // at its first suspension.
-      interruptIfCancelled(this, hostFiber)
+      interruptIfCancelledOnEntry(this, hostFiber)
     }
   }
 
@@ -166,10 +165,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   protected override settleAtOnce(): Effect.Effect<unknown, unknown> {
     return Effect.uninterruptible(Effect.andThen(Effect.yieldNow, this.settle()))
-  }
-
-  protected override get exitIsCheckpoint(): boolean {
-    return true
   }
 
   protected waiting(_host: AnyFiber, mark: number): void {
@@ -197,11 +192,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       // per task on a fan-out of thousands); with tracing on, the annotation is kept for spans.
       const children: Array<Child> = []
       for (let c = this.first; c !== undefined; c = c.next) children.push(c)
-      if (this.hostRunning !== undefined) interruptFiber(this.hostRunning, annotations)
+      this.hostRunning?.interruptUnsafe(undefined, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       for (const child of children) {
         child.cancelledBy ??= by ?? OUTSIDE
-        interruptFiber(child.fiber!, taskAnnotations)
+        child.fiber!.interruptUnsafe(undefined, taskAnnotations)
       }
     } finally {
       this.delivering--
@@ -393,8 +388,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     }
     fiber.addObserver(child.onFiberExit.bind(child))
     // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
-    if (child.cancelRequested) interruptFiber(fiber, child.cancelAnnotations)
-    else interruptIfCancelled(this, fiber)
+    if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
+    else interruptIfCancelledOnEntry(this, fiber)
   }
 
   private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
