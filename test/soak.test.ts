@@ -10,10 +10,10 @@ import { soak } from "../soak/soak.ts"
 
 describe("soak, scaled down", () => {
   it.live(
-    "every workload, 5 s: nothing lost or duplicated, no handle or task left behind",
+    "every workload, 10 s (every workload gets a round even beside other test files): nothing lost or duplicated, no handle or task left behind",
     () =>
       Effect.gen(function* () {
-        const report = yield* soak({ seconds: 5, sampleEvery: 1, size: 0.25, baselineAt: 1, workloads })
+        const report = yield* soak({ seconds: 10, sampleEvery: 1, size: 0.25, baselineAt: 1, workloads })
         expect(report.violations).toEqual([])
         for (const w of workloads) expect(report.rounds[w.name]).toBeGreaterThan(0)
         expect(report.handleGrowth).toBeLessThanOrEqual(0)
