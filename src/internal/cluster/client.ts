@@ -20,14 +20,14 @@ import type * as Entity from "effect/cluster/Entity"
 import { Sharding } from "effect/cluster/Sharding"
 import { RemoteTaskLost } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
-import { CANCEL, type CallPayload, nextKey, START, type StartChunk } from "./protocol.ts"
+import { CANCEL, KEY_HEADER, nextKey, START, type StartChunk } from "./protocol.ts"
 
 /** A cluster client for one entity id, loosely typed (the public module types calls). */
 type RawClient = Record<
   string,
   (
     payload: unknown,
-    options?: { readonly discard?: boolean; readonly asQueue?: boolean }
+    options?: { readonly asQueue?: boolean; readonly headers?: Readonly<Record<string, string>> }
   ) => Effect.Effect<unknown, unknown>
 >
 
@@ -78,11 +78,11 @@ export const makeTaskFunction = (meta: Meta, task: string, entityId: string | un
         pinned = { sharding, client }
       }
       const key = nextKey()
-      const input: CallPayload = { k: key, p: payload }
+      const headers = { [KEY_HEADER]: key }
       const effect =
         status === undefined || status === taskStatusIgnored
-          ? (client[task]!(input) as AnyEffect)
-          : startCall(client[`${task}${START}`]!(input, { asQueue: true }), status)
+          ? client[task]!(payload, { headers })
+          : startCall(client[`${task}${START}`]!(payload, { asQueue: true, headers }), status)
       return supervise(meta, task, id, client, key, effect)
     })
   return call

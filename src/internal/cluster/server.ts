@@ -12,7 +12,7 @@
 import { Effect, Fiber, Queue } from "effect"
 import { RuntimeError } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
-import { CANCEL, type CallPayload, START, type StartChunk } from "./protocol.ts"
+import { CANCEL, KEY_HEADER, START, type StartChunk } from "./protocol.ts"
 
 /** A user handler, loosely typed (the public module types it). */
 export type AnyHandler = (
@@ -21,7 +21,8 @@ export type AnyHandler = (
 ) => Effect.Effect<unknown, unknown, unknown>
 
 interface Envelope {
-  readonly payload: CallPayload
+  readonly payload: unknown
+  readonly headers: Readonly<Record<string, string | undefined>>
 }
 
 const MAX_TOMBSTONES = 1024
@@ -51,15 +52,18 @@ export const makeHandlers = (
   for (const task of Object.keys(handlers)) {
     const handler = handlers[task]!
 
-    // The handler runs in the request's own fiber (no fork, no extra frames): it is registered
-    // for `cancel` until that fiber ends.
+    // The handler runs in the request's own fiber (no fork), registered for `cancel` until it
+    // ends: `onExit` with a callback returning `undefined` is the cheapest exit hook.
     out[task] = (envelope: Envelope) =>
       Effect.withFiber((fiber) => {
-        const { k, p } = envelope.payload
-        if (tombstones.delete(k)) return Effect.interrupt
+        const k = envelope.headers[KEY_HEADER]
+        // Without a key (a plain cluster client call), it cannot be cancelled by key.
+        if (k === undefined) return handler(envelope.payload, taskStatusIgnored)
+        if (tombstones.size !== 0 && tombstones.delete(k)) return Effect.interrupt
         running.set(k, fiber)
-        fiber.addObserver(() => running.delete(k))
-        return handler(p, taskStatusIgnored)
+        return Effect.onExit(handler(envelope.payload, taskStatusIgnored), (() => {
+          running.delete(k)
+        }) as unknown as () => Effect.Effect<void>)
       })
 
     // The stream variant runs the task in a child of the request fiber (interrupted with it), and
@@ -67,8 +71,9 @@ export const makeHandlers = (
     // end the stream, which a `catchCause` inside the interrupted fiber would not do.
     out[`${task}${START}`] = (envelope: Envelope) =>
       Effect.gen(function* () {
-        const { k, p } = envelope.payload
-        if (tombstones.delete(k)) return yield* Effect.interrupt
+        const k = envelope.headers[KEY_HEADER]
+        const p = envelope.payload
+        if (k !== undefined && tombstones.size !== 0 && tombstones.delete(k)) return yield* Effect.interrupt
         const queue = yield* Queue.make<StartChunk, unknown>()
         let started = false
         const status: TaskStatus<unknown> = {
@@ -88,9 +93,9 @@ export const makeHandlers = (
           Effect.suspend(() => handler(p, status)),
           { startImmediately: true }
         ) as Effect.Effect<AnyFiber>
-        running.set(k, fiber)
+        if (k !== undefined) running.set(k, fiber)
         fiber.addObserver((exit) => {
-          running.delete(k)
+          if (k !== undefined) running.delete(k)
           if (exit._tag === "Success") {
             Queue.offerUnsafe(queue, { _tag: "Done", value: exit.value })
             Queue.endUnsafe(queue)
