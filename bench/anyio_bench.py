@@ -5,7 +5,11 @@ nanoseconds per task/op (median of the samples after a warm-up), or bytes per ta
 "heap_per_task". Progress goes to stderr. bench/run.ts runs this with the interpreter that can
 import anyio and puts the figures next to effect-anyio's.
 
-Run alone: python3 bench/anyio_bench.py [--n 20000] [--samples 3] [--backends asyncio,trio]
+AnyIO 4.x from a source tree: put its `src` on PYTHONPATH (or set ANYIO_SRC_DIR; bench/run.ts
+adds it to PYTHONPATH), e.g. `. /work/anyio-env.sh`. The version reported is the imported
+module's (bench/anyio_info.py); the trio backend is skipped unless trio >= 0.32 is importable.
+
+Run alone: python3 bench/anyio_bench.py [--n 20000] [--samples 3] [--backends asyncio,trio] [--only k1,k2]
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import statistics
 import sys
 import time
 import tracemalloc
-from importlib import metadata
 
 try:
     import anyio
@@ -26,6 +29,8 @@ try:
 except ImportError:  # pragma: no cover - reported to the runner
     print("anyio is not importable by " + sys.executable, file=sys.stderr)
     sys.exit(3)
+
+from anyio_info import anyio_version, trio_status
 
 HOUR = 3600
 DEPTH = 1000
@@ -202,9 +207,13 @@ WORKLOADS = {
 }
 
 
-async def suite(n: int, samples: int, warmup: int, backend: str) -> dict[str, float]:
+async def suite(
+    n: int, samples: int, warmup: int, backend: str, only: set[str] | None
+) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, workload in WORKLOADS.items():
+        if only is not None and key not in only:
+            continue
         t = time.perf_counter()
         times = []
         for i in range(warmup + samples):
@@ -214,16 +223,10 @@ async def suite(n: int, samples: int, warmup: int, backend: str) -> dict[str, fl
                 times.append(elapsed / n)
         out[key] = statistics.median(times)
         print(f"  {backend} {key}: {out[key]:.0f} ns/op ({time.perf_counter() - t:.1f} s)", file=sys.stderr)
-    out["heap_per_task"] = await heap_per_task(n)
-    print(f"  {backend} heap_per_task: {out['heap_per_task']:.0f} bytes", file=sys.stderr)
+    if only is None or "heap_per_task" in only:
+        out["heap_per_task"] = await heap_per_task(n)
+        print(f"  {backend} heap_per_task: {out['heap_per_task']:.0f} bytes", file=sys.stderr)
     return out
-
-
-def version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def main() -> None:
@@ -232,21 +235,27 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--backends", default="asyncio,trio")
+    parser.add_argument("--only", default=None, help="comma-separated workload keys (default: all)")
     args = parser.parse_args()
     backends: dict[str, dict[str, float]] = {}
     skipped: dict[str, str] = {}
+    only = None if args.only is None else set(args.only.split(","))
+    anyio_ver, anyio_where = anyio_version()
+    trio_ver, trio_skip = trio_status()
+    print(f"  AnyIO {anyio_ver} ({anyio_where}), trio {trio_ver}", file=sys.stderr)
     for backend in args.backends.split(","):
-        if backend == "trio" and version("trio") is None:
-            skipped[backend] = "trio is not installed"
-            print("  trio is not installed: skipped", file=sys.stderr)
+        if backend == "trio" and trio_skip is not None:
+            skipped[backend] = trio_skip
+            print(f"  {trio_skip}: trio backend skipped", file=sys.stderr)
             continue
-        backends[backend] = anyio.run(suite, args.n, args.samples, args.warmup, backend, backend=backend)
+        backends[backend] = anyio.run(suite, args.n, args.samples, args.warmup, backend, only, backend=backend)
     json.dump(
         {
             "python": platform.python_version(),
             "executable": sys.executable,
-            "anyio": version("anyio"),
-            "trio": version("trio"),
+            "anyio": anyio_ver,
+            "anyio_from": anyio_where,
+            "trio": trio_ver,
             "n": args.n,
             "samples": args.samples,
             "backends": backends,

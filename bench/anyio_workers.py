@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 
 try:
     import anyio
@@ -27,28 +24,11 @@ except ImportError:
     print("anyio is not importable by " + sys.executable, file=sys.stderr)
     sys.exit(3)
 
+from anyio_info import anyio_version
+
 
 def echo(x: object) -> object:
     return x
-
-
-def anyio_version() -> str:
-    version = os.environ.get("ANYIO_VERSION")
-    if version:
-        return version
-    try:
-        return metadata.version("anyio")
-    except metadata.PackageNotFoundError:
-        pass
-    src = os.environ.get("ANYIO_SRC_DIR")
-    if src:
-        try:
-            return subprocess.run(
-                ["git", "-C", src, "describe", "--tags"], capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            pass
-    return getattr(anyio, "__version__", "unknown")
 
 
 async def thread_sequential(n: int) -> float:
@@ -113,6 +93,6 @@ if __name__ == "__main__":
     figures = anyio.run(main, args.n, args.samples, backend="asyncio")
     print(
         json.dumps(
-            {"anyio": anyio_version(), "python": platform.python_version(), "figures": figures}
+            {"anyio": anyio_version()[0], "python": platform.python_version(), "figures": figures}
         )
     )

@@ -6,6 +6,19 @@
 import { Effect } from "effect"
 import { withBatchingScheduler } from "../src/Scheduler.ts"
 
+/**
+ * The scheduler every case runs on: effect-anyio's default (the batching scheduler, what `run(main)`
+ * uses), raw Effect references included so that ratios compare like with like; with
+ * `BENCH_SCHEDULER=effect`, Effect's own default scheduler (what a bare `Effect.runPromise` uses).
+ */
+export const onEffectScheduler = process.env.BENCH_SCHEDULER === "effect"
+
+/** Suffix of the rows measured on Effect's own scheduler (`BENCH_SCHEDULER=effect`). */
+export const EFFECT_SCHEDULER = " · Effect's scheduler"
+
+const onScheduler = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  onEffectScheduler ? effect : withBatchingScheduler(effect)
+
 export interface Result {
   readonly name: string
   readonly nsPerOp: number
@@ -56,7 +69,7 @@ export const measure = async (
         if (h > peak) peak = h
       }, 5)
       const start = process.hrtime.bigint()
-      const value = await Effect.runPromise(c.run(options.n))
+      const value = await Effect.runPromise(onScheduler(c.run(options.n)))
       const elapsed = c.timed ? Number(value) : Number(process.hrtime.bigint() - start)
       clearInterval(sampler)
       const h = process.memoryUsage().heapUsed
@@ -88,18 +101,3 @@ export const format = (results: ReadonlyArray<Result>): string => {
   }
   return lines.join("\n")
 }
-
-/** Suffix of the rows measured on the batching scheduler. */
-export const BATCHING = " · batching scheduler"
-
-/**
- * The same cases on effect-anyio's opt-in batching scheduler (`withBatchingScheduler`): raw Effect
- * and effect-anyio alike, so each ratio still compares like with like.
- */
-export const onBatchingScheduler = (cases: ReadonlyArray<Case>): Array<Case> =>
-  cases.map((c) => ({
-    ...c,
-    name: `${c.name}${BATCHING}`,
-    reference: c.reference === undefined ? undefined : `${c.reference}${BATCHING}`,
-    run: (n: number) => withBatchingScheduler(c.run(n))
-  }))

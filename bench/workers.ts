@@ -20,6 +20,7 @@ import * as toProcess from "../src/ToProcess.ts"
 import * as toThread from "../src/ToThread.ts"
 import { workerFunction } from "../src/WorkerFunction.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
+import { anyioHint, findAnyioPython } from "./python.ts"
 
 const N = Number(process.env.BENCH_WORKERS_N ?? 2000)
 const WIDTH = 8
@@ -189,12 +190,14 @@ interface AnyioFigures {
 
 const anyioFigures = (): AnyioFigures | string => {
   const script = fileURLToPath(new URL("./anyio_workers.py", import.meta.url))
-  const r = spawnSync("python3", [script, "--n", "1000", "--samples", "3"], {
+  const found = findAnyioPython()
+  if (found === undefined) return anyioHint
+  const r = spawnSync(found.python, [script, "--n", "1000", "--samples", "3"], {
     encoding: "utf8",
-    timeout: 300_000
+    timeout: 300_000,
+    env: found.env
   })
-  if (r.status !== 0)
-    return r.status === 3 ? "anyio not importable (. /work/anyio-env.sh)" : `failed: ${r.stderr}`
+  if (r.status !== 0) return r.status === 3 ? anyioHint : `failed: ${r.stderr}`
   return JSON.parse(r.stdout) as AnyioFigures
 }
 

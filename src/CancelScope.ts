@@ -1,22 +1,42 @@
 /**
  * Cancel scopes, deadlines and shielding (AnyIO's `CancelScope`, `move_on_after`, `fail_after`),
- * driven by fiber interruption. The rules live in `internal/scope.ts`.
+ * driven by fiber interruption. The rules live in `internal/scope.ts`, the way a host runs and
+ * waits for a scope's body in `internal/host.ts`.
  *
  * `async with CancelScope(...) as scope:` becomes `cancelScope(options, (scope) => body)`; the body
  * runs in a fiber of its own so that cancelling it does not stop the code after the scope.
  *
  * @since 0.1.0
  */
-import { type Context, Effect, type Exit, type Fiber, Option } from "effect"
-import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
-import * as scope from "./internal/scope.ts"
-import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./internal/task.ts"
-import { textOf } from "./internal/text.ts"
-import { type Seconds, toSeconds } from "./internal/time.ts"
-import { TaskTracing, traced } from "./internal/tracing.ts"
-import { bounded, startBody } from "./internal/trampoline.ts"
+import { Effect, Option } from "effect"
+import { TimeoutError } from "./Errors.ts"
+import { checkDeadline, checkReason, checkShield } from "./internal/args.ts"
+import { runScope } from "./internal/host.ts"
+import { CancelScopeImpl } from "./internal/scope.ts"
+import { toSeconds } from "./internal/time.ts"
+import type { Seconds } from "./Time.ts"
 
-export type { CancelReason } from "./internal/scope.ts"
+/**
+ * Why a scope was cancelled: explicitly (with the message given to `cancel`), by its deadline, or
+ * (for a task group's scope) because a task failed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { cancelScope } from "effect-anyio"
+ * const program = cancelScope({}, (scope) =>
+ *   Effect.gen(function* () {
+ *     yield* scope.cancel("done")
+ *     console.log(scope.cancelReason) // { _tag: "Explicit", message: "done" }
+ *   })
+ * )
+ * ```
+ * @category models
+ */
+export type CancelReason =
+  | { readonly _tag: "Explicit"; readonly message: string | undefined }
+  | { readonly _tag: "Deadline"; readonly deadline: number }
+  | { readonly _tag: "TaskFailed"; readonly task: string; readonly error: unknown }
 
 /**
  * A cancel scope (AnyIO's `CancelScope`).
@@ -52,66 +72,13 @@ export interface CancelScope {
   cancelUnsafe(reason?: string): void
   readonly cancelCalled: boolean
   readonly cancelledCaught: boolean
-  readonly cancelReason: scope.CancelReason | undefined
+  readonly cancelReason: CancelReason | undefined
   /** Why it was cancelled, in words (`undefined` when it was not). */
   readonly cancelReasonText: string | undefined
   /** Absolute deadline in seconds (`Infinity`: none). Writable while active. */
   deadline: number
   /** Blocks cancellation from enclosing scopes. Writable while active. */
   shield: boolean
-}
-
-/** @internal */
-export class CancelScopeImpl extends scope.ScopeNode implements CancelScope {
-  cancel(reason?: string): Effect.Effect<void> {
-    return Effect.sync(() => this.cancelUnsafe(reason))
-  }
-  cancelUnsafe(reason?: string): void {
-    scope.cancel(this, { _tag: "Explicit", message: checkReason(reason) })
-  }
-  get cancelReason(): scope.CancelReason | undefined {
-    return this.reason
-  }
-  get cancelReasonText(): string | undefined {
-    return this.cancelCalled ? scope.describeReason(this.reason) : undefined
-  }
-  get deadline(): number {
-    return scope.deadlineOf(this)
-  }
-  set deadline(value: number) {
-    scope.setDeadline(this, checkDeadline(value))
-  }
-  get shield(): boolean {
-    return this._shield
-  }
-  set shield(value: boolean) {
-    if (typeof value !== "boolean") throw new InvalidArgumentError({ message: "shield must be a boolean" })
-    scope.setShield(this, value)
-  }
-}
-
-/**
- * A cancel reason or TimeoutError message, as a string (or nothing). Any value is accepted and
- * turned into text safely here, so that a printout or a reason read later can never throw.
- */
-export const checkReason = (value: unknown): string | undefined => {
-  if (value === undefined || value === null || typeof value === "string") return value ?? undefined
-  return textOf(value)
-}
-
-const checkShield = (value: unknown): boolean => {
-  if (value === undefined) return false
-  if (typeof value !== "boolean") {
-    throw new InvalidArgumentError({ message: `shield must be a boolean, got ${typeof value}` })
-  }
-  return value
-}
-
-const checkDeadline = (value: unknown): number => {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new InvalidArgumentError({ message: `deadline must be a number of seconds, got ${textOf(value)}` })
-  }
-  return value
 }
 
 /**
@@ -149,6 +116,22 @@ export const makeCancelScope = (options?: CancelScopeOptions): CancelScope => {
 export type ScopeBody<A, E, R> = Effect.Effect<A, E, R> | ((scope: CancelScope) => Effect.Effect<A, E, R>)
 
 /**
+ * Effect's `dual` puts the piped value first; here the data-first order is AnyIO's (time or
+ * options first, then the body), so a local `dual`: data-first when the body is given (an effect
+ * or a function of the scope), else `(time, options?) => (effect) => ...`.
+ */
+const dualBody = <T>(isDataFirst: (args: ReadonlyArray<unknown>) => boolean, impl: Function): T =>
+  ((...args: Array<unknown>) =>
+    isDataFirst(args) ? impl(...args) : (self: unknown) => impl(args[0], self, args[1])) as unknown as T
+
+/** `cancelScope(options, body)`: data-first with two arguments, as Effect's `dual(2, ...)`. */
+const twoArgs = (args: ReadonlyArray<unknown>): boolean => args.length >= 2
+
+/** `failAfter(delay, body, options?)`: data-first when the body is given. */
+const bodyGiven = (args: ReadonlyArray<unknown>): boolean =>
+  args.length >= 3 || Effect.isEffect(args[1]) || typeof args[1] === "function"
+
+/**
  * Runs `body` inside a cancel scope (AnyIO's `with CancelScope(deadline=..., shield=...) as scope:`).
  * Succeeds with `Some(value)`, or `None` when the scope's own cancellation (its `cancel()` or its
  * deadline) stopped the body and no enclosing cancellation is visible.
@@ -165,106 +148,31 @@ export type ScopeBody<A, E, R> = Effect.Effect<A, E, R> | ((scope: CancelScope) 
  * import { cancelScope, sleep } from "effect-anyio"
  * // shielded cleanup: finishes even if the surrounding task is being cancelled
  * const cleanup = cancelScope({ shield: true }, sleep(0.1))
+ * // pipeable: effect.pipe(cancelScope(options))
+ * const same = sleep(0.1).pipe(cancelScope({ shield: true }))
  * ```
  * @category constructors
  */
-export const cancelScope = <A, E = never, R = never>(
-  options: CancelScopeOptions | CancelScope,
-  body: ScopeBody<A, E, R>
-): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() => {
-    const node = options instanceof CancelScopeImpl ? options : (makeCancelScope(options) as CancelScopeImpl)
-    return run(node, body, undefined)
-  })
-
-/**
- * Runs `node`'s body in its own fiber and waits for it, forwarding outer cancellation.
- * `deadlineFromNow`, when given, sets the deadline relative to the clock at entry.
- * @internal
- */
-export const run = <A, E, R>(
-  makeNode: CancelScopeImpl | (() => CancelScopeImpl),
-  body: ScopeBody<A, E, R>,
-  fromNow: number | (() => number) | undefined
-): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.withFiber((host) => {
-    // Built here (not in an outer Effect.suspend): one step less per scope; a bad argument thrown
-    // here dies like any defect.
-    const node = typeof makeNode === "function" ? makeNode() : makeNode
-    const deadlineFromNow = typeof fromNow === "function" ? fromNow() : fromNow
-    // Forking and registering the wait happen in one step of the host (inside `callback`), so an
-    // interruption of the host can never fall between them and orphan the body.
-    const entered = Effect.callback<Option.Option<A>, E>((resume) => {
-      const context = scope.enter(node, host)
-      scope.cancelIfDeadlinePassed(node, deadlineFromNow)
-      const userEffect: unknown = typeof body === "function" ? body(node) : body
-      if (!Effect.isEffect(userEffect)) {
-        throw new TypeError(
-          `cancelScope: the body must be an Effect or a function returning one, got ${typeof userEffect}`
-        )
-      }
-      const mark = waitMark()
-      const fiber = startBody(
-        Effect.runForkWith(context as Context.Context<R>),
-        scope.registerBody(node, userEffect as Effect.Effect<A, E, R>) as Effect.Effect<A, E>
-      )
-      const done = fiber.pollUnsafe()
-      if (done !== undefined) return resume(finish(node, done))
-      // Rule 8: cancelled before entry, or entered inside an effectively cancelled scope
-      // (level-triggered), the body is cancelled at its first suspension.
-      scope.interruptIfCancelledOnEntry(node, fiber)
-      // Arm the deadline timer only for a body that is still running: most scopes that never fire
-      // finish synchronously and never pay for a timer.
-      if (scope.hasDeadline(node)) scope.arm(node)
-      // For printouts: the host waits for the body (around the body's own waits) until it ends.
-      const wait = new ScopeBodyWait(node.id)
-      beginWaitAround(taskOfFiber(host), wait, mark)
-      fiber.addObserver((exit) => {
-        endWait(wait)
-        bounded(() => resume(finish(node, exit)))
-      })
-      return onHostCancelled(node, fiber)
+export const cancelScope: {
+  (
+    options: CancelScopeOptions | CancelScope
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    options: CancelScopeOptions | CancelScope,
+    body: ScopeBody<A, E, R>
+  ): Effect.Effect<Option.Option<A>, E, R>
+} = dualBody(
+  twoArgs,
+  <A, E, R>(
+    options: CancelScopeOptions | CancelScope,
+    body: ScopeBody<A, E, R>
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    Effect.suspend(() => {
+      const scope =
+        options instanceof CancelScopeImpl ? options : (makeCancelScope(options) as CancelScopeImpl)
+      return runScope(scope, body, undefined)
     })
-    return host.getRef(TaskTracing) ? traced(entered, "cancel scope", node.id) : entered
-  })
-
-const finish = <A, E>(node: CancelScopeImpl, exit: Exit.Exit<A, E>): Effect.Effect<Option.Option<A>, E> => {
-  scope.exit(node)
-  if (exit._tag === "Success") return Effect.succeed(Option.some(exit.value))
-  const settled = scope.settle(node, exit)
-  switch (settled._tag) {
-    case "Value":
-      return Effect.succeed(Option.some(settled.value))
-    case "Caught":
-      return Effect.succeed(Option.none())
-    default:
-      return settled
-  }
-}
-
-/**
- * The host was interrupted while waiting: forward (unless shielded), then wait for the body; its
- * real failures join the host's interruption (Effect merges a canceler's failure into the
- * interruption; the canceler's type only admits `never`).
- */
-const onHostCancelled = <A, E>(node: CancelScopeImpl, fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    scope.onOuterCancel(node)
-    return Effect.flatMap(awaitBounded(fiber), (exit) => {
-      scope.exit(node)
-      return exit._tag === "Failure" && scope.hasFailures(exit.cause)
-        ? Effect.failCause(scope.failuresOnly(exit.cause))
-        : Effect.void
-    })
-  }) as Effect.Effect<void>
-
-/** `Fiber.await`, resuming through `bounded` (deep trees of scopes unwind level by level). */
-const awaitBounded = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
-  Effect.callback<Exit.Exit<A, E>>((resume) => {
-    const done = fiber.pollUnsafe()
-    if (done !== undefined) return resume(Effect.succeed(done))
-    fiber.addObserver((exit) => bounded(() => resume(Effect.succeed(exit))))
-  })
+)
 
 const delaySeconds = (delay: unknown): number => {
   return Math.max(0, toSeconds(delay, "delay"))
@@ -284,20 +192,34 @@ const delaySeconds = (delay: unknown): number => {
  * const program = Effect.gen(function* () {
  *   const r = yield* moveOnAfter(1, sleep(5))
  *   console.log(Option.isNone(r) ? "moved on" : "finished")
+ *   const piped = yield* sleep(5).pipe(moveOnAfter(1)) // pipeable form
  * })
  * ```
  * @category timeouts
  */
-export const moveOnAfter = <A, E = never, R = never>(
-  delay: Seconds,
-  body: ScopeBody<A, E, R>,
-  options?: { readonly shield?: boolean | undefined }
-): Effect.Effect<Option.Option<A>, E, R> =>
-  run(
-    () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
-    body,
-    () => delaySeconds(delay)
-  )
+export const moveOnAfter: {
+  (
+    delay: Seconds,
+    options?: { readonly shield?: boolean | undefined }
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    delay: Seconds,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    delay: Seconds,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    runScope(
+      () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
+      body,
+      () => delaySeconds(delay)
+    )
+)
 
 /**
  * Like {@link moveOnAfter} with an absolute deadline in seconds (AnyIO's `move_on_at`).
@@ -310,14 +232,27 @@ export const moveOnAfter = <A, E = never, R = never>(
  * ```
  * @category timeouts
  */
-export const moveOnAt = <A, E = never, R = never>(
-  deadline: number,
-  body: ScopeBody<A, E, R>,
-  options?: { readonly shield?: boolean | undefined }
-): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.suspend(() =>
-    run(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
-  )
+export const moveOnAt: {
+  (
+    deadline: number,
+    options?: { readonly shield?: boolean | undefined }
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    deadline: number,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    deadline: number,
+    body: ScopeBody<A, E, R>,
+    options?: { readonly shield?: boolean | undefined }
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    Effect.suspend(() =>
+      runScope(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
+    )
+)
 
 /**
  * Options of {@link failAfter} and {@link failAt}.
@@ -347,7 +282,7 @@ const failing = <A, E, R>(
     )
     const reason = checkReason(options?.reason)
     const result = Effect.flatMap(
-      run(node, body, kind === "after" ? delaySeconds(time) : undefined),
+      runScope(node, body, kind === "after" ? delaySeconds(time) : undefined),
       (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
         Option.isNone(result) && node.reason?._tag === "Deadline"
           ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
@@ -375,6 +310,7 @@ const failing = <A, E, R>(
  * const program = failAfter(1, sleep(5)).pipe(
  *   Effect.catchTag("TimeoutError", () => Effect.succeed("timed out"))
  * )
+ * const piped = sleep(5).pipe(failAfter(1, { reason: "too slow" })) // pipeable form
  * ```
  * @category timeouts
  */
@@ -389,11 +325,18 @@ export const failAfter: {
     body: (scope: CancelScope) => Effect.Effect<A, E, R>,
     options?: FailAfterOptions
   ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-} = <A, E, R>(
-  delay: Seconds,
-  body: ScopeBody<A, E, R>,
-  options?: FailAfterOptions
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("after", delay, body, options)
+  (
+    delay: Seconds,
+    options?: FailAfterOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    delay: Seconds,
+    body: ScopeBody<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("after", delay, body, options)
+)
 
 /**
  * Like {@link failAfter} with an absolute deadline in seconds (AnyIO's `fail_at`).
@@ -417,8 +360,15 @@ export const failAt: {
     body: (scope: CancelScope) => Effect.Effect<A, E, R>,
     options?: FailAfterOptions
   ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-} = <A, E, R>(
-  deadline: number,
-  body: ScopeBody<A, E, R>,
-  options?: FailAfterOptions
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("at", deadline, body, options)
+  (
+    deadline: number,
+    options?: FailAfterOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+} = dualBody(
+  bodyGiven,
+  <A, E, R>(
+    deadline: number,
+    body: ScopeBody<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("at", deadline, body, options)
+)

@@ -4,11 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Fiber, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
-import { type TaskNode, taskOfFiber, waitingTask } from "./internal/task.ts"
+import { taskOfFiber } from "./internal/task.ts"
 import { textOf } from "./internal/text.ts"
-import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 
 /**
  * A snapshot of a {@link CapacityLimiter}'s state, returned by `limiter.statistics()`.
@@ -35,13 +35,8 @@ export interface CapacityLimiterStatistics {
 
 class LimiterWaiter extends Waiter {
   readonly borrower: unknown
-  constructor(
-    fiber: Fiber.Fiber<unknown, unknown>,
-    task: TaskNode | undefined,
-    limiter: CapacityLimiter,
-    borrower: unknown
-  ) {
-    super(fiber, task, limiter)
+  constructor(resume: (effect: Effect.Effect<void>) => void, describe: () => string, borrower: unknown) {
+    super(resume, describe)
     this.borrower = borrower
   }
 }
@@ -106,71 +101,71 @@ const notBorrowing = Effect.die(
  * @category models
  */
 export class CapacityLimiter {
-  /** @internal */
-  readonly _id: number = primitiveId()
-  private _totalTokens: number
-  private readonly _borrowers = new Set<unknown>()
-  private readonly _waiting = new Map<unknown, LimiterWaiter>()
-  private readonly _waiters = new WaiterQueue<LimiterWaiter>()
-  private readonly _acquire: Effect.Effect<void>
-  private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
-  private readonly _release: Effect.Effect<void>
+  readonly #id: number = primitiveId()
+  #totalTokens: number
+  readonly #borrowers = new Set<unknown>()
+  readonly #waiting = new Map<unknown, LimiterWaiter>()
+  readonly #waiters = new WaitQueue<LimiterWaiter>()
+  readonly #acquire: Effect.Effect<void>
+  readonly #acquireNowait: Effect.Effect<void, WouldBlock>
+  readonly #release: Effect.Effect<void>
+  readonly #describe = (): string => `${this} (${this.#borrowers.size}/${this.#totalTokens} tokens borrowed)`
 
   constructor(totalTokens: number) {
-    this._totalTokens = validateTotal(totalTokens)
-    this._acquire = Effect.withFiber((fiber) => this._acquireFor(fiber, taskOfFiber(fiber)))
-    this._acquireNowait = Effect.withFiber((fiber) => this._acquireNowaitFor(taskOfFiber(fiber)))
-    this._release = Effect.withFiber((fiber) => this._releaseFor(taskOfFiber(fiber)) ?? Effect.void)
+    this.#totalTokens = validateTotal(totalTokens)
+    this.#acquire = Effect.withFiber((fiber) => this.#acquireFor(taskOfFiber(fiber)))
+    this.#acquireNowait = Effect.withFiber((fiber) => this.#acquireNowaitFor(taskOfFiber(fiber)))
+    this.#release = Effect.withFiber((fiber) => this.#releaseFor(taskOfFiber(fiber)) ?? Effect.void)
   }
 
   /** The total number of tokens. Writable: see the class documentation. */
   get totalTokens(): number {
-    return this._totalTokens
+    return this.#totalTokens
   }
 
   set totalTokens(value: number) {
-    this._totalTokens = validateTotal(value)
-    this._wakeWaiters()
+    this.#totalTokens = validateTotal(value)
+    this.#wakeWaiters()
   }
 
   /** The number of tokens currently borrowed. */
   get borrowedTokens(): number {
-    return this._borrowers.size
+    return this.#borrowers.size
   }
 
   /** The number of tokens that can be borrowed now (0 when the limit was lowered below the loans). */
   get availableTokens(): number {
-    return Math.max(0, this._totalTokens - this._borrowers.size)
+    return Math.max(0, this.#totalTokens - this.#borrowers.size)
   }
 
   /** Borrows a token for the current task, waiting (FIFO) if none is free. Always a checkpoint. */
   acquire(): Effect.Effect<void> {
-    return this._acquire
+    return this.#acquire
   }
 
   /** Borrows a token for the current task without waiting; fails with `WouldBlock` if none is free. */
   acquireNowait(): Effect.Effect<void, WouldBlock> {
-    return this._acquireNowait
+    return this.#acquireNowait
   }
 
   /** Borrows a token for `borrower`, waiting (FIFO) if none is free. Always a checkpoint. */
   acquireOnBehalfOf(borrower: unknown): Effect.Effect<void> {
-    return Effect.withFiber((fiber) => this._acquireFor(fiber, borrower))
+    return Effect.suspend(() => this.#acquireFor(borrower))
   }
 
   /** Borrows a token for `borrower` without waiting; fails with `WouldBlock` if none is free. */
   acquireOnBehalfOfNowait(borrower: unknown): Effect.Effect<void, WouldBlock> {
-    return Effect.suspend(() => this._acquireNowaitFor(borrower))
+    return Effect.suspend(() => this.#acquireNowaitFor(borrower))
   }
 
   /** Returns the current task's token (to the first waiter, if any). */
   release(): Effect.Effect<void> {
-    return this._release
+    return this.#release
   }
 
   /** Returns `borrower`'s token (to the first waiter, if any). */
   releaseOnBehalfOf(borrower: unknown): Effect.Effect<void> {
-    return Effect.suspend(() => this._releaseFor(borrower) ?? Effect.void)
+    return Effect.suspend(() => this.#releaseFor(borrower) ?? Effect.void)
   }
 
   /**
@@ -181,11 +176,10 @@ export class CapacityLimiter {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const task = taskOfFiber(fiber)
-        return this._acquireMasked(
-          fiber,
+        return this.#acquireMasked(
           task,
           restore,
-          Effect.onExitPrimitive(restore(body), () => this._releaseFor(task), true)
+          Effect.onExitPrimitive(restore(body), () => this.#releaseFor(task), true)
         )
       })
     )
@@ -196,11 +190,10 @@ export class CapacityLimiter {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const task = taskOfFiber(fiber)
-        return this._acquireMasked(
-          fiber,
+        return this.#acquireMasked(
           task,
           restore,
-          Effect.addFinalizer(() => this._releaseFor(task) ?? Effect.void)
+          Effect.addFinalizer(() => this.#releaseFor(task) ?? Effect.void)
         )
       })
     )
@@ -209,51 +202,50 @@ export class CapacityLimiter {
   /** A snapshot of the limiter's state. */
   statistics(): CapacityLimiterStatistics {
     return {
-      borrowedTokens: this._borrowers.size,
-      totalTokens: this._totalTokens,
-      borrowers: Array.from(this._borrowers),
-      tasksWaiting: this._waiters.size
+      borrowedTokens: this.#borrowers.size,
+      totalTokens: this.#totalTokens,
+      borrowers: Array.from(this.#borrowers),
+      tasksWaiting: this.#waiters.size
     }
   }
 
-  /** What a waiting task waits on, for task-tree printouts. @internal */
-  _describeWait(): string {
-    return `CapacityLimiter #${this._id} (${this._borrowers.size}/${this._totalTokens} tokens borrowed)`
+  /** The limiter's name in task-tree printouts and deadlock reports, e.g. `CapacityLimiter #6`. */
+  toString(): string {
+    return `CapacityLimiter #${this.#id}`
   }
 
   // ---------------------------------------------------------------------------------------------------
 
-  private _free(): boolean {
-    return this._waiters.size === 0 && this._borrowers.size < this._totalTokens
+  #free(): boolean {
+    return this.#waiters.size === 0 && this.#borrowers.size < this.#totalTokens
   }
 
-  private _acquireFor(fiber: Fiber.Fiber<unknown, unknown>, borrower: unknown): Effect.Effect<void> {
-    if (this._borrowers.has(borrower)) return borrowTwice
-    if (this._waiters.size > 0 && this._waiting.has(borrower)) return waitTwice
-    if (this._free()) {
-      this._borrowers.add(borrower)
+  #acquireFor(borrower: unknown): Effect.Effect<void> {
+    if (this.#borrowers.has(borrower)) return borrowTwice
+    if (this.#waiters.size > 0 && this.#waiting.has(borrower)) return waitTwice
+    if (this.#free()) {
+      this.#borrowers.add(borrower)
       // AnyIO's checkpoint after an uncontended borrow; cancelled there: give the token back.
       return Effect.onExitPrimitive(Effect.yieldNow, (exit) => {
-        if (exit._tag === "Failure" && this._borrowers.delete(borrower)) this._wakeWaiters()
+        if (exit._tag === "Failure" && this.#borrowers.delete(borrower)) this.#wakeWaiters()
         return undefined
       })
     }
     return Effect.callback<void>((resume) => {
       // Re-check: the fiber may have yielded between the decision above and this registration.
-      if (this._free()) {
-        this._borrowers.add(borrower)
+      if (this.#free()) {
+        this.#borrowers.add(borrower)
         return resume(Effect.void)
       }
-      const w = new LimiterWaiter(fiber, waitingTask(fiber), this, borrower)
-      w.resume = resume
-      this._waiters.push(w)
-      this._waiting.set(borrower, w)
+      const w = new LimiterWaiter(resume, this.#describe, borrower)
+      this.#waiters.push(w)
+      this.#waiting.set(borrower, w)
       return Effect.sync(() => {
-        if (this._waiters.remove(w)) {
-          this._waiting.delete(borrower)
-        } else if (w.granted && this._borrowers.delete(borrower)) {
+        if (this.#waiters.remove(w)) {
+          this.#waiting.delete(borrower)
+        } else if (this.#borrowers.delete(borrower)) {
           // Handed a token but cancelled before running: pass it on.
-          this._wakeWaiters()
+          this.#wakeWaiters()
         }
       })
     })
@@ -264,39 +256,38 @@ export class CapacityLimiter {
    * AnyIO's cancel-shielded one (the caller observes a cancellation right after, with its finalizer in
    * place); waiting stays interruptible.
    */
-  private _acquireMasked<A, E, R>(
-    fiber: Fiber.Fiber<unknown, unknown>,
+  #acquireMasked<A, E, R>(
     borrower: unknown,
     restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
     then: Effect.Effect<A, E, R>
   ): Effect.Effect<A, E, R> {
-    if (!this._borrowers.has(borrower) && this._free()) {
-      this._borrowers.add(borrower)
+    if (!this.#borrowers.has(borrower) && this.#free()) {
+      this.#borrowers.add(borrower)
       return Effect.andThen(Effect.yieldNow, then)
     }
-    return Effect.andThen(restore(this._acquireFor(fiber, borrower)), then)
+    return Effect.andThen(restore(this.#acquireFor(borrower)), then)
   }
 
-  private _acquireNowaitFor(borrower: unknown): Effect.Effect<void, WouldBlock> {
-    if (this._borrowers.has(borrower)) return borrowTwice
-    if (!this._free()) return Effect.fail(new WouldBlock({ message: "No free CapacityLimiter token" }))
-    this._borrowers.add(borrower)
+  #acquireNowaitFor(borrower: unknown): Effect.Effect<void, WouldBlock> {
+    if (this.#borrowers.has(borrower)) return borrowTwice
+    if (!this.#free()) return Effect.fail(new WouldBlock({ message: "No free CapacityLimiter token" }))
+    this.#borrowers.add(borrower)
     return Effect.void
   }
 
-  private _releaseFor(borrower: unknown): Effect.Effect<void> | undefined {
-    if (!this._borrowers.delete(borrower)) return notBorrowing
-    this._wakeWaiters()
+  #releaseFor(borrower: unknown): Effect.Effect<void> | undefined {
+    if (!this.#borrowers.delete(borrower)) return notBorrowing
+    this.#wakeWaiters()
     return undefined
   }
 
   /** Hands free tokens to waiters, first come first served. */
-  private _wakeWaiters(): void {
-    while (this._waiters.size > 0 && this._borrowers.size < this._totalTokens) {
-      const w = this._waiters.shift()!
-      this._waiting.delete(w.borrower)
-      this._borrowers.add(w.borrower)
-      grant(w)
+  #wakeWaiters(): void {
+    while (this.#waiters.size > 0 && this.#borrowers.size < this.#totalTokens) {
+      const w = this.#waiters.shift()!
+      this.#waiting.delete(w.borrower)
+      this.#borrowers.add(w.borrower)
+      wake(w, Effect.void)
     }
   }
 }

@@ -6,8 +6,9 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, type WouldBlock } from "./Errors.ts"
+import { coreOf, type LockCore } from "./internal/lock.ts"
 import { taskOfFiber } from "./internal/task.ts"
-import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 import { Lock, type LockStatistics } from "./Lock.ts"
 
 /**
@@ -29,10 +30,7 @@ export interface ConditionStatistics {
   readonly lockStatistics: LockStatistics
 }
 
-class ConditionWaiter extends Waiter {
-  /** The waiter gave the lock up, so it must take it back on the way out. */
-  released = false
-}
+class ConditionWaiter extends Waiter {}
 
 const notHolding = Effect.die(
   new RuntimeError({ message: "The current task is not holding the underlying lock" })
@@ -77,79 +75,83 @@ const notHolding = Effect.die(
  * @category models
  */
 export class Condition {
-  /** @internal */
-  readonly _id: number = primitiveId()
-  private readonly _lock: Lock
-  private readonly _waiters = new WaiterQueue<ConditionWaiter>()
-  private readonly _wait: Effect.Effect<void>
-  private readonly _notifyAll: Effect.Effect<void>
+  readonly #id: number = primitiveId()
+  readonly #lock: Lock
+  readonly #core: LockCore
+  readonly #waiters = new WaitQueue<ConditionWaiter>()
+  readonly #wait: Effect.Effect<void>
+  readonly #notifyAll: Effect.Effect<void>
+  readonly #describe = (): string => `${this} (over ${this.#lock})`
 
   constructor(lock?: Lock) {
-    if (lock !== undefined && !(lock instanceof Lock)) {
+    const theLock = lock ?? new Lock()
+    const core = coreOf(theLock)
+    if (core === undefined) {
       throw new InvalidArgumentError({ message: `Condition(lock): lock must be a Lock, got ${typeof lock}` })
     }
-    const theLock = lock ?? new Lock()
-    this._lock = theLock
-    this._notifyAll = Effect.withFiber((fiber) => {
-      if (theLock._owner !== taskOfFiber(fiber)) return notHolding
-      for (let w = this._waiters.shift(); w !== undefined; w = this._waiters.shift()) grant(w)
+    this.#lock = theLock
+    this.#core = core
+    const waiters = this.#waiters
+    this.#notifyAll = Effect.withFiber((fiber) => {
+      if (core.owner !== taskOfFiber(fiber)) return notHolding
+      for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) wake(w, Effect.void)
       return Effect.void
     })
-    this._wait = Effect.withFiber((fiber) => {
+    this.#wait = Effect.withFiber((fiber) => {
       const task = taskOfFiber(fiber)
-      if (theLock._owner !== task) return notHolding
-      const w = new ConditionWaiter(fiber, task, this)
+      if (core.owner !== task) return notHolding
+      let released = false
       // The finalizer runs uninterruptibly: the lock is taken back even when the wait was cancelled.
       return Effect.onExitPrimitive(
         Effect.callback<void>((resume) => {
           // Registering, releasing and installing the canceler happen in one step, so a cancellation
           // either comes before (nothing done, nothing to undo) or after (the canceler runs).
-          if (theLock._owner !== task) return resume(notHolding)
-          w.resume = resume
-          this._waiters.push(w)
-          w.released = true
-          theLock._handOff()
+          if (core.owner !== task) return resume(notHolding)
+          const w = new ConditionWaiter(resume, this.#describe)
+          waiters.push(w)
+          released = true
+          core.handOff()
           return Effect.sync(() => {
             // Notified but cancelled before running: pass the notification on.
-            if (!this._waiters.remove(w) && w.granted) {
-              const next = this._waiters.shift()
-              if (next !== undefined) grant(next)
+            if (!waiters.remove(w)) {
+              const next = waiters.shift()
+              if (next !== undefined) wake(next, Effect.void)
             }
           })
         }),
-        () => (w.released ? theLock._acquireAs(fiber, task, false) : undefined)
+        () => (released ? core.acquire(task, false) : undefined)
       )
     })
   }
 
   /** Acquires the underlying lock (see {@link Lock}). */
   acquire(): Effect.Effect<void> {
-    return this._lock.acquire()
+    return this.#lock.acquire()
   }
 
   /** Acquires the underlying lock without waiting; fails with `WouldBlock` if another task holds it. */
   acquireNowait(): Effect.Effect<void, WouldBlock> {
-    return this._lock.acquireNowait()
+    return this.#lock.acquireNowait()
   }
 
   /** Releases the underlying lock. */
   release(): Effect.Effect<void> {
-    return this._lock.release()
+    return this.#lock.release()
   }
 
   /** Whether the underlying lock is held. */
   locked(): boolean {
-    return this._lock.locked()
+    return this.#lock.locked()
   }
 
   /** Runs `body` holding the underlying lock (AnyIO's `async with condition:`). */
   withLock<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return this._lock.withLock(body)
+    return this.#lock.withLock(body)
   }
 
   /** Acquires the underlying lock until the enclosing `Scope` closes. */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
-    return this._lock.acquireScoped()
+    return this.#lock.acquireScoped()
   }
 
   /**
@@ -160,12 +162,13 @@ export class Condition {
     if (!Number.isSafeInteger(n) || n < 0) {
       return Effect.die(new InvalidArgumentError({ message: `n must be a non-negative integer, got ${n}` }))
     }
+    const core = this.#core
     return Effect.withFiber((fiber) => {
-      if (this._lock._owner !== taskOfFiber(fiber)) return notHolding
+      if (core.owner !== taskOfFiber(fiber)) return notHolding
       for (let i = 0; i < n; i++) {
-        const w = this._waiters.shift()
+        const w = this.#waiters.shift()
         if (w === undefined) break
-        grant(w)
+        wake(w, Effect.void)
       }
       return Effect.void
     })
@@ -173,7 +176,7 @@ export class Condition {
 
   /** Wakes every waiting task. The current task must hold the lock. */
   notifyAll(): Effect.Effect<void> {
-    return this._notifyAll
+    return this.#notifyAll
   }
 
   /**
@@ -181,7 +184,7 @@ export class Condition {
    * current task must hold the lock.
    */
   wait(): Effect.Effect<void> {
-    return this._wait
+    return this.#wait
   }
 
   /**
@@ -191,18 +194,18 @@ export class Condition {
   waitFor<A>(predicate: () => A): Effect.Effect<A> {
     const loop: Effect.Effect<A> = Effect.suspend(() => {
       const result = predicate()
-      return result ? Effect.succeed(result) : Effect.flatMap(this._wait, () => loop)
+      return result ? Effect.succeed(result) : Effect.flatMap(this.#wait, () => loop)
     })
     return loop
   }
 
   /** A snapshot of the condition's state. */
   statistics(): ConditionStatistics {
-    return { tasksWaiting: this._waiters.size, lockStatistics: this._lock.statistics() }
+    return { tasksWaiting: this.#waiters.size, lockStatistics: this.#lock.statistics() }
   }
 
-  /** What a waiting task waits on, for task-tree printouts. @internal */
-  _describeWait(): string {
-    return `Condition #${this._id} (over Lock #${this._lock._id})`
+  /** The condition's name in task-tree printouts and deadlock reports, e.g. `Condition #3`. */
+  toString(): string {
+    return `Condition #${this.#id}`
   }
 }

@@ -4,9 +4,25 @@
  *
  * @since 0.1.0
  */
-import { Effect, Scheduler } from "effect"
+import { Context, Effect, Scheduler } from "effect"
 import { isIdleAware, WhenIdle } from "./internal/idle.ts"
 import { renderTree, runningTasks, type TaskNode, taskOfFiber } from "./internal/task.ts"
+
+/**
+ * Turn on spans for task groups, tasks and cancel scopes: each appears in Effect's tracer with its
+ * name and outcome (ok, failed, cancelled and why). Off by default, so that spawning stays lean.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createTaskGroup, TaskTracing } from "effect-anyio"
+ * const traced = Effect.provideService(createTaskGroup((tg) => tg.startSoon(Effect.void)), TaskTracing, true)
+ * ```
+ * @category tracing
+ */
+export const TaskTracing = Context.Reference<boolean>("effect-anyio/TaskTracing", {
+  defaultValue: () => false
+})
 
 /**
  * What is known about a task (AnyIO's `TaskInfo`): its id, the id of its parent task and its name.

@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Data } from "effect"
+import { Cause, Data } from "effect"
+import type { Defect } from "./ExceptionGroup.ts"
 
 /**
  * A `*Nowait` operation would have had to wait (AnyIO's `WouldBlock`).
@@ -113,14 +114,26 @@ export class InvalidArgumentError extends Data.TaggedError("InvalidArgumentError
 /**
  * A `failAfter`/`failAt` scope's own deadline expired (AnyIO raises the builtin `TimeoutError`).
  *
+ * **One TimeoutError**: this class extends effect's `Cause.TimeoutError` (the error of
+ * `Effect.timeout`), so an Effect program has one timeout error, not two look-alikes:
+ * `Cause.isTimeoutError(e)`, `e instanceof Cause.TimeoutError` and `Effect.catchTag("TimeoutError")`
+ * all accept both. `e instanceof TimeoutError` (this class) tells a `failAfter`/`failAt` deadline
+ * apart from an `Effect.timeout` when that matters.
+ *
  * @example
  * ```ts
+ * import { Cause } from "effect"
  * import { TimeoutError } from "effect-anyio"
  * const err = new TimeoutError({ message: "deadline exceeded" })
+ * console.log(Cause.isTimeoutError(err), err instanceof Cause.TimeoutError) // true true
  * ```
  * @category errors
  */
-export class TimeoutError extends Data.TaggedError("TimeoutError")<{ readonly message?: string }> {}
+export class TimeoutError extends Cause.TimeoutError {
+  constructor(options?: { readonly message?: string | undefined }) {
+    super(options?.message)
+  }
+}
 
 // -----------------------------------------------------------------------------
 // Streams and I/O
@@ -345,6 +358,100 @@ export class UnicodeError extends Data.TaggedError("UnicodeError")<{
   readonly message: string
   readonly encoding: string
 }> {}
+
+// -----------------------------------------------------------------------------
+// Task handles (TaskGroup.ts's createTask): the errors of joining a task
+// -----------------------------------------------------------------------------
+
+/**
+ * Joining a task that failed (AnyIO's `TaskFailed`): `error` is the failure (a `Defect` for a
+ * defect), `cause` the task's whole `Cause`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createTaskGroup } from "effect-anyio"
+ * const program = createTaskGroup((tg) =>
+ *   Effect.flatMap(tg.createTask(Effect.fail("boom")), (handle) =>
+ *     handle.join.pipe(Effect.catchTag("TaskFailed", (e) => Effect.succeed(e.error)))
+ *   )
+ * )
+ * ```
+ * @category errors
+ */
+export class TaskFailed<E> extends Data.TaggedError("TaskFailed")<{
+  readonly error: E | Defect
+  readonly cause: Cause.Cause<unknown>
+}> {
+  override get message(): string {
+    return "the task raised an exception"
+  }
+}
+
+/**
+ * Joining a task that was cancelled (AnyIO's `TaskCancelled`); `reason` says why.
+ *
+ * @example
+ * ```ts
+ * import { TaskCancelled } from "effect-anyio"
+ * const err = new TaskCancelled({ reason: "cancelled explicitly" })
+ * ```
+ * @category errors
+ */
+export class TaskCancelled extends Data.TaggedError("TaskCancelled")<{ readonly reason: string }> {
+  override get message(): string {
+    return "the task was cancelled"
+  }
+}
+
+/**
+ * Reading the result of a task that has not finished (AnyIO's `TaskNotFinished`).
+ *
+ * @example
+ * ```ts
+ * import { TaskNotFinished } from "effect-anyio"
+ * const err = new TaskNotFinished()
+ * ```
+ * @category errors
+ */
+export class TaskNotFinished extends Data.TaggedError("TaskNotFinished")<{}> {
+  override get message(): string {
+    return "the task has not finished yet"
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster (effect-anyio/cluster)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A remote task (see `effect-anyio/cluster`) lost its runner before it finished: the runner
+ * process died or its connection dropped mid-call (`reason: "runner unavailable"`), or the runner
+ * interrupted the call itself, e.g. while shutting down (`reason: "interrupted on its runner"`).
+ * Whether the remote side ran to the end is unknown; the call was not retried elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { RemoteTaskLost } from "effect-anyio/cluster"
+ * const err = new RemoteTaskLost({
+ *   entityType: "Jobs", entityId: "3", task: "square", reason: "runner unavailable"
+ * })
+ * ```
+ * @category errors
+ */
+export class RemoteTaskLost extends Data.TaggedError("RemoteTaskLost")<{
+  readonly entityType: string
+  readonly entityId: string
+  readonly task: string
+  readonly reason: "runner unavailable" | "interrupted on its runner"
+  /** `host:port` of the runner, when known. */
+  readonly runner?: string | undefined
+}> {
+  override get message(): string {
+    const at = this.runner === undefined ? "" : ` at ${this.runner}`
+    return `remote task ${this.entityType}/${this.entityId}.${this.task} lost its runner${at}: ${this.reason}`
+  }
+}
 
 // -----------------------------------------------------------------------------
 // net

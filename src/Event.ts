@@ -5,8 +5,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { waitingTask } from "./internal/task.ts"
-import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 
 /**
  * A snapshot of an {@link Event}'s state, returned by `event.statistics()`.
@@ -60,28 +59,28 @@ export interface EventStatistics {
  * @category models
  */
 export class Event {
-  /** @internal */
-  readonly _id: number = primitiveId()
-  private _isSet = false
-  private readonly _waiters = new WaiterQueue<Waiter>()
-  private readonly _set: Effect.Effect<void>
-  private readonly _wait: Effect.Effect<void>
+  readonly #id: number = primitiveId()
+  #isSet = false
+  readonly #waiters = new WaitQueue<Waiter>()
+  readonly #set: Effect.Effect<void>
+  readonly #wait: Effect.Effect<void>
+  readonly #describe = (): string => `${this}`
 
   constructor() {
-    this._set = Effect.sync(() => {
-      if (this._isSet) return
-      this._isSet = true
-      for (let w = this._waiters.shift(); w !== undefined; w = this._waiters.shift()) grant(w)
+    const waiters = this.#waiters
+    this.#set = Effect.sync(() => {
+      if (this.#isSet) return
+      this.#isSet = true
+      for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) wake(w, Effect.void)
     })
-    this._wait = Effect.withFiber((fiber) => {
-      if (this._isSet) return Effect.yieldNow
+    this.#wait = Effect.suspend(() => {
+      if (this.#isSet) return Effect.yieldNow
       return Effect.callback<void>((resume) => {
-        if (this._isSet) return resume(Effect.void)
-        const w = new Waiter(fiber, waitingTask(fiber), this)
-        w.resume = resume
-        this._waiters.push(w)
+        if (this.#isSet) return resume(Effect.void)
+        const w = new Waiter(resume, this.#describe)
+        waiters.push(w)
         return Effect.sync(() => {
-          this._waiters.remove(w)
+          waiters.remove(w)
         })
       })
     })
@@ -89,26 +88,26 @@ export class Event {
 
   /** Sets the flag and wakes every waiting task. Idempotent. */
   set(): Effect.Effect<void> {
-    return this._set
+    return this.#set
   }
 
   /** Whether the flag has been set. */
   isSet(): boolean {
-    return this._isSet
+    return this.#isSet
   }
 
   /** Waits until the flag is set. Always a checkpoint, even if it is already set. */
   wait(): Effect.Effect<void> {
-    return this._wait
+    return this.#wait
   }
 
   /** A snapshot of the event's state. */
   statistics(): EventStatistics {
-    return { tasksWaiting: this._waiters.size }
+    return { tasksWaiting: this.#waiters.size }
   }
 
-  /** What a waiting task waits on, for task-tree printouts. @internal */
-  _describeWait(): string {
-    return `Event #${this._id}`
+  /** The event's name in task-tree printouts and deadlock reports, e.g. `Event #5`. */
+  toString(): string {
+    return `Event #${this.#id}`
   }
 }

@@ -26,6 +26,7 @@
  * @since 0.1.0
  */
 import { Cause, Context, Data, Effect, Function as Fn } from "effect"
+import { installStack, render } from "./internal/exceptionGroupPrint.ts"
 import { textOf } from "./internal/text.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -124,6 +125,22 @@ export type Leaves<E> = E extends ExceptionGroup<infer X> ? X : E
 export interface CancelledTask {
   readonly name: string
   readonly reason: string
+}
+
+/**
+ * The task a member of an {@link ExceptionGroup} came from (its name and id, as in
+ * `getCurrentTask()`); the group body's own failure names the host task.
+ *
+ * @example
+ * ```ts
+ * import type { TaskOrigin } from "effect-anyio"
+ * const o: TaskOrigin = { name: "worker-3", id: 12 }
+ * ```
+ * @category models
+ */
+export interface TaskOrigin {
+  readonly name: string
+  readonly id: number
 }
 
 /**
@@ -267,9 +284,6 @@ export type RemainingError<EE, Matched> = NonGroupErrors<EE> | GroupOf<Exclude<G
 // The class
 // ---------------------------------------------------------------------------------------------
 
-const MAX_WIDTH = 15
-const MAX_DEPTH = 10
-
 /**
  * AnyIO's (Python's) `ExceptionGroup`: a `message` and the `exceptions` it groups, each with its
  * Effect `Cause` in `causes` at the same index.
@@ -310,6 +324,10 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   readonly causes: ReadonlyArray<Cause.Cause<unknown>>
   /** Tasks the group cancelled while handling these failures, with why (not members). */
   readonly cancelled: ReadonlyArray<CancelledTask>
+  /** `origins[i]`: the task `exceptions[i]` came from, when a task group built this group. */
+  readonly origins: ReadonlyArray<TaskOrigin | undefined>
+  /** The name of the task group that raised it, when it has one. */
+  readonly groupName: string | undefined
 
   constructor(
     message: string,
@@ -317,6 +335,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     options?: {
       readonly causes?: ReadonlyArray<Cause.Cause<unknown>> | undefined
       readonly cancelled?: ReadonlyArray<CancelledTask> | undefined
+      readonly origins?: ReadonlyArray<TaskOrigin | undefined> | undefined
+      readonly groupName?: string | undefined
     }
   ) {
     if (!Array.isArray(exceptions)) {
@@ -328,6 +348,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     this.exceptions = exceptions
     this.causes = options?.causes ?? exceptions.map(defaultCause)
     this.cancelled = options?.cancelled ?? []
+    this.origins = options?.origins ?? []
+    this.groupName = options?.groupName
     installStack(this)
   }
 
@@ -465,9 +487,7 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    * ```
    */
   pretty(): string {
-    const out: Array<string> = []
-    renderGroup(this, out, "", "", 1)
-    return out.join("\n")
+    return render(this)
   }
 
   /** The printout of {@link ExceptionGroup.pretty}. */
@@ -511,14 +531,17 @@ const defaultCause = (member: unknown): Cause.Cause<unknown> =>
 
 /**
  * Splits a `Cause` into group members: each `Fail` becomes its error, each `Die` a {@link Defect};
- * interruptions are dropped. Every reason is kept (no deduplication).
+ * interruptions are dropped. Every reason is kept (no deduplication). Used by task groups and
+ * `fromCause`; exported for them (and its test), not part of the API: it stays here because
+ * `Defect` is defined here and an internal module importing it back would make an import cycle.
  *
  * @internal
  */
 export const membersOfCause = (
   cause: Cause.Cause<unknown>,
   into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> }
-): void => {
+): number => {
+  const before = into.exceptions.length
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail") {
       into.exceptions.push(reason.error)
@@ -528,6 +551,7 @@ export const membersOfCause = (
       into.causes.push(Cause.fromReasons([reason]))
     }
   }
+  return into.exceptions.length - before
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -998,122 +1022,5 @@ const collectLeaves = <E>(
     const here = [...path, i]
     if (isExceptionGroup(member)) collectLeaves(member as ExceptionGroup<E>, here, out)
     else out.push({ exception: member, cause: eg.causes[i] ?? defaultCause(member), path: here })
-  })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Printout
-// ---------------------------------------------------------------------------------------------
-
-const SEPARATOR_WIDTH = 16
-
-const header = (eg: AnyGroup): string => {
-  const n = eg.exceptions.length
-  return `${eg.name}: ${eg.message} (${n} sub-exception${n === 1 ? "" : "s"})`
-}
-
-const numbered = (label: string): string => {
-  const dashes = "-".repeat(SEPARATOR_WIDTH)
-  return `${dashes} ${label} ${dashes}`
-}
-
-const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
-
-const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
-  const text = cause === undefined ? "" : Cause.pretty(cause)
-  if (text !== "") return text
-  return member instanceof Error ? `${member.name}: ${member.message}` : textOf(member)
-}
-
-const cancelledNotes = (cancelled: ReadonlyArray<CancelledTask>): Array<string> => {
-  const byReason = new Map<string, Array<string>>()
-  for (const { name, reason } of cancelled) {
-    const names = byReason.get(reason)
-    if (names === undefined) byReason.set(reason, [name])
-    else names.push(name)
-  }
-  const out: Array<string> = []
-  for (const [reason, names] of byReason) {
-    const shown = names.slice(0, 10).map((name) => `'${name}'`)
-    if (names.length > 10) shown.push(`and ${names.length - 10} more`)
-    const tasks = `${names.length === 1 ? "task" : "tasks"} ${shown.join(", ")}`
-    out.push(reason === "" ? `(cancelled: ${tasks})` : `(cancelled: ${tasks} — ${reason})`)
-  }
-  return out
-}
-
-/**
- * Renders `eg` whose header goes after `headPrefix` and whose frame starts at column `indent`.
- * Returns true when the last line is a closing rule (so the parent need not close again).
- */
-const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefix: string, depth: number) => {
-  out.push(headPrefix + header(eg))
-  const inner = `${indent}  `
-  const bar = `${inner}| `
-  const shown = Math.min(eg.exceptions.length, MAX_WIDTH)
-  let closed = false
-  for (let i = 0; i < shown; i++) {
-    out.push(`${i === 0 ? `${indent}+-+` : `${inner}+`}${numbered(String(i + 1))}`)
-    const member = eg.exceptions[i]
-    if (isExceptionGroup(member)) {
-      if (depth >= MAX_DEPTH) {
-        out.push(`${bar}... (max_group_depth is ${MAX_DEPTH})`)
-        closed = false
-      } else {
-        closed = renderGroup(member, out, inner, bar, depth + 1)
-      }
-    } else {
-      for (const line of leafText(member, eg.causes[i]).split("\n")) out.push(bar + line)
-      closed = false
-    }
-  }
-  if (eg.exceptions.length > shown) {
-    out.push(`${inner}+${numbered("...")}`)
-    const more = eg.exceptions.length - shown
-    out.push(`${bar}and ${more} more exception${more === 1 ? "" : "s"}`)
-    closed = false
-  }
-  if (!closed) out.push(`${inner}+${CLOSE}`)
-  const notes = cancelledNotes(eg.cancelled)
-  for (const note of notes) out.push(headPrefix + note)
-  return notes.length === 0
-}
-
-const EFFECT_INTERNALS = /Generator\.next|~effect\/(?:Effect|Utils)/
-
-/**
- * Makes `stack` the printout followed by the group's own frames (lazily: printing costs more than
- * building). `Cause.pretty` of a cause holding the group, hence an uncaught group, shows the tree.
- */
-const installStack = (eg: AnyGroup): void => {
-  const own = Object.getOwnPropertyDescriptor(eg, "stack")
-  let cached: string | undefined
-  Object.defineProperty(eg, "stack", {
-    configurable: true,
-    enumerable: false,
-    get(): string {
-      if (cached !== undefined) return cached
-      const original = own?.get !== undefined ? own.get.call(eg) : own?.value
-      const frames: Array<string> = []
-      for (const line of typeof original === "string" ? original.split("\n") : []) {
-        if (!/^\s+at /.test(line)) continue
-        if (EFFECT_INTERNALS.test(line)) break
-        frames.push(line)
-      }
-      // Effect's Cause.pretty prints `name: message` and drops whatever else is on the stack's first
-      // line, so the member count goes on a line of its own.
-      const [, ...tree] = eg.pretty().split("\n")
-      const n = eg.exceptions.length
-      cached = [
-        `${eg.name}: ${eg.message}`,
-        `(${n} sub-exception${n === 1 ? "" : "s"})`,
-        ...tree,
-        ...frames
-      ].join("\n")
-      return cached
-    },
-    set(value: unknown) {
-      Object.defineProperty(eg, "stack", { configurable: true, enumerable: false, writable: true, value })
-    }
   })
 }

@@ -29,10 +29,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Fiber, type Scope } from "effect"
-import { RuntimeError, WouldBlock } from "./Errors.ts"
-import { type TaskNode, taskOfFiber } from "./internal/task.ts"
-import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { Effect, type Scope } from "effect"
+import { WouldBlock } from "./Errors.ts"
+import { LockCore, register } from "./internal/lock.ts"
+import { taskOfFiber } from "./internal/task.ts"
 
 /**
  * Options of {@link Lock}.
@@ -77,9 +77,6 @@ export interface LockStatistics {
   readonly tasksWaiting: number
 }
 
-const acquireTwice = Effect.die(new RuntimeError({ message: "Attempted to acquire an already held Lock" }))
-const notHolding = Effect.die(new RuntimeError({ message: "The current task is not holding this lock" }))
-
 /**
  * A mutual-exclusion lock owned by the task that acquired it (AnyIO's `anyio.Lock`).
  *
@@ -121,34 +118,25 @@ const notHolding = Effect.die(new RuntimeError({ message: "The current task is n
 export class Lock {
   /** Whether an uncontended `acquire` skips its checkpoint (see {@link LockOptions}). */
   readonly fastAcquire: boolean
-  /** @internal */
-  readonly _id: number = primitiveId()
-  /** @internal */
-  _owner: TaskNode | undefined = undefined
-  /** @internal */
-  readonly _waiters: WaiterQueue<Waiter> = new WaiterQueue()
-
-  private readonly _acquire: Effect.Effect<void>
-  private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
-  private readonly _release: Effect.Effect<void>
+  readonly #core = new LockCore()
+  readonly #acquire: Effect.Effect<void>
+  readonly #acquireNowait: Effect.Effect<void, WouldBlock>
+  readonly #release: Effect.Effect<void>
 
   constructor(options?: LockOptions) {
+    const core = this.#core
+    register(this, core)
     this.fastAcquire = options?.fastAcquire === true
-    this._acquire = Effect.withFiber((fiber) => this._acquireAs(fiber, taskOfFiber(fiber), !this.fastAcquire))
-    this._acquireNowait = Effect.withFiber((fiber) => {
+    this.#acquire = Effect.withFiber((fiber) => core.acquire(taskOfFiber(fiber), !this.fastAcquire))
+    this.#acquireNowait = Effect.withFiber((fiber) => {
       const task = taskOfFiber(fiber)
-      if (this._owner === undefined) {
-        this._owner = task
+      if (core.owner === undefined) {
+        core.owner = task
         return Effect.void
       }
-      if (this._owner === task) return acquireTwice
-      return Effect.fail(new WouldBlock({ message: "The lock is held by another task" }))
+      return core.heldBy(task) ?? Effect.fail(new WouldBlock({ message: "The lock is held by another task" }))
     })
-    this._release = Effect.withFiber((fiber) => {
-      if (this._owner !== taskOfFiber(fiber)) return notHolding
-      this._handOff()
-      return Effect.void
-    })
+    this.#release = Effect.withFiber((fiber) => core.release(taskOfFiber(fiber)) ?? Effect.void)
   }
 
   /**
@@ -156,7 +144,7 @@ export class Lock {
    * Dies with `RuntimeError` if the current task already holds the lock.
    */
   acquire(): Effect.Effect<void> {
-    return this._acquire
+    return this.#acquire
   }
 
   /**
@@ -164,7 +152,7 @@ export class Lock {
    * `RuntimeError` if the current task already holds it.
    */
   acquireNowait(): Effect.Effect<void, WouldBlock> {
-    return this._acquireNowait
+    return this.#acquireNowait
   }
 
   /**
@@ -172,30 +160,30 @@ export class Lock {
    * current task does not hold it.
    */
   release(): Effect.Effect<void> {
-    return this._release
+    return this.#release
   }
 
   /** Whether the lock is held (by any task). */
   locked(): boolean {
-    return this._owner !== undefined
+    return this.#core.owner !== undefined
   }
 
   /** A snapshot of the lock's state. */
   statistics(): LockStatistics {
-    const owner = this._owner
+    const owner = this.#core.owner
     return {
       locked: owner !== undefined,
       owner: owner === undefined ? undefined : { id: owner.id, name: owner.name },
-      tasksWaiting: this._waiters.size
+      tasksWaiting: this.#core.waiters.size
     }
   }
 
-  /** What a waiting task waits on, for task-tree printouts. @internal */
-  _describeWait(): string {
-    const owner = this._owner
-    return owner === undefined
-      ? `Lock #${this._id} (free)`
-      : `Lock #${this._id} held by task '${owner.name}' (#${owner.id})`
+  /**
+   * The lock's name in task-tree printouts and deadlock reports, e.g. `Lock #2` (ids count every
+   * primitive and stream made by this process).
+   */
+  toString(): string {
+    return `Lock #${this.#core.id}`
   }
 
   /**
@@ -203,15 +191,16 @@ export class Lock {
    * then releases it however `body` exits.
    */
   withLock<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    const core = this.#core
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const task = taskOfFiber(fiber)
-        const use = Effect.onExitPrimitive(restore(body), () => this._releaseFinalizer(task), true)
-        if (this._owner === undefined) {
-          this._owner = task
+        const use = Effect.onExitPrimitive(restore(body), () => core.release(task), true)
+        if (core.owner === undefined) {
+          core.owner = task
           return this.fastAcquire ? use : Effect.andThen(Effect.yieldNow, use)
         }
-        return Effect.andThen(restore(this._acquireAs(fiber, task, false)), use)
+        return Effect.andThen(restore(core.acquire(task, false)), use)
       })
     )
   }
@@ -221,79 +210,17 @@ export class Lock {
    * form). Waiting is interruptible.
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
+    const core = this.#core
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const task = taskOfFiber(fiber)
-        const register = Effect.addFinalizer(() => this._releaseFinalizer(task) ?? Effect.void)
-        if (this._owner === undefined) {
-          this._owner = task
+        const register = Effect.addFinalizer(() => core.release(task) ?? Effect.void)
+        if (core.owner === undefined) {
+          core.owner = task
           return this.fastAcquire ? register : Effect.andThen(Effect.yieldNow, register)
         }
-        return Effect.andThen(restore(this._acquireAs(fiber, task, false)), register)
+        return Effect.andThen(restore(core.acquire(task, false)), register)
       })
     )
-  }
-
-  // ---------------------------------------------------------------------------------------------------
-  // internals (also used by Condition)
-  //
-  // The checkpoint of an uncontended acquire comes in two forms. Inside `withLock`/`acquireScoped` we
-  // are in an uninterruptible region until the release is registered, so the yield is AnyIO's
-  // cancel-shielded checkpoint: a cancellation arriving meanwhile is observed as `body` starts, and the
-  // finalizer releases. A bare `acquire()` cannot leave it to a finalizer, so its yield is interruptible
-  // and gives the lock back if interrupted there (`_checkpoint`): `acquire()` either returns holding the
-  // lock or fails without it.
-
-  /** Acquire on behalf of `task`; `checkpoint` adds AnyIO's yield on the uncontended path. @internal */
-  _acquireAs(fiber: Fiber.Fiber<unknown, unknown>, task: TaskNode, checkpoint: boolean): Effect.Effect<void> {
-    const owner = this._owner
-    if (owner === undefined) {
-      this._owner = task
-      return checkpoint ? this._checkpoint(task) : Effect.void
-    }
-    if (owner === task) return acquireTwice
-    return Effect.callback<void>((resume) => {
-      // Re-check: the fiber may have yielded between the decision above and this registration.
-      if (this._owner === undefined) {
-        this._owner = task
-        return resume(Effect.void)
-      }
-      const w = new Waiter(fiber, task, this)
-      w.resume = resume
-      this._waiters.push(w)
-      return Effect.sync(() => this._cancelWaiter(w))
-    })
-  }
-
-  /** Yield once; if interrupted there, give the lock up again. @internal */
-  private _checkpoint(task: TaskNode): Effect.Effect<void> {
-    return Effect.onExitPrimitive(Effect.yieldNow, (exit) => {
-      if (exit._tag === "Failure" && this._owner === task) this._handOff()
-      return undefined
-    })
-  }
-
-  /** The waiter was interrupted while suspended. @internal */
-  private _cancelWaiter(w: Waiter): void {
-    // Still queued: just leave. Already handed the lock: pass it on.
-    if (!this._waiters.remove(w) && w.granted && this._owner === w.task) this._handOff()
-  }
-
-  /** The owner gives the lock up: to the first waiter, else the lock becomes free. @internal */
-  _handOff(): void {
-    const next = this._waiters.shift()
-    if (next === undefined) {
-      this._owner = undefined
-    } else {
-      this._owner = next.task
-      grant(next)
-    }
-  }
-
-  /** @internal */
-  private _releaseFinalizer(task: TaskNode): Effect.Effect<void> | undefined {
-    if (this._owner !== task) return notHolding
-    this._handOff()
-    return undefined
   }
 }

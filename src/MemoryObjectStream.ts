@@ -19,6 +19,7 @@ import {
   WouldBlock
 } from "./Errors.ts"
 import * as internal from "./internal/memoryStream.ts"
+import { textOf } from "./internal/text.ts"
 import { type ObjectReceiveStream, type ObjectSendStream, sendSink } from "./Streams.ts"
 import {
   emptyAttributes,
@@ -294,12 +295,8 @@ class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
 /** A receive operation of one mode, retrying itself after waking a sender (see the internal module). */
 const makeReceive = (state: internal.StreamState, end: internal.End, mode: internal.Mode): AnyEffect => {
   let self: AnyEffect = Effect.void
-  let yieldRetry: AnyEffect = Effect.void
-  const park = Effect.callback<unknown, unknown>((resume) =>
-    state.parkReceiver(end, mode, self, yieldRetry, resume)
-  )
-  self = Effect.suspend(() => state.receiveStep(end, mode, self, yieldRetry) ?? park)
-  yieldRetry = Effect.andThen(Effect.yieldNow, self)
+  const park = Effect.callback<unknown, unknown>((resume) => state.parkReceiver(end, mode, self, resume))
+  self = Effect.suspend(() => state.receiveStep(end, mode, self) ?? park)
   return self
 }
 
@@ -320,7 +317,7 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
       EndOfStream | ClosedResourceError
     >
     const nowait: AnyEffect = Effect.suspend(
-      () => state.receiveStep(this, internal.MODE_RECEIVE, nowait, undefined) ?? Exit.fail(new WouldBlock({}))
+      () => state.receiveStep(this, internal.MODE_RECEIVE, nowait) ?? Exit.fail(new WouldBlock({}))
     )
     this.receiveNowaitEffect = nowait as Effect.Effect<T, WouldBlock | EndOfStream | ClosedResourceError>
   }
@@ -431,13 +428,15 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
 export const createMemoryObjectStream = <T>(
   maxBufferSize: number = 0
 ): readonly [send: MemoryObjectSendStream<T>, receive: MemoryObjectReceiveStream<T>] => {
-  if (typeof maxBufferSize !== "number" || Number.isNaN(maxBufferSize)) {
-    throw new InvalidArgumentError({ message: "max_buffer_size must be either an integer or Infinity" })
+  const notInteger = () =>
+    new InvalidArgumentError({
+      message: `maxBufferSize must be either an integer or Infinity, got ${textOf(maxBufferSize)}`
+    })
+  if (typeof maxBufferSize !== "number" || Number.isNaN(maxBufferSize)) throw notInteger()
+  if (maxBufferSize < 0) {
+    throw new InvalidArgumentError({ message: `maxBufferSize cannot be negative, got ${maxBufferSize}` })
   }
-  if (maxBufferSize < 0) throw new InvalidArgumentError({ message: "max_buffer_size cannot be negative" })
-  if (maxBufferSize !== Number.POSITIVE_INFINITY && !Number.isInteger(maxBufferSize)) {
-    throw new InvalidArgumentError({ message: "max_buffer_size must be either an integer or Infinity" })
-  }
+  if (maxBufferSize !== Number.POSITIVE_INFINITY && !Number.isInteger(maxBufferSize)) throw notInteger()
   const state = new internal.StreamState(maxBufferSize)
   return [new SendEnd<T>(state), new ReceiveEnd<T>(state)] as const
 }

@@ -39,9 +39,9 @@ import { BusyResourceError } from "./Errors.ts"
 export class ResourceGuard {
   /** The action named in the `BusyResourceError` (default `"using"`). */
   readonly action: string
-  private _guarded = false
-  private readonly _free = (): undefined => {
-    this._guarded = false
+  #guarded = false
+  readonly #free = (): undefined => {
+    this.#guarded = false
     return undefined
   }
 
@@ -51,24 +51,24 @@ export class ResourceGuard {
 
   /** Whether the guard is currently held. */
   inUse(): boolean {
-    return this._guarded
+    return this.#guarded
   }
 
   /** Runs `body` while holding the guard; fails with `BusyResourceError` if it is already held. */
   use<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E | BusyResourceError, R> {
     return Effect.uninterruptibleMask((restore) => {
-      if (this._guarded) return Effect.fail(new BusyResourceError({ action: this.action }))
-      this._guarded = true
-      return Effect.onExitPrimitive(restore(body), this._free, true)
+      if (this.#guarded) return Effect.fail(new BusyResourceError({ action: this.action }))
+      this.#guarded = true
+      return Effect.onExitPrimitive(restore(body), this.#free, true)
     })
   }
 
   /** Holds the guard until the enclosing `Scope` closes; fails with `BusyResourceError` if held. */
   useScoped(): Effect.Effect<void, BusyResourceError, Scope.Scope> {
     return Effect.uninterruptibleMask(() => {
-      if (this._guarded) return Effect.fail(new BusyResourceError({ action: this.action }))
-      this._guarded = true
-      return Effect.addFinalizer(() => Effect.sync(this._free))
+      if (this.#guarded) return Effect.fail(new BusyResourceError({ action: this.action }))
+      this.#guarded = true
+      return Effect.addFinalizer(() => Effect.sync(this.#free))
     })
   }
 }

@@ -7,9 +7,8 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
-import { waitingTask } from "./internal/task.ts"
 import { textOf } from "./internal/text.ts"
-import { grant, primitiveId, Waiter, WaiterQueue } from "./internal/waiters.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 
 /**
  * Options of {@link Semaphore}.
@@ -94,15 +93,14 @@ export class Semaphore {
   readonly maxValue: number | undefined
   /** Whether an uncontended `acquire` skips its checkpoint (see {@link SemaphoreOptions}). */
   readonly fastAcquire: boolean
-  /** @internal */
-  readonly _id: number = primitiveId()
-  private _value: number
-  private readonly _waiters = new WaiterQueue<Waiter>()
-  private readonly _acquire: Effect.Effect<void>
-  private readonly _acquireNowait: Effect.Effect<void, WouldBlock>
-  private readonly _release: Effect.Effect<void>
-  private readonly _checkpoint: Effect.Effect<void>
-  private readonly _releaseFinalizer: () => Effect.Effect<void> | undefined
+  readonly #id: number = primitiveId()
+  #value: number
+  readonly #waiters = new WaitQueue<Waiter>()
+  readonly #acquire: Effect.Effect<void>
+  readonly #acquireNowait: Effect.Effect<void, WouldBlock>
+  readonly #release: Effect.Effect<void>
+  readonly #releaseFinalizer: () => Effect.Effect<void> | undefined
+  readonly #describe = (): string => `${this} (value ${this.#value})`
 
   constructor(initialValue: number, options?: SemaphoreOptions) {
     if (!isCount(initialValue)) {
@@ -121,62 +119,61 @@ export class Semaphore {
         throw new InvalidArgumentError({ message: "maxValue must be equal to or higher than initialValue" })
       }
     }
-    this._value = initialValue
+    this.#value = initialValue
     this.maxValue = maxValue
     this.fastAcquire = options?.fastAcquire === true
 
-    this._checkpoint = Effect.onExitPrimitive(Effect.yieldNow, (exit) => {
-      if (exit._tag === "Failure") this._giveBack()
+    const checkpoint = Effect.onExitPrimitive(Effect.yieldNow, (exit) => {
+      if (exit._tag === "Failure") this.#giveBack()
       return undefined
     })
-    this._acquire = Effect.withFiber((fiber) => {
-      if (this._value > 0) {
-        this._value--
-        return this.fastAcquire ? Effect.void : this._checkpoint
+    this.#acquire = Effect.suspend(() => {
+      if (this.#value > 0) {
+        this.#value--
+        return this.fastAcquire ? Effect.void : checkpoint
       }
       return Effect.callback<void>((resume) => {
         // Re-check: the fiber may have yielded between the decision above and this registration.
-        if (this._value > 0) {
-          this._value--
+        if (this.#value > 0) {
+          this.#value--
           return resume(Effect.void)
         }
-        const w = new Waiter(fiber, waitingTask(fiber), this)
-        w.resume = resume
-        this._waiters.push(w)
+        const w = new Waiter(resume, this.#describe)
+        this.#waiters.push(w)
         return Effect.sync(() => {
           // Still queued: just leave. Already handed a unit: pass it on.
-          if (!this._waiters.remove(w) && w.granted) this._giveBack()
+          if (!this.#waiters.remove(w)) this.#giveBack()
         })
       })
     })
-    this._acquireNowait = Effect.suspend(() => {
-      if (this._value === 0) return Effect.fail(new WouldBlock({ message: "The semaphore value is 0" }))
-      this._value--
+    this.#acquireNowait = Effect.suspend(() => {
+      if (this.#value === 0) return Effect.fail(new WouldBlock({ message: "The semaphore value is 0" }))
+      this.#value--
       return Effect.void
     })
-    this._releaseFinalizer = () => {
-      if (this.maxValue !== undefined && this._value >= this.maxValue) return releasedTooManyTimes
-      this._giveBack()
+    this.#releaseFinalizer = () => {
+      if (this.maxValue !== undefined && this.#value >= this.maxValue) return releasedTooManyTimes
+      this.#giveBack()
       return undefined
     }
-    this._release = Effect.suspend(() => this._releaseFinalizer() ?? Effect.void)
+    this.#release = Effect.suspend(() => this.#releaseFinalizer() ?? Effect.void)
   }
 
   /** The current value: how many units can be acquired without waiting. */
   get value(): number {
-    return this._value
+    return this.#value
   }
 
   /**
    * Takes one unit, waiting (FIFO) while the value is 0. A checkpoint unless `fastAcquire`.
    */
   acquire(): Effect.Effect<void> {
-    return this._acquire
+    return this.#acquire
   }
 
   /** Takes one unit without waiting; fails with `WouldBlock` if the value is 0. */
   acquireNowait(): Effect.Effect<void, WouldBlock> {
-    return this._acquireNowait
+    return this.#acquireNowait
   }
 
   /**
@@ -184,17 +181,17 @@ export class Semaphore {
    * if that would exceed `maxValue`.
    */
   release(): Effect.Effect<void> {
-    return this._release
+    return this.#release
   }
 
   /** A snapshot of the semaphore's state. */
   statistics(): SemaphoreStatistics {
-    return { tasksWaiting: this._waiters.size }
+    return { tasksWaiting: this.#waiters.size }
   }
 
-  /** What a waiting task waits on, for task-tree printouts. @internal */
-  _describeWait(): string {
-    return `Semaphore #${this._id} (value ${this._value})`
+  /** The semaphore's name in task-tree printouts and deadlock reports, e.g. `Semaphore #4`. */
+  toString(): string {
+    return `Semaphore #${this.#id}`
   }
 
   /**
@@ -203,7 +200,7 @@ export class Semaphore {
    */
   withPermit<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
-      this._acquireMasked(restore, Effect.onExitPrimitive(restore(body), this._releaseFinalizer, true))
+      this.#acquireMasked(restore, Effect.onExitPrimitive(restore(body), this.#releaseFinalizer, true))
     )
   }
 
@@ -213,9 +210,9 @@ export class Semaphore {
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
     return Effect.uninterruptibleMask((restore) =>
-      this._acquireMasked(
+      this.#acquireMasked(
         restore,
-        Effect.addFinalizer(() => this._release)
+        Effect.addFinalizer(() => this.#release)
       )
     )
   }
@@ -225,21 +222,21 @@ export class Semaphore {
    * AnyIO's cancel-shielded one: the caller observes a cancellation right after, with its finalizer in
    * place. (A bare `acquire()` uses an interruptible checkpoint that gives the unit back instead.)
    */
-  private _acquireMasked<A, E, R>(
+  #acquireMasked<A, E, R>(
     restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
     then: Effect.Effect<A, E, R>
   ): Effect.Effect<A, E, R> {
-    if (this._value > 0) {
-      this._value--
+    if (this.#value > 0) {
+      this.#value--
       return this.fastAcquire ? then : Effect.andThen(Effect.yieldNow, then)
     }
-    return Effect.andThen(restore(this._acquire), then)
+    return Effect.andThen(restore(this.#acquire), then)
   }
 
   /** A unit comes back: to the first waiter, else to the value. */
-  private _giveBack(): void {
-    const next = this._waiters.shift()
-    if (next === undefined) this._value++
-    else grant(next)
+  #giveBack(): void {
+    const next = this.#waiters.shift()
+    if (next === undefined) this.#value++
+    else wake(next, Effect.void)
   }
 }

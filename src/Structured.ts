@@ -24,6 +24,7 @@ import {
   type Member,
   membersOfCause
 } from "./ExceptionGroup.ts"
+import { hasFailures } from "./internal/scope.ts"
 import { toSeconds } from "./internal/time.ts"
 import { createTaskGroup, type TaskGroup } from "./TaskGroup.ts"
 import { currentTime, type Seconds } from "./Time.ts"
@@ -218,10 +219,6 @@ const outcome = (effect: AnyEffect): Effect.Effect<Outcome, never, unknown> =>
       ? { _tag: "Failure", cause: Cause.fromReasons(cause.reasons.filter((r) => r._tag === "Fail")) }
       : { _tag: "Propagate", cause }
   })
-
-/** True when the cause holds a typed failure or a defect (not only interruptions). */
-const hasFailures = (cause: Cause.Cause<unknown>): boolean =>
-  cause.reasons.some((r) => r._tag !== "Interrupt")
 
 /** Sets `event` unless `cause` is only interruptions. */
 const whenFailed = (cause: Cause.Cause<unknown>, event: Event): Effect.Effect<void> =>

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Duration, Effect, type Fiber, Scheduler } from "effect"
+import { Heap, type HeapItem } from "./internal/heap.ts"
 import { type IdleAware, ScheduleEachTask, WhenIdle } from "./internal/idle.ts"
 import { CurrentTask, makeRootTask, renderTree, type TaskNode } from "./internal/task.ts"
 
@@ -39,11 +40,20 @@ export interface AutojumpOptions {
   readonly idleTurns?: number | undefined
 }
 
-interface Sleeper {
+interface Sleeper extends HeapItem {
   readonly at: number
   readonly seq: number
-  wake: (() => void) | undefined
+  readonly wake: () => void
 }
+
+const sleeperBefore = (a: Sleeper, b: Sleeper): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
+
+/**
+ * Steps (tasks run or clock jumps) of one turn of the world before it lets the real event loop
+ * run: a program that never blocks, or a ticker of a million virtual seconds, still lets outside
+ * callbacks (I/O, worker replies) in, and the real loop never starves.
+ */
+const STEPS_PER_TURN = 16_384
 
 /** xorshift32: small, fast, reproducible. */
 const prng = (seed: number): (() => number) => {
@@ -56,20 +66,28 @@ const prng = (seed: number): (() => number) => {
   }
 }
 
-/** One virtual world: a run queue shared by every fiber of the program, and a clock. */
+/**
+ * One virtual world: a run queue shared by every fiber of the program, and a clock. One loop
+ * (`turn`) drains the queue, wakes `waitAllTasksBlocked` callers and jumps the clock, iteratively:
+ * a million consecutive jumps use one stack frame each, not one more frame per jump.
+ */
 class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   readonly executionMode = "async" as const
   nowMillis = 0
-  private readonly queue: Array<() => void> = []
+  private queue: Array<() => void> = []
   private head = 0
-  private sleepers: Array<Sleeper> = []
+  /** Pending sleeps, earliest first (equal times: in the order they began). */
+  private readonly sleepers = new Heap<Sleeper>(sleeperBefore)
   private seq = 0
+  /** A turn is running or scheduled (setImmediate): scheduling a task needs nothing more. */
   private pumping = false
   private idleTurns = 0
   done = false
   onDeadlock: ((message: string) => void) | undefined = undefined
   /** The program's root task, for the deadlock report. */
   root: TaskNode | undefined = undefined
+  /** Clock jumps so far (for benchmarks and tests). */
+  jumps = 0
   private readonly random: (() => number) | undefined
   private readonly maxIdleTurns: number
 
@@ -94,7 +112,9 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   makeDispatcher(): Scheduler.SchedulerDispatcher {
     return {
       scheduleTask: (task) => this.schedule(task),
-      flush: () => this.drain()
+      flush: () => {
+        this.drain(Number.POSITIVE_INFINITY)
+      }
     }
   }
   schedule(task: () => void): void {
@@ -105,88 +125,96 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   private pump(): void {
     if (this.pumping || this.done) return
     this.pumping = true
-    setImmediate(() => {
-      this.pumping = false
-      this.drain()
-      this.afterDrain()
-    })
+    setImmediate(this.turn)
   }
   private next(): (() => void) | undefined {
     const size = this.queue.length - this.head
     if (size === 0) return undefined
     if (this.random !== undefined && size > 1) {
       const i = this.head + Math.floor(this.random() * size)
-      const task = this.queue[i]
-      this.queue[i] = this.queue[this.head]
+      const task = this.queue[i]!
+      this.queue[i] = this.queue[this.head]!
       this.queue[this.head++] = task
       return task
     }
     return this.queue[this.head++]
   }
-  private drain(): void {
-    let task = this.next()
-    while (task !== undefined) {
+  /** Runs ready tasks, up to `budget` of them; returns how many ran. */
+  private drain(budget: number): number {
+    let n = 0
+    let task: (() => void) | undefined
+    while (n < budget && (task = this.next()) !== undefined) {
+      n++
       task()
-      task = this.next()
     }
-    this.queue.length = 0
+    if (this.head < this.queue.length) {
+      // Out of budget: keep the tasks still queued, drop the ones that ran.
+      this.queue = this.queue.slice(this.head)
+    } else {
+      this.queue.length = 0
+    }
     this.head = 0
+    return n
   }
-  /** Called when the run queue is empty: wait for outside promises a few turns, then jump. */
-  private afterDrain(): void {
-    if (this.done || this.queue.length > 0) return
-    if (this.idleWaiters.length > 0) {
-      // Every fiber is blocked: wake `waitAllTasksBlocked` callers before moving the clock.
-      const waiters = this.idleWaiters
-      this.idleWaiters = []
-      for (const w of waiters) w()
-      this.drain()
-      this.afterDrain()
-      return
+  /**
+   * One turn of the world, from `setImmediate`: run ready tasks; once none is ready, wake
+   * `waitAllTasksBlocked` callers, else jump the clock to the next sleeper, else give outside
+   * promises a few turns of the real event loop, else report a deadlock.
+   */
+  private readonly turn = (): void => {
+    let steps = STEPS_PER_TURN
+    try {
+      for (;;) {
+        if (this.done) {
+          this.pumping = false
+          return
+        }
+        steps -= this.drain(steps)
+        if (this.queue.length > 0) break
+        if (this.idleWaiters.length > 0) {
+          // Every fiber is blocked: wake `waitAllTasksBlocked` callers before moving the clock.
+          const waiters = this.idleWaiters
+          this.idleWaiters = []
+          for (const w of waiters) w()
+          continue
+        }
+        if (this.sleepers.size > 0) {
+          if (--steps <= 0) break
+          this.jump()
+          continue
+        }
+        if (++this.idleTurns <= this.maxIdleTurns) break
+        this.onDeadlock?.(
+          `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.root === undefined ? "" : renderTree(undefined, [this.root])}`
+        )
+        // Look again later: the interrupted program may still be unwinding (or may never end).
+        this.idleTurns = 0
+        break
+      }
+    } catch (error) {
+      // A task threw out of the fiber runtime (a bug): keep the world running, report the error.
+      this.pumping = false
+      this.pump()
+      throw error
     }
-    if (this.sleepers.length > 0) {
-      this.jump()
-      return
-    }
-    if (++this.idleTurns <= this.maxIdleTurns) {
-      this.pumping = true
-      setImmediate(() => {
-        this.pumping = false
-        this.drain()
-        this.afterDrain()
-      })
-      return
-    }
-    this.onDeadlock?.(
-      `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.root === undefined ? "" : renderTree(undefined, [this.root])}`
-    )
-    // Look again later: the interrupted program may still be unwinding (or may never end).
-    if (!this.done) {
-      this.idleTurns = 0
-      this.pumping = true
-      setImmediate(() => {
-        this.pumping = false
-        this.drain()
-        this.afterDrain()
-      })
-    }
+    // Let the real event loop run once, then go on.
+    if (this.done) this.pumping = false
+    else setImmediate(this.turn)
   }
   /** Advances the clock to the earliest sleeper and wakes every sleeper due then, in order. */
   private jump(): void {
-    let earliest = Number.POSITIVE_INFINITY
-    for (const s of this.sleepers) if (s.at < earliest) earliest = s.at
-    if (earliest > this.nowMillis) this.nowMillis = earliest
-    const due = this.sleepers
-      .filter((s) => s.at <= this.nowMillis)
-      .sort((a, b) => a.at - b.at || a.seq - b.seq)
-    this.sleepers = this.sleepers.filter((s) => s.at > this.nowMillis)
-    for (const s of due) {
-      const wake = s.wake
-      s.wake = undefined
-      wake?.()
+    const sleepers = this.sleepers
+    const first = sleepers.peek()!
+    if (first.at > this.nowMillis) this.nowMillis = first.at
+    this.jumps++
+    // Sleeps that begin while these wake up wait for the next jump, even when due now.
+    const seqLimit = this.seq
+    let s = first as Sleeper | undefined
+    while (s !== undefined && s.at <= this.nowMillis && s.seq < seqLimit) {
+      sleepers.remove(s)
+      s.wake()
+      s = sleepers.peek()
     }
-    this.drain()
-    this.afterDrain()
   }
 
   // Clock -------------------------------------------------------------------------------------
@@ -208,16 +236,13 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     if (!Number.isFinite(millis)) return Effect.never
     return Effect.callback<void>((resume) => {
       const sleeper: Sleeper = {
+        heapIndex: -1,
         at: this.nowMillis + millis,
         seq: this.seq++,
         wake: () => resume(Effect.void)
       }
       this.sleepers.push(sleeper)
-      return Effect.sync(() => {
-        sleeper.wake = undefined
-        const i = this.sleepers.indexOf(sleeper)
-        if (i >= 0) this.sleepers.splice(i, 1)
-      })
+      return Effect.sync(() => this.sleepers.remove(sleeper))
     })
   }
 }

@@ -158,6 +158,13 @@ const poolOf = (pool: ThreadPool | undefined): ThreadPoolImpl =>
 const currentPool = (fiber: Fiber.Fiber<unknown, unknown>): ThreadPoolImpl =>
   poolOf(fiber.getRef(CurrentPool))
 
+const DEFAULT_CALL_OPTIONS = {
+  limiter: undefined,
+  abandonOnCancel: false,
+  terminateOnCancel: false,
+  callbacks: undefined
+} as const
+
 const run = (
   moduleUrl: string,
   exportName: string,
@@ -167,12 +174,15 @@ const run = (
   const problem = checkOptions(options)
   if (problem !== undefined) return invalid(problem)
   if (!Array.isArray(args)) return invalid("args must be an array")
-  const callOptions = {
-    limiter: options?.limiter,
-    abandonOnCancel: options?.abandonOnCancel === true,
-    terminateOnCancel: options?.terminateOnCancel === true,
-    callbacks: options?.callbacks
-  }
+  const callOptions =
+    options === undefined
+      ? DEFAULT_CALL_OPTIONS
+      : {
+          limiter: options.limiter,
+          abandonOnCancel: options.abandonOnCancel === true,
+          terminateOnCancel: options.terminateOnCancel === true,
+          callbacks: options.callbacks
+        }
   return runInThread(currentPool, moduleUrl, exportName, args, callOptions)
 }
 

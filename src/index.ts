@@ -1,10 +1,20 @@
 /**
  * effect-anyio: AnyIO's structured concurrency on Effect v4 fibers. AnyIO's names, in camelCase,
- * at the package root; each module is also importable as a namespace (`import * as TaskGroup`).
+ * at the package root; each public module is also its own entry point, to import as a namespace
+ * (`import * as TaskGroup from "effect-anyio/TaskGroup"`).
  *
  * @since 0.1.0
  */
 
+// streams (issue 16): buffered streams here; stapled and text streams in their places below
+export {
+  BufferedByteReceiveStream,
+  BufferedByteStream,
+  BufferedConnectable,
+  type BufferedReceiveError,
+  type ReceiveExactlyError,
+  type ReceiveUntilError
+} from "./BufferedStream.ts"
 export {
   type CancelReason,
   type CancelScope,
@@ -27,6 +37,7 @@ export {
   getCurrentTask,
   getRunningTasks,
   type TaskInfo,
+  TaskTracing,
   waitAllTasksBlocked
 } from "./Debugging.ts"
 export {
@@ -53,6 +64,9 @@ export {
   OSError,
   RuntimeError,
   SSLError,
+  TaskCancelled,
+  TaskFailed,
+  TaskNotFinished,
   TimeoutError,
   TypedAttributeLookupError,
   UncloneableValue,
@@ -79,6 +93,7 @@ export {
   type MemberHandlers,
   type NonGroupErrors,
   type RemainingError,
+  type TaskOrigin,
   unwrapSingle
 } from "./ExceptionGroup.ts"
 export {
@@ -100,7 +115,6 @@ export {
   FileWriteStream
 } from "./FileStream.ts"
 export * as fromThread from "./FromThread.ts"
-export { TaskTracing } from "./internal/tracing.ts"
 export { Lock, type LockOptions, type LockStatistics } from "./Lock.ts"
 export {
   createMemoryObjectStream,
@@ -117,10 +131,33 @@ export {
   type TextOptions,
   type WalkEntry
 } from "./Path.ts"
+export {
+  CalledProcessError,
+  type Command,
+  CompletedProcess,
+  type FileDescriptorLike,
+  openProcess,
+  type Pipes,
+  type PipesOf,
+  type Process,
+  type ProcessOptions,
+  type RunProcessOptions,
+  runProcess,
+  type StderrOption,
+  type StdioOption
+} from "./Process.ts"
 export { ResourceGuard } from "./ResourceGuard.ts"
-export { type RunOptions, run } from "./Run.ts"
-export { type BatchingSchedulerOptions, makeBatchingScheduler, withBatchingScheduler } from "./Scheduler.ts"
+export { type Run, type RunOptions, type RunWithOptions, run } from "./Run.ts"
+export {
+  type BatchingSchedulerOptions,
+  batchingSchedulerLayer,
+  defaultScheduler,
+  makeBatchingScheduler,
+  withBatchingScheduler
+} from "./Scheduler.ts"
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./Semaphore.ts"
+// proc: signals, subprocesses and the process-level run()
+export { openSignalReceiver, type Signal, type SignalReceiver } from "./Signals.ts"
 export {
   AddressFamily,
   type IPAddressFamily,
@@ -134,6 +171,7 @@ export {
   type SocketStreamError,
   type UnixAddresses
 } from "./Sockets.ts"
+export { type SendNowaitCapable, StapledByteStream, StapledObjectStream } from "./StapledStream.ts"
 export type { AcceptError, Listener } from "./Streams.ts"
 export {
   type AnyByteReceiveStream,
@@ -188,17 +226,23 @@ export {
   type Spawned,
   type SpawnedErrors,
   type SpawnOptions,
-  TaskCancelled,
-  TaskFailed,
+  type StartOptions,
   type TaskGroup,
   type TaskGroupError,
   type TaskHandle,
   type TaskHandleStatus,
-  TaskNotFinished,
   type TaskStatus,
   taskStatusIgnored,
   type WithoutSpawned
 } from "./TaskGroup.ts"
+// services: task groups owned by a Scope or a Layer
+export {
+  CurrentTaskGroup,
+  createTaskGroupScoped,
+  type ScopedTaskGroup,
+  surfaceTaskGroupFailures,
+  taskGroupLayer
+} from "./TaskGroupService.ts"
 export {
   type ConnectTcpOptions,
   type ConnectTcpTlsOptions,
@@ -208,6 +252,14 @@ export {
   createTcpListener,
   TCPConnectable
 } from "./Tcp.ts"
+export {
+  TextConnectable,
+  type TextErrors,
+  TextReceiveStream,
+  TextSendStream,
+  TextStream,
+  type TextStreamOptions
+} from "./TextStream.ts"
 export {
   cancelShieldedCheckpoint,
   checkpoint,

@@ -125,9 +125,9 @@ describe("cancellation", () => {
     )
   )
 
-  // anyio: test_cancelled_not_caught (for a group)
+  // anyio: test_cancelled_not_caught (for a group; test/reference/checkpoint_delivery.py)
   it.effect(
-    "a group body that returns right after tg.cancel() is stopped there (differs: AnyIO keeps going to a checkpoint)",
+    "a group body that returns right after tg.cancel() returns its value (no checkpoint followed)",
     () =>
       autojump(
         Effect.gen(function* () {
@@ -139,14 +139,14 @@ describe("cancellation", () => {
               return "value"
             })
           )
-          expect(result).toBeUndefined()
+          expect(result).toBe("value")
           expect(scope?.cancelCalled).toBe(true)
-          expect(scope?.cancelledCaught).toBe(true)
+          expect(scope?.cancelledCaught).toBe(false)
         })
       )
   )
 
-  it.effect("a group body stopped by tg.cancel() at a later operation gives undefined", () =>
+  it.effect("a group body that goes on after tg.cancel() without suspending returns its value", () =>
     autojump(
       Effect.gen(function* () {
         let scope: CancelScope | undefined
@@ -157,23 +157,27 @@ describe("cancellation", () => {
             return yield* Effect.succeed("value")
           })
         )
-        expect(result).toBeUndefined()
-        expect(scope?.cancelledCaught).toBe(true)
+        expect(result).toBe("value")
+        expect(scope?.cancelledCaught).toBe(false)
       })
     )
   )
 
-  it.effect("a group body stopped by tg.cancel() after it suspended once gives undefined", () =>
+  it.effect("a group body stopped by tg.cancel() at its next suspension gives undefined", () =>
     autojump(
       Effect.gen(function* () {
+        let scope: CancelScope | undefined
         const result = yield* createTaskGroup((tg) =>
           Effect.gen(function* () {
+            scope = tg.cancelScope
             yield* checkpoint()
             yield* tg.cancel()
+            yield* checkpoint()
             return yield* Effect.succeed("value")
           })
         )
         expect(result).toBeUndefined()
+        expect(scope?.cancelledCaught).toBe(true)
       })
     )
   )
@@ -526,22 +530,19 @@ describe("cancellation", () => {
     )
   )
 
-  // anyio: test_cancelled_not_caught (differs: the fiber's own end observes the interruption)
-  it.effect(
-    "a scope that cancels itself as its last operation still catches (Effect: every step observes it)",
-    () =>
-      autojump(
-        Effect.gen(function* () {
-          let scope: CancelScope | undefined
-          const r = yield* cancelScope({}, (s) =>
-            Effect.sync(() => (scope = s)).pipe(Effect.andThen(s.cancel()))
-          )
-          expect(scope?.cancelCalled).toBe(true)
-          // AnyIO: cancelled_caught is False (no checkpoint followed the cancel).
-          expect(scope?.cancelledCaught).toBe(true)
-          expect(Option.isNone(r)).toBe(true)
-        })
-      )
+  // anyio: test_cancelled_not_caught
+  it.effect("a scope that cancels itself as its last operation does not catch (no checkpoint followed)", () =>
+    autojump(
+      Effect.gen(function* () {
+        let scope: CancelScope | undefined
+        const r = yield* cancelScope({}, (s) =>
+          Effect.sync(() => (scope = s)).pipe(Effect.andThen(s.cancel()))
+        )
+        expect(scope?.cancelCalled).toBe(true)
+        expect(scope?.cancelledCaught).toBe(false)
+        expect(Option.isSome(r)).toBe(true)
+      })
+    )
   )
 
   it.effect("a scope cancelled from another task after its body finished has caught nothing", () =>
@@ -557,26 +558,34 @@ describe("cancellation", () => {
     )
   )
 
-  it.effect("a scope cancelled with more code after cancel() catches at the next operation", () =>
-    autojump(
-      Effect.gen(function* () {
-        let scope: CancelScope | undefined
-        let after = false
-        const r = yield* cancelScope({}, (s) =>
-          Effect.gen(function* () {
-            scope = s
-            yield* s.cancel()
-            yield* Effect.sync(() => (after = true))
-          })
-        )
-        expect(after).toBe(false)
-        expect(scope?.cancelledCaught).toBe(true)
-        expect(Option.isNone(r)).toBe(true)
-      })
-    )
+  // test/reference/checkpoint_delivery.py
+  it.effect(
+    "a scope cancelled with more code after cancel() runs that code and catches at the next suspension",
+    () =>
+      autojump(
+        Effect.gen(function* () {
+          let scope: CancelScope | undefined
+          let after = false
+          let afterCheckpoint = false
+          const r = yield* cancelScope({}, (s) =>
+            Effect.gen(function* () {
+              scope = s
+              yield* s.cancel()
+              yield* Effect.sync(() => (after = true))
+              yield* checkpoint()
+              afterCheckpoint = true
+            })
+          )
+          expect(after).toBe(true)
+          expect(afterCheckpoint).toBe(false)
+          expect(scope?.cancelledCaught).toBe(true)
+          expect(Option.isNone(r)).toBe(true)
+        })
+      )
   )
 
-  it.effect("a scope cancelled after its body suspended once catches at the next operation", () =>
+  // test/reference/checkpoint_delivery.py
+  it.effect("a scope cancelled after its body suspended once runs on to its end without catching", () =>
     autojump(
       Effect.gen(function* () {
         let after = false
@@ -588,9 +597,9 @@ describe("cancellation", () => {
             yield* Effect.sync(() => (after = true))
           })
         )
-        expect(after).toBe(false)
-        expect(scope.cancelledCaught).toBe(true)
-        expect(Option.isNone(r)).toBe(true)
+        expect(after).toBe(true)
+        expect(scope.cancelledCaught).toBe(false)
+        expect(Option.isSome(r)).toBe(true)
       })
     )
   )
@@ -685,12 +694,12 @@ describe("cancellation", () => {
               })
             )
             expect(afterCheckpoint).toBe(false)
-            // AnyIO runs the code between the scopes (difference 1: Effect observed the outer cancel)
-            expect(codeBetweenScopesRan).toBe(false)
-            // AnyIO: the inner scope caught (its own cancel stopped the body)...
+            // as AnyIO: the code between the scopes runs (no suspension came before it)...
+            expect(codeBetweenScopesRan).toBe(true)
+            // ...the inner scope caught (its own cancel stopped the body)...
             expect(inner?.cancelledCaught).toBe(true)
-            // ...and the outer did not; here the outer cancellation was delivered, so the outer catches it
-            expect(outer.cancelledCaught).toBe(true)
+            // ...and the outer did not (no checkpoint followed its cancellation)
+            expect(outer.cancelledCaught).toBe(false)
           })
         )
     )
@@ -1405,10 +1414,12 @@ describe("timeouts", () => {
     )
   )
 
-  it.effect("setting a deadline in the past while active cancels at once", () =>
+  // test/reference/checkpoint_delivery.py
+  it.effect("setting a deadline in the past while active cancels at the next suspension", () =>
     autojump(
       Effect.gen(function* () {
         let after = false
+        let afterCheckpoint = false
         const scope = makeCancelScope()
         const r = yield* cancelScope(scope, () =>
           Effect.gen(function* () {
@@ -1417,10 +1428,13 @@ describe("timeouts", () => {
               scope.deadline = 0.5
             })
             after = true
+            yield* checkpoint()
+            afterCheckpoint = true
           })
         )
         expect(Option.isNone(r)).toBe(true)
-        expect(after).toBe(false)
+        expect(after).toBe(true)
+        expect(afterCheckpoint).toBe(false)
         expect(scope.cancelReason).toEqual({ _tag: "Deadline", deadline: 0.5 })
         expect(yield* currentTime()).toBe(1)
       })

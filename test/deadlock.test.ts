@@ -51,12 +51,12 @@ describe("deadlock report: what each task waits on", () => {
       )
       expect(report).toContain("deadlock: every task is blocked and no timer is pending")
       expect(lineOf(report, "waits-for-b")).toMatch(
-        new RegExp(`task #\\d+ 'waits-for-b' \\(blocked, waiting on Event #${b._id}\\)$`)
+        new RegExp(`task #\\d+ 'waits-for-b' \\(blocked, waiting on ${b}\\)$`)
       )
       expect(lineOf(report, "waits-for-a")).toMatch(
-        new RegExp(`task #\\d+ 'waits-for-a' \\(blocked, waiting on Event #${a._id}\\)$`)
+        new RegExp(`task #\\d+ 'waits-for-a' \\(blocked, waiting on ${a}\\)$`)
       )
-      expect(a._id).not.toBe(b._id)
+      expect(String(a)).not.toBe(String(b))
     })
   )
 
@@ -84,10 +84,10 @@ describe("deadlock report: what each task waits on", () => {
       )
       expect(report).toContain("(virtual time 1s)")
       expect(lineOf(report, "A")).toContain(
-        `(blocked, waiting on Lock #${lock2._id} held by task 'B' (#${ids.get("B")}))`
+        `(blocked, waiting on ${lock2} held by task 'B' (#${ids.get("B")}))`
       )
       expect(lineOf(report, "B")).toContain(
-        `(blocked, waiting on Lock #${lock1._id} held by task 'A' (#${ids.get("A")}))`
+        `(blocked, waiting on ${lock1} held by task 'A' (#${ids.get("A")}))`
       )
     })
   )
@@ -137,8 +137,8 @@ describe("deadlock report: what each task waits on", () => {
       const lines = report.split("\n")
       expect(lineOf(report, rootName)).toMatch(/\(blocked, waiting on child task group #\d+ 'workers'\)$/)
       expect(lines.some((l) => /group #\d+ 'workers': body done, waiting for 2 task\(s\)/.test(l))).toBe(true)
-      expect(lineOf(report, "child-1")).toContain(`waiting on Event #${never._id}`)
-      expect(lineOf(report, "child-2")).toContain(`waiting on Event #${never._id}`)
+      expect(lineOf(report, "child-1")).toContain(`waiting on ${never}`)
+      expect(lineOf(report, "child-2")).toContain(`waiting on ${never}`)
     })
   )
 
@@ -169,9 +169,9 @@ describe("deadlock report: what each task waits on", () => {
         createTaskGroup((tg) =>
           Effect.gen(function* () {
             yield* tg.startSoon(
-              tg.start((status: TaskStatus) => Effect.andThen(new Event().wait(), status.started()), {
-                name: "server"
-              }),
+              tg.start({ name: "server" }, (status: TaskStatus) =>
+                Effect.andThen(new Event().wait(), status.started())
+              ),
               { name: "launcher" }
             )
           })
@@ -222,9 +222,9 @@ describe("dumpTaskTree: waiting on", () => {
       const { before, after, holder } = dumps!
       expect(holder?.name).toBe("holder")
       expect(lineOf(before, "contender")).toContain(
-        `(blocked, waiting on Lock #${lock._id} held by task 'holder' (#${holder?.id}))`
+        `(blocked, waiting on ${lock} held by task 'holder' (#${holder?.id}))`
       )
-      expect(lineOf(before, "holder")).toContain(`(blocked, waiting on Event #${release._id})`)
+      expect(lineOf(before, "holder")).toContain(`(blocked, waiting on ${release})`)
       expect(lineOf(after, "contender")).toMatch(/'contender' \(pending\)$/)
       expect(after).not.toContain("waiting on Lock")
       expect(after).not.toContain("'holder'")
@@ -274,7 +274,7 @@ describe("dumpTaskTree: waiting on", () => {
         )
       )
       // The innermost wait shows, not the cancel scope the acquire runs in.
-      expect(lineOf(during, "impatient")).toContain(`waiting on Lock #${lock._id} held by task 'holder'`)
+      expect(lineOf(during, "impatient")).toContain(`waiting on ${lock} held by task 'holder'`)
       expect(lineOf(after, "impatient")).toMatch(/'impatient' \(pending\)$/)
       expect(lock.statistics().tasksWaiting).toBe(0)
     })
@@ -310,7 +310,7 @@ describe("dumpTaskTree: waiting on", () => {
           return seen
         })
       )
-      expect(dumps[0]).toContain(`(blocked, waiting on Event #${go._id})`)
+      expect(dumps[0]).toContain(`(blocked, waiting on ${go})`)
       expect(dumps[1]).toMatch(/\(blocked, waiting on child task group #\d+ 'g'\)$/)
       expect(dumps[2]).toMatch(/\(running\) <- current$/)
     })
@@ -350,11 +350,9 @@ describe("dumpTaskTree: waiting on", () => {
           })
         )
       )
-      expect(lineOf(t, "sem")).toContain(`waiting on Semaphore #${semaphore._id} (value 0)`)
-      expect(lineOf(t, "lim")).toContain(`waiting on CapacityLimiter #${limiter._id} (1/1 tokens borrowed)`)
-      expect(lineOf(t, "cond")).toMatch(
-        new RegExp(`waiting on Condition #${condition._id} \\(over Lock #\\d+\\)`)
-      )
+      expect(lineOf(t, "sem")).toContain(`waiting on ${semaphore} (value 0)`)
+      expect(lineOf(t, "lim")).toContain(`waiting on ${limiter} (1/1 tokens borrowed)`)
+      expect(lineOf(t, "cond")).toMatch(new RegExp(`waiting on ${condition} \\(over Lock #\\d+\\)`))
       expect(lineOf(t, "borrower")).toMatch(/'borrower' \(pending\)$/)
     })
   )
@@ -385,9 +383,9 @@ describe("dumpTaskTree: waiting on", () => {
           })
         )
       )
-      expect(seen?.[0]).toContain(`waiting on Event #${e3._id})`)
-      expect(seen?.[1]).toContain(`waiting on Event #${e3._id})`)
-      expect(seen?.[2]).toContain(`waiting on Event #${e1._id})`)
+      expect(seen?.[0]).toContain(`waiting on ${e3})`)
+      expect(seen?.[1]).toContain(`waiting on ${e3})`)
+      expect(seen?.[2]).toContain(`waiting on ${e1})`)
     })
   )
 })

@@ -35,8 +35,8 @@ describe("task names and ids", () => {
           const nonMain = (status: TaskStatus<string>) =>
             Effect.flatMap(getCurrentTask(), (t) => status.started(t.name))
           const byDefault = yield* tg.start(nonMain)
-          const custom = yield* tg.start(nonMain, { name: "name" })
-          const empty = yield* tg.start(nonMain, { name: "" })
+          const custom = yield* tg.start({ name: "name" }, nonMain)
+          const empty = yield* tg.start({ name: "" }, nonMain)
           return [byDefault, custom, empty]
         })
       )
@@ -55,7 +55,7 @@ describe("task names and ids", () => {
           const viaCreate = yield* tg.createTask(taskfunc(), { name: "custom name" })
           const viaStartSoon = yield* tg.startSoon(taskfunc)
           const viaStart = yield* tg.start(startable)
-          const viaStartNamed = yield* tg.start(startable, { name: "custom name" })
+          const viaStartNamed = yield* tg.start({ name: "custom name" }, startable)
           expect(yield* viaCreate.join).toBe("custom name")
           expect(viaCreate.name).toBe("custom name")
           expect(yield* viaStartSoon.join).toBe("taskfunc")

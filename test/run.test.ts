@@ -22,6 +22,20 @@ const start = (mode: string): { child: ChildProcess; done: Promise<Outcome> } =>
   return { child, done }
 }
 
+/** Resolves once the child prints `line` (from now on). */
+const output = (child: ChildProcess, line: string): Promise<void> =>
+  new Promise<void>((resolve) => {
+    let text = ""
+    const check = (chunk: Buffer) => {
+      text += chunk.toString()
+      if (text.split("\n").includes(line)) {
+        child.stdout!.off("data", check)
+        resolve()
+      }
+    }
+    child.stdout!.on("data", check)
+  })
+
 describe("run", () => {
   it("runs main with its arguments and exits with 0", async () => {
     const { code, stdout } = await start("ok").done
@@ -42,19 +56,18 @@ describe("run", () => {
     expect(code).toBe(1)
   }, 20_000)
 
-  it.each(["SIGINT", "SIGTERM"] as const)(
-    "%s cancels the main task: every finalizer runs, exit code 130",
-    async (signal) => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143]
+  ] as const)(
+    "%s cancels the main task: every finalizer runs, exit code %i",
+    async (signal, expected) => {
       const { child, done } = start("signal")
       // Wait for the program to be inside its group before interrupting it.
-      await new Promise<void>((resolve) => {
-        child.stdout!.on("data", (chunk: Buffer) => {
-          if (chunk.toString().includes("ready")) resolve()
-        })
-      })
+      await output(child, "ready")
       child.kill(signal)
       const { code, stdout } = await done
-      expect(code).toBe(130)
+      expect(code).toBe(expected)
       expect(
         stdout
           .split("\n")
@@ -64,6 +77,63 @@ describe("run", () => {
     },
     20_000
   )
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143]
+  ] as const)(
+    "a second %s while cleanup still runs exits at once with %i",
+    async (signal, expected) => {
+      const { child, done } = start("stubborn")
+      try {
+        await output(child, "ready")
+        child.kill(signal)
+        await output(child, "cleaning")
+        const sent = Date.now()
+        child.kill(signal)
+        const { code } = await done
+        expect(code).toBe(expected)
+        expect(Date.now() - sent).toBeLessThan(5_000)
+      } finally {
+        child.kill("SIGKILL")
+      }
+    },
+    20_000
+  )
+
+  it("a SIGINT held by a signal receiver goes to the receiver; main is not cancelled", async () => {
+    const { child, done } = start("receiver")
+    await output(child, "ready")
+    child.kill("SIGINT")
+    await output(child, "ready")
+    child.kill("SIGINT")
+    const { code, stdout } = await done
+    expect(code).toBe(0)
+    expect(stdout).toBe("ready\ngot SIGINT\nready\ngot SIGINT\n")
+  }, 20_000)
+
+  it("once the receiver is closed, SIGINT cancels main again", async () => {
+    const { child, done } = start("receiver-then-signal")
+    await output(child, "ready")
+    child.kill("SIGINT")
+    await output(child, "ready")
+    child.kill("SIGINT")
+    const { code, stdout } = await done
+    expect(code).toBe(130)
+    expect(stdout).toBe("ready\ngot SIGINT\nready\nfinalizer main\n")
+  }, 20_000)
+
+  it("run.with(options) takes a function and its arguments", async () => {
+    const { code, stdout } = await start("with-options").done
+    expect(code).toBe(0)
+    expect(stdout).toBe("hihi default scheduler: false\n")
+  }, 20_000)
+
+  it("run.with(options) takes an effect", async () => {
+    const { code, stdout } = await start("with-options-effect").done
+    expect(code).toBe(1)
+    expect(stdout).toBe("")
+  }, 20_000)
 
   it("runs main on the batching scheduler when asked", async () => {
     const { code, stdout } = await start("batching").done

@@ -5,13 +5,16 @@
  */
 
 import { spawnSync } from "node:child_process"
+import * as net from "node:net"
 import { fileURLToPath } from "node:url"
-import { Effect, Exit, Fiber, Scheduler } from "effect"
+import { Effect, Exit, Fiber, ManagedRuntime, Scheduler } from "effect"
 import { describe, expect, it } from "vitest"
 import {
+  batchingSchedulerLayer,
   checkpoint,
   createMemoryObjectStream,
   createTaskGroup,
+  defaultScheduler,
   Event,
   InvalidArgumentError,
   isExceptionGroup,
@@ -281,10 +284,205 @@ describe("batching scheduler", () => {
     ])
   }, 20_000)
 
+  it("runs under Effect.runPromise's scheduler option and under a ManagedRuntime built with its layer", async () => {
+    const current = Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Scheduler.Scheduler)))
+    expect(await Effect.runPromise(current, { scheduler: defaultScheduler() })).toBe(defaultScheduler())
+    expect(await Effect.runPromise(withBatchingScheduler(current))).toBe(defaultScheduler())
+    const runtime = ManagedRuntime.make(batchingSchedulerLayer())
+    try {
+      expect(await runtime.runPromise(current)).toBe(defaultScheduler())
+      // And fibers forked there share it (one queue for the whole program).
+      const child = await runtime.runPromise(
+        Effect.flatMap(Effect.forkChild(Effect.andThen(Effect.yieldNow, current)), Fiber.join)
+      )
+      expect(child).toBe(defaultScheduler())
+    } finally {
+      await runtime.dispose()
+    }
+    const own = await Effect.runPromise(Effect.provide(current, batchingSchedulerLayer({ budget: 0.002 })))
+    expect(own).not.toBe(defaultScheduler())
+    expect(own).not.toBeInstanceOf(Scheduler.MixedScheduler)
+  })
+
   it("rejects a budget that is not a positive number of seconds", () => {
     for (const budget of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => makeBatchingScheduler({ budget })).toThrow(InvalidArgumentError)
     }
     expect(makeBatchingScheduler({ budget: "5 millis" })).toBeDefined()
+  })
+})
+
+/**
+ * Fairness of the batching scheduler (the default of `run`): while fibers keep yielding, Node's
+ * event loop still runs at least once per budget (1 ms by default), so timers, I/O callbacks,
+ * immediates, ticks and promise callbacks keep their latency. Real time, a few tens of
+ * milliseconds each. Latencies are measured in CPU time of this process (`process.cpuUsage`), not
+ * wall-clock time: on a loaded machine the OS may stop the process for tens of milliseconds, which
+ * no scheduler can help, while the CPU time the busy fibers spend before a callback gets its turn
+ * is exactly what the budget bounds (a scheduler that starves the event loop makes it unbounded).
+ */
+describe("batching scheduler fairness", () => {
+  const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+  /** CPU time of this process, ms. */
+  const cpu = (): number => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  }
+
+  /** Runs `probe` while a fiber checkpoints without end on the default batching scheduler. */
+  const besideBusyLoop = <A>(probe: () => Promise<A>) =>
+    Effect.runPromise(
+      withBatchingScheduler(
+        Effect.gen(function* () {
+          let spins = 0
+          const busy = yield* Effect.forkChild(
+            Effect.forever(
+              Effect.andThen(
+                checkpoint(),
+                Effect.sync(() => {
+                  spins++
+                })
+              )
+            )
+          )
+          yield* Effect.yieldNow
+          const result = yield* Effect.promise(probe)
+          const atEnd = spins
+          yield* Fiber.interrupt(busy)
+          return { result, spins: atEnd }
+        })
+      )
+    )
+
+  /** CPU time (ms) between `count` firings of a 1 ms interval timer. */
+  const intervalGaps = (count: number) =>
+    new Promise<Array<number>>((resolve) => {
+      const gaps: Array<number> = []
+      let last = cpu()
+      const timer = setInterval(() => {
+        const now = cpu()
+        gaps.push(now - last)
+        last = now
+        if (gaps.length >= count) {
+          clearInterval(timer)
+          resolve(gaps)
+        }
+      }, 1)
+    })
+
+  it("a 1 ms interval timer keeps its rate beside a fiber that never stops yielding", {
+    retry: 2
+  }, async () => {
+    const { result, spins } = await besideBusyLoop(() => intervalGaps(20))
+    // The busy fiber really ran in between (many checkpoints), and the timer fired after at most
+    // about its interval plus one budget of fibers.
+    expect(spins).toBeGreaterThan(100)
+    expect(median(result)).toBeLessThan(1 + 1 + 1.5)
+  })
+
+  it("a loopback TCP socket keeps its round-trip latency beside a fiber that never stops yielding", {
+    retry: 2
+  }, async () => {
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true)
+      socket.pipe(socket)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as net.AddressInfo
+    const client = net.connect(port, "127.0.0.1")
+    client.setNoDelay(true)
+    await new Promise<void>((resolve) => client.once("connect", resolve))
+    /** `count` one-byte round trips, each timed (CPU ms). */
+    const roundTrips = async (count: number): Promise<Array<number>> => {
+      const times: Array<number> = []
+      for (let i = 0; i < count; i++) {
+        const start = cpu()
+        await new Promise<void>((resolve) => {
+          client.once("data", () => resolve())
+          client.write("x")
+        })
+        times.push(cpu() - start)
+      }
+      return times
+    }
+    try {
+      await roundTrips(5) // warm-up
+      const idle = median(await roundTrips(20))
+      const { result, spins } = await besideBusyLoop(() => roundTrips(20))
+      expect(spins).toBeGreaterThan(100)
+      // A round trip needs two or three turns of the event loop (echo, read), each after at most
+      // one budget (1 ms) of fibers: a few milliseconds, not "when the fibers stop".
+      expect(median(result)).toBeLessThan(idle + 6)
+    } finally {
+      client.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it("Node's event loop turns once per budget while fibers keep yielding", { retry: 2 }, async () => {
+    /** CPU time (ms) between `count` hops of a setImmediate chain. */
+    const immediateGaps = (count: number) =>
+      new Promise<Array<number>>((resolve) => {
+        const gaps: Array<number> = []
+        let last = cpu()
+        const hop = () => {
+          const now = cpu()
+          gaps.push(now - last)
+          last = now
+          if (gaps.length >= count) resolve(gaps)
+          else setImmediate(hop)
+        }
+        setImmediate(hop)
+      })
+    const { result, spins } = await besideBusyLoop(() => immediateGaps(30))
+    expect(spins).toBeGreaterThan(100)
+    // One budget (1 ms) of fibers per turn of the loop: not more, and not much less either (the
+    // scheduler does not hand the turn back after every yield).
+    expect(median(result)).toBeLessThan(1 + 1)
+    expect(median(result)).toBeGreaterThan(0.3)
+  })
+
+  it("hands the turn back after its budget, not after every yield", { retry: 2 }, async () => {
+    // A setImmediate queued while a fiber yields in a loop runs after many yields (the budget, 20 ms
+    // here, is spent) and before the loop gives up (1 s later).
+    const seenAt = await onBatching(
+      Effect.gen(function* () {
+        let turned = false
+        const start = performance.now()
+        for (let i = 0; ; i++) {
+          if (i === 1) {
+            setImmediate(() => {
+              turned = true
+            })
+          }
+          if (turned) return { i, ms: performance.now() - start }
+          if (performance.now() - start > 1000) return { i, ms: Number.POSITIVE_INFINITY }
+          yield* Effect.yieldNow
+        }
+      }),
+      0.02
+    )
+    expect(seenAt.i).toBeGreaterThan(10)
+    expect(seenAt.ms).toBeLessThan(1000)
+    expect(seenAt.ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it("lets process.nextTick callbacks run between rounds", async () => {
+    // In the middle of a turn, within 64 rounds (every 8th hop between rounds is a tick), not only
+    // when the budget (1 s here) is spent.
+    const rounds = await onBatching(
+      Effect.gen(function* () {
+        let ticked = false
+        for (let i = 0; i < 10_000; i++) {
+          if (i === 1000) process.nextTick(() => (ticked = true))
+          if (ticked) return i - 1000
+          yield* Effect.yieldNow
+        }
+        return -1
+      }),
+      1
+    )
+    expect(rounds).toBeGreaterThan(0)
+    expect(rounds).toBeLessThanOrEqual(64)
   })
 })

@@ -11,6 +11,7 @@ import {
   type Spawned,
   type TaskGroup,
   type TaskGroupError,
+  type TaskHandle,
   type TaskStatus
 } from "../src/index.ts"
 
@@ -86,9 +87,11 @@ describe("task group types", () => {
       // (its success type is the task's handle; only the channels matter here)
       expectTypeOf<Effect.Error<typeof spawn>>().toEqualTypeOf<never>()
       expectTypeOf<Effect.Services<typeof spawn>>().toEqualTypeOf<Spawned<E1>>()
-      const spawnFn = tg.spawn((n: number): Effect.Effect<never, E1 | E2> => (n > 0 ? fail1 : fail2), 1, {
-        name: "n"
-      })
+      const spawnFn = tg.spawn(
+        { name: "n" },
+        (n: number): Effect.Effect<never, E1 | E2> => (n > 0 ? fail1 : fail2),
+        1
+      )
       expectTypeOf<Effect.Error<typeof spawnFn>>().toEqualTypeOf<never>()
       expectTypeOf<Effect.Services<typeof spawnFn>>().toEqualTypeOf<Spawned<E1 | E2>>()
     }
@@ -99,6 +102,8 @@ describe("task group types", () => {
     const check = (tg: TaskGroup) => {
       const task = (n: number, s: string) => Effect.succeed(`${n}${s}`)
       tg.startSoon(task, 1, "a")
+      tg.startSoon({ name: "t" }, task, 1, "a")
+      // @ts-expect-error: options never follow a function's arguments (they come first)
       tg.startSoon(task, 1, "a", { name: "t" })
       // @ts-expect-error: wrong argument type
       tg.startSoon(task, "1", "a")
@@ -185,6 +190,30 @@ describe("task group types", () => {
       const spawn = tg.startSoon(fail1)
       // @ts-expect-error: Spawned<E1> is not provided
       Effect.runFork(spawn)
+    }
+    expect(typeof check).toBe("function")
+  })
+})
+
+describe("start() handles and options (types)", () => {
+  it("a start() handle is typed in its start value; startSoon/createTask handles have none", () => {
+    const check = (tg: TaskGroup) => {
+      const server = (port: number, status: TaskStatus<number>) =>
+        Effect.andThen(status.started(port), Effect.succeed("done" as const))
+      const h = tg.start({ returnHandle: true }, server, 80)
+      expectTypeOf<Effect.Success<typeof h>>().toEqualTypeOf<TaskHandle<"done", never, number>>()
+      const v = tg.start(server, 80)
+      expectTypeOf<Effect.Success<typeof v>>().toEqualTypeOf<number>()
+      const named = tg.start({ name: "srv" }, server, 80)
+      expectTypeOf<Effect.Success<typeof named>>().toEqualTypeOf<number>()
+      const soon = tg.startSoon(Effect.succeed(1))
+      expectTypeOf<Effect.Success<typeof soon>>().toEqualTypeOf<TaskHandle<number, never>>()
+      expectTypeOf<TaskHandle<number, never>["startValue"]>().toEqualTypeOf<undefined>()
+      // optional parameters stay accepted
+      const withDefault = (text: string, delay = 0.1) => Effect.succeed(`${text}${delay}`)
+      tg.startSoon(withDefault, "a")
+      tg.startSoon(withDefault, "a", 0.15)
+      tg.startSoon({ name: "x" }, withDefault, "a", 0.15)
     }
     expect(typeof check).toBe("function")
   })

@@ -15,18 +15,32 @@
  */
 import { Clock, Context, Duration, Effect, type Fiber } from "effect"
 
-/** What the queue holds: a scope with a deadline (`ScopeNode` in scope.ts). */
-export interface Armed {
-  /** Position in its queue's heap; -1 when not armed. */
-  heapIndex: number
-  /** The deadline it is armed for (seconds, on its clock). */
-  armedFor: number
-  /** Its queue while armed. */
-  queue: DeadlineQueue | undefined
+/** What a deadline belongs to: the plumbing of an entered cancel scope (`CancelStatus` in scope.ts). */
+export interface DeadlineOwner {
   /** The context a timer fiber on a custom clock runs in (the scope's host's). */
   readonly hostContext: Context.Context<never> | undefined
   /** Called once its deadline has passed (it is no longer armed then). */
   onDeadline(): void
+}
+
+/**
+ * One slot of a queue's heap: allocated the first time a scope arms its deadline (most scopes finish
+ * before they suspend and never do), then re-used by that scope.
+ *
+ * Invariants: `heapIndex >= 0` iff `queue !== undefined` iff the entry is in `queue`'s heap at that
+ * index; `armedFor` is only meaningful while armed.
+ */
+export class DeadlineEntry {
+  /** Position in its queue's heap; -1 when not armed. */
+  heapIndex = -1
+  /** The deadline it is armed for (seconds, on its clock). */
+  armedFor = 0
+  /** Its queue while armed. */
+  queue: DeadlineQueue | undefined = undefined
+  readonly owner: DeadlineOwner
+  constructor(owner: DeadlineOwner) {
+    this.owner = owner
+  }
 }
 
 /** Node's timers fire at once past this delay (about 24.8 days); longer waits are re-armed. */
@@ -53,7 +67,7 @@ export const queueOf = (context: Context.Context<never>): DeadlineQueue => {
 export class DeadlineQueue {
   private readonly clock: Clock.Clock
   /** Binary min-heap on `armedFor`. */
-  private readonly heap: Array<Armed> = []
+  private readonly heap: Array<DeadlineEntry> = []
   /** When the pending timer fires (seconds); Infinity: none pending. */
   private timerAt = Number.POSITIVE_INFINITY
   private nodeTimer: ReturnType<typeof setTimeout> | undefined = undefined
@@ -70,7 +84,7 @@ export class DeadlineQueue {
   }
 
   /** Arms `item` for `deadline` (it must not be armed). */
-  add(item: Armed, deadline: number): void {
+  add(item: DeadlineEntry, deadline: number): void {
     const heap = this.heap
     item.armedFor = deadline
     item.queue = this
@@ -83,7 +97,7 @@ export class DeadlineQueue {
   }
 
   /** Disarms `item` (if armed). */
-  remove(item: Armed): void {
+  remove(item: DeadlineEntry): void {
     const i = item.heapIndex
     if (i < 0) return
     item.heapIndex = -1
@@ -112,7 +126,7 @@ export class DeadlineQueue {
   }
 
   /** Sets the timer for `first`, the earliest armed item. */
-  private schedule(first: Armed): void {
+  private schedule(first: DeadlineEntry): void {
     const at = first.armedFor
     const now = this.now()
     const delayMs = Math.max(0, (at - now) * 1000)
@@ -128,7 +142,7 @@ export class DeadlineQueue {
     const previous = this.fiber
     this.fiber = undefined
     previous?.interruptUnsafe()
-    const fiber = Effect.runForkWith(first.hostContext!)(Effect.sleep(Duration.millis(delayMs)))
+    const fiber = Effect.runForkWith(first.owner.hostContext!)(Effect.sleep(Duration.millis(delayMs)))
     this.fiber = fiber
     fiber.addObserver((exit) => {
       if (exit._tag === "Success" && this.fiber === fiber) this.onTimer()
@@ -151,7 +165,7 @@ export class DeadlineQueue {
       while (heap.length > 0 && heap[0]!.armedFor <= now) {
         const item = heap[0]!
         this.remove(item)
-        item.onDeadline()
+        item.owner.onDeadline()
       }
     } finally {
       this.firing = false

@@ -32,10 +32,9 @@
  *   retries as a new operation: if the sender interrupted it meanwhile, the interruption is raised
  *   before the retry and the item is still in the buffer. The rule: never resume another fiber after
  *   taking an item in the same step.
- * - Nesting is bounded: past `maxInlineDepth` nested wake-ups, a receiver is woken through the
- *   scheduler (the current fiber's dispatcher) instead: its item is assigned at once, and if it is
- *   interrupted before it runs, the item goes back to the front of the stream. A receiver that would
- *   wake a sender that deep yields first.
+ * - A wake-up is one bounded re-entry (`trampoline.ts`): past its depth bound it is deferred until
+ *   the outermost re-entry returns. The outcome is fixed when the waiter is served, so a receiver
+ *   interrupted before its deferred wake-up runs gives its item back to the front of the stream.
  * - Known limit of waking in line: if a receiver woken by a `send` interrupts that sender from its own
  *   code before the sender runs again, the `send` ends interrupted although its item was delivered (no
  *   item is lost or duplicated; only the sender's view differs from AnyIO's).
@@ -45,15 +44,15 @@
  * - Parked receivers exist only while the buffer is empty and no sender is parked.
  * - Parked senders exist only while the buffer holds at least `maxBufferSize` items (it may hold one
  *   more: an item given back by an interrupted receiver, or a sender's item being handed over).
- * - A waiter is in exactly one state: `QUEUED` (in its queue), `SERVED` (out of the queue, its outcome
- *   fixed, its resume scheduled) or `DONE`.
+ * - A waiter is queued or served (out of the queue, its outcome fixed, its resume called or
+ *   deferred); see `waitQueue.ts`. Its canceler runs only while it is suspended, so a canceler that
+ *   finds its waiter no longer queued knows it was served but not yet resumed.
  *
  * @internal
  */
-import { Cause, Effect, Exit, Fiber } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
-import { beginWait, endWait, Wait, waitingTask } from "./task.ts"
-import { primitiveId } from "./waiters.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
 /** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
 export const MODE_RECEIVE = 0 // item | fail EndOfStream
@@ -63,10 +62,6 @@ export type Mode = 0 | 1 | 2
 
 /** Returned by `next` at end of stream. */
 export const END: unique symbol = Symbol("effect-anyio/MemoryObjectStream/END")
-
-const QUEUED = 0
-const SERVED = 1
-const DONE = 2
 
 type AnyEffect = Effect.Effect<unknown, unknown>
 type Resume = (effect: AnyEffect) => void
@@ -121,145 +116,21 @@ export class Deque<T> {
 }
 
 /** A parked sender or receiver, linked into its queue. */
-class Waiter {
-  state = QUEUED
-  prev: Waiter | undefined = undefined
-  next: Waiter | undefined = undefined
+class StreamWaiter extends Waiter<AnyEffect> {
   /** A sender's item; a served receiver's item (kept to give it back). */
   item: unknown
   hasItem: boolean
-  /** A served waiter's outcome, delivered by a scheduled task. */
-  exit: AnyEffect | undefined = undefined
   readonly mode: Mode
-  readonly resume: Resume
-  /** What its task is blocked on, for printouts (only when it runs in a task; see `park`). */
-  wait: StreamWait | undefined = undefined
 
-  constructor(mode: Mode, resume: Resume, item: unknown, hasItem: boolean) {
+  constructor(resume: Resume, describe: () => string, mode: Mode, item: unknown, hasItem: boolean) {
+    super(resume, describe)
     this.mode = mode
-    this.resume = resume
     this.item = item
     this.hasItem = hasItem
   }
 }
 
-/**
- * What the task of a parked sender or receiver is blocked on (`task.waitingOn`), from parking until
- * it is served, woken or cancelled. A separate object, made only for a fiber that runs in a task, so
- * that the waiter itself stays small on this hot parking path.
- */
-class StreamWait extends Wait {
-  readonly stream: StreamState
-  readonly sending: boolean
-  constructor(stream: StreamState, sending: boolean) {
-    super()
-    this.stream = stream
-    this.sending = sending
-  }
-  describe(): string {
-    return this.stream.describeWait(this.sending)
-  }
-}
-
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`
-
-/** Records that the current fiber's task, if any, is blocked on `w` (called as it parks). */
-const park = (w: Waiter, stream: StreamState, sending: boolean): void => {
-  const fiber = Fiber.getCurrent()
-  const task = fiber === undefined ? undefined : waitingTask(fiber)
-  if (task !== undefined) beginWait(task, (w.wait = new StreamWait(stream, sending)))
-}
-
-/** The wait of `w` is over. */
-const unpark = (w: Waiter): void => {
-  const wait = w.wait
-  if (wait !== undefined) {
-    w.wait = undefined
-    endWait(wait)
-  }
-}
-
-/** FIFO of waiters (intrusive doubly linked list, O(1) removal). */
-class WaiterQueue {
-  head: Waiter | undefined = undefined
-  tail: Waiter | undefined = undefined
-  size = 0
-
-  push(w: Waiter): void {
-    w.prev = this.tail
-    if (this.tail === undefined) this.head = w
-    else this.tail.next = w
-    this.tail = w
-    this.size++
-  }
-
-  shift(): Waiter | undefined {
-    const w = this.head
-    if (w !== undefined) this.remove(w)
-    return w
-  }
-
-  remove(w: Waiter): void {
-    if (w.prev === undefined) this.head = w.next
-    else w.prev.next = w.next
-    if (w.next === undefined) this.tail = w.prev
-    else w.next.prev = w.prev
-    w.prev = undefined
-    w.next = undefined
-    this.size--
-  }
-
-  /** Empties the queue and returns its former head (the waiters stay linked through `next`). */
-  detach(): Waiter | undefined {
-    const head = this.head
-    this.head = undefined
-    this.tail = undefined
-    this.size = 0
-    return head
-  }
-}
-
-let inlineDepth = 0
-const maxInlineDepth = 16
-
-/** Resumes a waiter that left its queue, in line (see the module comment). */
-const resumeInline = (w: Waiter, exit: AnyEffect): void => {
-  w.state = DONE
-  unpark(w)
-  inlineDepth++
-  try {
-    w.resume(exit)
-  } finally {
-    inlineDepth--
-  }
-}
-
-const schedule = (task: () => void): void => {
-  const fiber = Fiber.getCurrent()
-  if (fiber !== undefined) fiber.currentDispatcher.scheduleTask(task, 0)
-  else setImmediate(task)
-}
-
-/** Fixes a waiter's outcome now and resumes it from its dispatcher later (used past the depth bound). */
-const serveLater = (w: Waiter, exit: AnyEffect): void => {
-  w.state = SERVED
-  unpark(w)
-  w.exit = exit
-  schedule(() => {
-    if (w.state !== SERVED) return
-    w.state = DONE
-    const e = w.exit!
-    w.exit = undefined
-    w.item = undefined
-    w.resume(e)
-  })
-}
-
-/** Wakes a waiter that left its queue with `exit`: in line, or scheduled when nested too deeply. */
-const wake = (w: Waiter, exit: AnyEffect): void => {
-  if (inlineDepth < maxInlineDepth) resumeInline(w, exit)
-  else serveLater(w, exit)
-}
 
 /** One end of the stream: a send end or a receive end (clones are separate ends). */
 export interface End {
@@ -271,10 +142,14 @@ export class StreamState {
   readonly id: number = primitiveId()
   readonly maxBufferSize: number
   readonly buffer = new Deque<unknown>()
-  readonly senders = new WaiterQueue()
-  readonly receivers = new WaiterQueue()
+  readonly senders = new WaitQueue<StreamWaiter>()
+  readonly receivers = new WaitQueue<StreamWaiter>()
   openSend = 0
   openReceive = 0
+  private readonly describeSend = (): string =>
+    `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
+  private readonly describeReceive = (): string =>
+    `memory stream #${this.id}: receive (no item; ${plural(this.openSend, "sender")} open)`
 
   constructor(maxBufferSize: number) {
     this.maxBufferSize = maxBufferSize
@@ -320,17 +195,11 @@ export class StreamState {
       resume(r)
       return undefined
     }
-    const w = new Waiter(MODE_RECEIVE, resume, item, true)
+    const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
     this.senders.push(w)
-    park(w, this, true)
     return Effect.sync(() => {
-      unpark(w)
       // Interrupted while parked: withdraw the item.
-      if (w.state === QUEUED) {
-        this.senders.remove(w)
-        w.item = undefined
-      }
-      w.state = DONE
+      if (this.senders.remove(w)) w.item = undefined
     })
   }
 
@@ -342,22 +211,17 @@ export class StreamState {
    * The non-blocking part of a receive: an exit, an effect to run next (`retry`, after waking a
    * parked sender), or `undefined` when the receiver would have to wait.
    */
-  receiveStep(
-    end: End,
-    mode: Mode,
-    retry: AnyEffect,
-    yieldRetry: AnyEffect | undefined
-  ): AnyEffect | undefined {
+  receiveStep(end: End, mode: Mode, retry: AnyEffect): AnyEffect | undefined {
     if (end.closed) return Exit.fail(new ClosedResourceError({}))
     const buffer = this.buffer
     const s = this.senders.head
     if (s !== undefined && buffer.length <= this.maxBufferSize) {
       // Take a parked sender's item: move it into the buffer, commit its send, then retry (module comment).
-      if (yieldRetry !== undefined && inlineDepth >= maxInlineDepth) return yieldRetry
       this.senders.remove(s)
       buffer.push(s.item)
       s.item = undefined
-      resumeInline(s, Exit.void)
+      s.hasItem = false
+      wake(s, Exit.void)
       return retry
     }
     if (buffer.length > 0) return itemExit(mode, buffer.shift())
@@ -365,31 +229,22 @@ export class StreamState {
     return undefined
   }
 
-  parkReceiver(
-    end: End,
-    mode: Mode,
-    retry: AnyEffect,
-    yieldRetry: AnyEffect,
-    resume: Resume
-  ): Effect.Effect<void> | undefined {
-    const r = this.receiveStep(end, mode, retry, yieldRetry)
+  parkReceiver(end: End, mode: Mode, retry: AnyEffect, resume: Resume): Effect.Effect<void> | undefined {
+    const r = this.receiveStep(end, mode, retry)
     if (r !== undefined) {
       resume(r)
       return undefined
     }
-    const w = new Waiter(mode, resume, undefined, false)
+    const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
     this.receivers.push(w)
-    park(w, this, false)
     return Effect.sync(() => {
-      unpark(w)
-      if (w.state === QUEUED) this.receivers.remove(w)
-      else if (w.state === SERVED && w.hasItem) {
+      if (!this.receivers.remove(w) && w.hasItem) {
         // Interrupted after an item was assigned but before it ran: the item goes back to the front.
         const item = w.item
         w.item = undefined
+        w.hasItem = false
         this.giveBack(item)
       }
-      w.state = DONE
     })
   }
 
@@ -399,17 +254,10 @@ export class StreamState {
     if (r !== undefined) {
       r.item = item
       r.hasItem = true
-      serveLater(r, itemExit(r.mode, item))
+      wake(r, itemExit(r.mode, item))
     } else {
       this.buffer.unshift(item)
     }
-  }
-
-  /** What a parked sender or receiver waits on, for task-tree printouts. */
-  describeWait(sending: boolean): string {
-    return sending
-      ? `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
-      : `memory stream #${this.id}: receive (no item; ${plural(this.openSend, "sender")} open)`
   }
 
   // ---------------------------------------------------------------------------
@@ -420,28 +268,16 @@ export class StreamState {
     if (end.closed) return
     end.closed = true
     if (--this.openSend > 0) return
-    let w = this.receivers.detach()
-    while (w !== undefined) {
-      const next = w.next
-      w.next = undefined
-      w.prev = undefined
-      wake(w, endExit(w.mode))
-      w = next
-    }
+    for (let w = this.receivers.shift(); w !== undefined; w = this.receivers.shift()) wake(w, endExit(w.mode))
   }
 
   closeReceive(end: End): void {
     if (end.closed) return
     end.closed = true
     if (--this.openReceive > 0) return
-    let w = this.senders.detach()
-    while (w !== undefined) {
-      const next = w.next
-      w.next = undefined
-      w.prev = undefined
+    for (let w = this.senders.shift(); w !== undefined; w = this.senders.shift()) {
       w.item = undefined
       wake(w, Exit.fail(new BrokenResourceError({})))
-      w = next
     }
   }
 }

@@ -1,6 +1,17 @@
 /**
- * The cancel-scope tree. Every rule of cancellation lives in this file, so that a behaviour can be
- * checked against one place (trio keeps its CancelScope/CancelStatus the same way).
+ * The cancel-scope tree: the rules of cancellation, in one place so that a behaviour can be checked
+ * against one file. As in trio (`_core/_run.py`), a scope is two objects:
+ *
+ * - {@link CancelScopeImpl}, the *origination* record: was `cancel()` called and why, the deadline,
+ *   the shield, whether it caught its cancellation. It is the public `CancelScope` object and can
+ *   exist before it is entered.
+ * - {@link CancelStatus}, the *plumbing* of one entered scope: its parent status, whether an outer
+ *   cancellation reached it, the deadline timer slot, and (in its subclasses) the direct fibers a
+ *   cancellation is delivered to. The fiber-local `CurrentScope` is a status.
+ *
+ * The other places: `host.ts` applies these rules to fibers (entering, forking the direct fibers,
+ * waiting, forwarding an interruption of the host, settling); `group.ts` adds a task group's own
+ * rule (its first failure cancels it) and its delivery to many fibers; `deadlines.ts` keeps timers.
  *
  * ## The model
  *
@@ -9,18 +20,25 @@
  * So a scope whose body may be cancelled while the code after the scope goes on cannot run that
  * body on the fiber that continues afterwards. Hence:
  *
- * 1. Every scope body runs in its own fiber (`body` below); a task group runs its host body and
- *    each child in fibers of their own (`group.fibers`). These are the scope's *direct fibers*.
- *    The fiber that entered the scope (the *host*) waits for them.
- * 2. `cancel(scope)` interrupts the scope's direct fibers, with an annotation naming the scope.
- * 3. Cancellation travels down the tree through the waiting hosts: a host that is interrupted
- *    while it waits forwards the interruption to the direct fibers of the scope it waits on,
- *    unless that scope is shielded; it then keeps waiting (uninterruptibly) until they finished.
- *    Because Effect runs an interrupted suspended fiber synchronously, the whole subtree is
- *    interrupted within the `cancel` call. Foreign interruptions (a `Fiber.interrupt` or
- *    `Effect.timeout` around our code, SIGINT through `run`) travel the same way.
+ * 1. Every scope body runs in its own fiber; a task group runs its host body and each child in
+ *    fibers of their own. These are the scope's *direct fibers*, owned by its status. The fiber
+ *    that entered the scope (the *host*) waits for them.
+ * 2. `cancel(scope)` interrupts the scope's direct fibers, with an annotation naming the scope
+ *    ({@link interruptFiber}): a suspended fiber at once, a running one (the task that cancels its
+ *    own scope, turns a shield off, sets a deadline into the past) at its next suspension, so that
+ *    its code up to there runs, as AnyIO's does up to the next checkpoint.
+ * 3. Cancellation travels down the tree through the waiting hosts. A host that waits on a scope is
+ *    not interrupted by our deliveries: the interruption is forwarded to the direct fibers of the
+ *    scope it waits on, unless that scope is shielded, and held (`held`) until the wait ends; then
+ *    the host gets it at its next suspension (a task group's unshielded exit is a checkpoint: there
+ *    at once), so that the host's code after the scope runs up to there, as in AnyIO. A host that
+ *    is interrupted anyway while it waits (foreign interruptions: a `Fiber.interrupt` or
+ *    `Effect.timeout` around our code, SIGINT through `run`) forwards the same way and keeps
+ *    waiting (uninterruptibly) until the direct fibers finished. Because Effect runs an interrupted
+ *    suspended fiber synchronously, the whole subtree is interrupted within the `cancel` call.
  * 4. A shielded scope records the outer cancellation it blocked (`outer`); turning the shield off
- *    delivers it.
+ *    delivers it. {@link receivesOuter}: an outer cancellation reached the scope and no shield of
+ *    its own holds it back.
  * 5. Visibility: a scope sees the cancellation of an enclosing scope when no shield lies between
  *    them (its own shield included). A scope is *effectively cancelled* when it was cancelled
  *    itself or sees an enclosing cancellation.
@@ -36,40 +54,27 @@
  *    its first suspension and is cancelled there (AnyIO: at its first checkpoint). Tasks begun in a
  *    cancelled group likewise.
  *
- * Difference from AnyIO, by construction: Effect observes a pending interruption at every
- * operation, not only at `await` points, and a fiber cannot un-see one. See the README.
+ * Difference from AnyIO, by construction: a fiber cannot un-see an interruption (a shielded scope
+ * inside an interrupted fiber cannot shield it). See the README.
  *
  * @internal
  */
 import { Cause, Clock, Context, Effect, type Exit, type Fiber } from "effect"
-import { RuntimeError } from "../Errors.ts"
-import { type Armed, clockSeconds, type DeadlineQueue, queueOf } from "./deadlines.ts"
-import { contextWithTask, type TaskNode } from "./task.ts"
+import type { CancelReason, CancelScope } from "../CancelScope.ts"
+import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
+import { checkDeadline, checkReason } from "./args.ts"
+import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./deadlines.ts"
+import { contextWithTask } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 
-/** Why a scope was cancelled. */
-export type CancelReason =
-  | { readonly _tag: "Explicit"; readonly message: string | undefined }
-  | { readonly _tag: "Deadline"; readonly deadline: number }
-  | { readonly _tag: "TaskFailed"; readonly task: string; readonly error: unknown }
-
-/** The scope a fiber runs in (the innermost enclosing scope). */
-export const CurrentScope = Context.Reference<ScopeNode | undefined>("effect-anyio/CurrentScope", {
+/** The status a fiber runs in (the innermost enclosing entered scope). */
+export const CurrentScope = Context.Reference<CancelStatus | undefined>("effect-anyio/CurrentScope", {
   defaultValue: () => undefined
 })
 
 /** Annotation on our interrupts: the scope whose cancellation caused it (absent: from outside). */
-export const CancelledBy = Context.Service<ScopeNode>("effect-anyio/CancelledBy")
-
-/** What a scope whose host waits on several fibers (a task group) must provide. */
-export interface FiberSink {
-  /**
-   * Interrupts every running fiber of the group (host body and tasks), cancelled by `by` (this
-   * scope) or, when undefined, from outside.
-   */
-  interruptAll(by: ScopeNode | undefined, annotations: Context.Context<never> | undefined): void
-}
+export const CancelledBy = Context.Service<CancelScopeImpl>("effect-anyio/CancelledBy")
 
 const PENDING = 0
 const ACTIVE = 1
@@ -83,9 +88,20 @@ let nextScopeId = 0
  */
 let epoch = 0
 
-export class ScopeNode implements Armed {
+// ---------------------------------------------------------------------------------------------
+// The two records
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A cancel scope's origination record (trio's `CancelScope`): the public `CancelScope` object.
+ *
+ * Invariants: `cancelCalled` never goes back to false, and `reason` is set exactly when it is true;
+ * `state` only moves forward (pending → active → exited); `status` is set on entry and stays;
+ * `cancelledCaught` implies `cancelCalled`; `relative` is set only between entry and the first read
+ * of the deadline (then `_deadline` holds the resolved value).
+ */
+export class CancelScopeImpl implements CancelScope {
   readonly id = ++nextScopeId
-  parent: ScopeNode | undefined = undefined
   _shield: boolean
   _deadline: number
   /**
@@ -96,34 +112,16 @@ export class ScopeNode implements Armed {
   cancelCalled = false
   cancelledCaught = false
   reason: CancelReason | undefined = undefined
-  /** The host was interrupted while waiting: an outer cancellation reached this scope. */
-  outer = false
   state: 0 | 1 | 2 = PENDING
-  /** The single body fiber of a plain scope. */
-  body: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  /** The direct fibers of a task-group scope. */
-  group: FiberSink | undefined = undefined
-  /** The task whose code entered the scope (for reasons and introspection). */
-  task: TaskNode | undefined = undefined
-  /** Deadline timer state (see deadlines.ts): armed while `queue` is set. */
-  heapIndex = -1
-  armedFor = 0
-  queue: DeadlineQueue | undefined = undefined
-  /** Context of the host at entry: its Clock times the deadline; body fibers are forked with it. */
-  hostContext: Context.Context<never> | undefined = undefined
+  /** The plumbing, once entered. */
+  status: CancelStatus | undefined = undefined
   private annotations: Context.Context<never> | undefined = undefined
-  /** Memo of `enclosingCancellation` (valid while `memoEpoch === epoch`). */
-  memoEpoch = -1
-  memo: ScopeNode | undefined = undefined
 
   constructor(deadline: number, shield: boolean) {
     this._deadline = deadline
     this._shield = shield
   }
 
-  get active(): boolean {
-    return this.state === ACTIVE
-  }
   get exited(): boolean {
     return this.state === EXITED
   }
@@ -133,91 +131,221 @@ export class ScopeNode implements Armed {
     return (this.annotations ??= Context.make(CancelledBy, this))
   }
 
+  cancel(reason?: string): Effect.Effect<void> {
+    return Effect.sync(() => this.cancelUnsafe(reason))
+  }
+  cancelUnsafe(reason?: string): void {
+    cancel(this, { _tag: "Explicit", message: checkReason(reason) })
+  }
+  get cancelReason(): CancelReason | undefined {
+    return this.reason
+  }
+  get cancelReasonText(): string | undefined {
+    return this.cancelCalled ? describeReason(this.reason) : undefined
+  }
+  get deadline(): number {
+    return deadlineOf(this)
+  }
+  set deadline(value: number) {
+    setDeadline(this, checkDeadline(value))
+  }
+  get shield(): boolean {
+    return this._shield
+  }
+  set shield(value: boolean) {
+    if (typeof value !== "boolean") throw new InvalidArgumentError({ message: "shield must be a boolean" })
+    setShield(this, value)
+  }
+}
+
+/**
+ * The plumbing of one entered scope (trio's `CancelStatus`): who sees whose cancellation, and where
+ * a cancellation is delivered. Subclasses own the direct fibers (host.ts: a plain scope's body;
+ * group.ts: a task group's body and tasks).
+ *
+ * Invariants: `parent` is the status the host ran in at entry and never changes; `outer` never goes
+ * back to false; `memo` is valid only while `memoEpoch === epoch`; `deadline` is armed only while the
+ * scope is active, not cancelled, and has a finite deadline.
+ */
+export abstract class CancelStatus implements DeadlineOwner {
+  readonly cancelScope: CancelScopeImpl
+  parent: CancelStatus | undefined = undefined
+  /** The host was interrupted while waiting: an outer cancellation reached this scope. */
+  outer = false
+  /** Context of the host at entry: its Clock times the deadline; direct fibers are forked with it. */
+  hostContext: Context.Context<never> | undefined = undefined
+  /** The deadline's heap slot, allocated on first arming (see deadlines.ts). */
+  deadlineEntry: DeadlineEntry | undefined = undefined
+  /** Memo of `enclosingCancellation` (valid while `memoEpoch === epoch`). */
+  memoEpoch = -1
+  memo: CancelStatus | undefined = undefined
+  /** The host fiber while it waits for the direct fibers (see `beginHostWait`). */
+  waitingHost: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** An interruption of the waiting host, held until its wait ends (null: without annotations). */
+  held: Context.Context<never> | null | undefined = undefined
+
+  constructor(cancelScope: CancelScopeImpl) {
+    this.cancelScope = cancelScope
+  }
+
+  /**
+   * Interrupts every direct fiber still running, cancelled by `by` (this scope) or, when undefined,
+   * from outside; `annotations` name `by`.
+   */
+  abstract interruptDirect(
+    by: CancelScopeImpl | undefined,
+    annotations: Context.Context<never> | undefined
+  ): void
+
   /** Its armed deadline has passed (see deadlines.ts). */
   onDeadline(): void {
-    cancel(this, { _tag: "Deadline", deadline: deadlineOf(this) })
+    cancel(this.cancelScope, { _tag: "Deadline", deadline: deadlineOf(this.cancelScope) })
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Delivery
+// Delivery (rules 2-4)
 // ---------------------------------------------------------------------------------------------
 
-const deliver = (node: ScopeNode, own: boolean): void => bounded(() => deliverNow(node, own))
-
-const deliverNow = (node: ScopeNode, own: boolean): void => {
-  const annotations = own ? node.cancelAnnotations() : undefined
-  if (node.group !== undefined) {
-    node.group.interruptAll(own ? node : undefined, annotations)
-  } else if (node.body !== undefined) {
-    node.body.interruptUnsafe(undefined, annotations)
+/**
+ * Rule 2's delivery to one fiber. Interrupting a running fiber would stop it at its next operation;
+ * scheduling the interrupt on its own dispatcher lets it run on through its synchronous operations
+ * and interrupts it exactly at its next suspension (or not at all if it finishes first), which is
+ * AnyIO's checkpoint rule. "Running" is Effect's own flag (set while the fiber's loop is on the
+ * stack, also when it resumed another fiber synchronously); `Fiber.getCurrent()` would miss that.
+ */
+export const interruptFiber = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  annotations: Context.Context<never> | undefined
+): void => {
+  const waitingOn = hostWaits.get(fiber)
+  if (waitingOn !== undefined) {
+    // Rule 3: the fiber waits on a scope: forward into it, and hold the fiber's own interruption.
+    if (waitingOn.held === undefined) waitingOn.held = annotations ?? null
+    if (!waitingOn.outer) onOuterCancel(waitingOn)
+    return
   }
+  if ((fiber as unknown as { readonly _running?: boolean })._running === true) {
+    fiber.currentDispatcher.scheduleTask(() => fiber.interruptUnsafe(undefined, annotations), 0)
+  } else fiber.interruptUnsafe(undefined, annotations)
 }
+
+/** Host fibers waiting on a scope, and that scope's status (rule 3). */
+const hostWaits = new WeakMap<Fiber.Fiber<unknown, unknown>, CancelStatus>()
+
+/** The host of `status` starts waiting for its direct fibers (rule 3). */
+export const beginHostWait = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): void => {
+  status.waitingHost = host
+  hostWaits.set(host, status)
+}
+
+/**
+ * The host's wait ended (its fibers are done, or the host was interrupted anyway). An interruption
+ * held meanwhile is delivered: `atOnce` (a task group's exit, a checkpoint, when the group's
+ * scope does not shield it), else at the host's next suspension, since it is about to go on
+ * running. True when it was delivered at once (the host then settles through its canceler).
+ */
+export const endHostWait = (status: CancelStatus, atOnce: boolean): boolean => {
+  const host = status.waitingHost
+  if (host === undefined) return false
+  status.waitingHost = undefined
+  hostWaits.delete(host)
+  const held = status.held
+  if (held === undefined) return false
+  status.held = undefined
+  if (atOnce && !status.cancelScope._shield) {
+    host.interruptUnsafe(undefined, held ?? undefined)
+    return true
+  }
+  host.currentDispatcher.scheduleTask(() => interruptFiber(host, held ?? undefined), 0)
+  return false
+}
+
+const deliver = (status: CancelStatus, own: boolean): void => bounded(() => deliverNow(status, own))
+
+const deliverNow = (status: CancelStatus, own: boolean): void => {
+  const scope = status.cancelScope
+  status.interruptDirect(own ? scope : undefined, own ? scope.cancelAnnotations() : undefined)
+}
+
+/**
+ * Rule 4's predicate: an outer cancellation reached `status` and its own shield does not hold it
+ * back (so it is delivered, and the scopes inside see it as an enclosing cancellation).
+ */
+export const receivesOuter = (status: CancelStatus): boolean => status.outer && !status.cancelScope._shield
 
 /** `scope.cancel(reason)`: idempotent; callable before entry, while active and after exit. */
-export const cancel = (node: ScopeNode, reason: CancelReason): void => {
-  if (node.cancelCalled) return
-  node.cancelCalled = true
+export const cancel = (scope: CancelScopeImpl, reason: CancelReason): void => {
+  if (scope.cancelCalled) return
+  scope.cancelCalled = true
   epoch++
-  node.reason = reason
-  disarm(node)
-  if (node.state === ACTIVE) deliver(node, true)
+  scope.reason = reason
+  const status = scope.status
+  if (status === undefined) return
+  disarm(status)
+  if (scope.state === ACTIVE) deliver(status, true)
 }
 
 /**
- * The host of `node` was interrupted while waiting (an enclosing scope was cancelled, or something
- * outside effect-anyio interrupted it): forward unless shielded, and remember it for `shield = false`.
+ * Rule 3: the host of `status` was interrupted while waiting (an enclosing scope was cancelled, or
+ * something outside effect-anyio interrupted it): forward unless shielded, and remember it for
+ * `shield = false`.
  */
-export const onOuterCancel = (node: ScopeNode): void => {
-  node.outer = true
+export const onOuterCancel = (status: CancelStatus): void => {
+  status.outer = true
   epoch++
-  if (!node._shield) deliver(node, false)
+  if (!status.cancelScope._shield) deliver(status, false)
 }
 
-/** Setting `shield`: turning it off delivers the outer cancellation it was holding back. */
-export const setShield = (node: ScopeNode, shield: boolean): void => {
-  const was = node._shield
-  node._shield = shield
+/** Rule 4: setting `shield`; turning it off delivers the outer cancellation it was holding back. */
+export const setShield = (scope: CancelScopeImpl, shield: boolean): void => {
+  const was = scope._shield
+  scope._shield = shield
   epoch++
-  if (was && !shield && node.state === ACTIVE) {
-    if (node.outer) deliver(node, false)
-    else if (enclosingCancellation(node) !== undefined) deliver(node, false)
+  const status = scope.status
+  if (status === undefined || scope.state !== ACTIVE) return
+  if (was && !shield) {
+    if (status.outer || enclosingCancellation(status) !== undefined) deliver(status, false)
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Visibility
+// Visibility (rules 5-6)
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The nearest enclosing scope whose cancellation `node` can see (no shield in between, `node`'s
- * own shield included), or undefined.
+ * Rule 5: the nearest enclosing status whose cancellation `status` can see (no shield in between,
+ * `status`'s own shield included), or undefined.
  */
-export const enclosingCancellation = (node: ScopeNode): ScopeNode | undefined => {
-  // Memoized per node for the current `epoch`, so that entering a scope or starting a task deep
+export const enclosingCancellation = (status: CancelStatus): CancelStatus | undefined => {
+  // Memoized per status for the current `epoch`, so that entering a scope or starting a task deep
   // in a tree does not walk every ancestor (which made deep nesting quadratic). The walk stops at
-  // the first node whose answer is known; every node on the way gets the same answer.
-  let s = node
-  let found: ScopeNode | undefined
-  const path: Array<ScopeNode> = []
+  // the first status whose answer is known; every status on the way gets the same answer (a second
+  // walk up to `end` writes it, rather than a path array allocated per call).
+  if (status.memoEpoch === epoch) return status.memo
+  let s = status
+  let found: CancelStatus | undefined
+  let end: CancelStatus | undefined
   while (true) {
     if (s.memoEpoch === epoch) {
       found = s.memo
+      end = s
       break
     }
-    path.push(s)
     const parent = s.parent
-    if (s._shield || parent === undefined) {
+    if (s.cancelScope._shield || parent === undefined) {
       found = undefined
+      end = parent
       break
     }
-    if (parent.cancelCalled || (parent.outer && !parent._shield)) {
+    if (parent.cancelScope.cancelCalled || receivesOuter(parent)) {
       found = parent
+      end = parent
       break
     }
     s = parent
   }
-  for (const n of path) {
+  for (let n: CancelStatus | undefined = status; n !== end && n !== undefined; n = n.parent) {
     n.memoEpoch = epoch
     n.memo = found
   }
@@ -225,136 +353,149 @@ export const enclosingCancellation = (node: ScopeNode): ScopeNode | undefined =>
 }
 
 /** Cancelled itself, or sees an enclosing cancellation. */
-export const isEffectivelyCancelled = (node: ScopeNode): boolean =>
-  node.cancelCalled || (node.outer && !node._shield) || enclosingCancellation(node) !== undefined
+export const isEffectivelyCancelled = (status: CancelStatus): boolean =>
+  status.cancelScope.cancelCalled || receivesOuter(status) || enclosingCancellation(status) !== undefined
 
-/** Rule 6: does `node` swallow the interruption its body ended with? */
-export const catches = (node: ScopeNode): boolean =>
-  node.cancelCalled && !(node.outer && !node._shield) && enclosingCancellation(node) === undefined
+/** Rule 6: does the scope swallow the interruption its body ended with? */
+export const catches = (status: CancelStatus): boolean =>
+  status.cancelScope.cancelCalled && !receivesOuter(status) && enclosingCancellation(status) === undefined
 
-/** AnyIO's `current_effective_deadline()` for a fiber in `node`. */
-export const effectiveDeadline = (node: ScopeNode | undefined): number => {
+/** AnyIO's `current_effective_deadline()` for a fiber in `status`. */
+export const effectiveDeadline = (status: CancelStatus | undefined): number => {
   let deadline = Number.POSITIVE_INFINITY
-  for (let s = node; s !== undefined; s = s.parent) {
-    if (s.cancelCalled || (s.outer && !s._shield)) return Number.NEGATIVE_INFINITY
-    const d = deadlineOf(s)
+  for (let s = status; s !== undefined; s = s.parent) {
+    const scope = s.cancelScope
+    if (scope.cancelCalled || receivesOuter(s)) return Number.NEGATIVE_INFINITY
+    const d = deadlineOf(scope)
     if (d < deadline) deadline = d
-    if (s._shield) break
+    if (scope._shield) break
   }
   return deadline
 }
 
 // ---------------------------------------------------------------------------------------------
-// Time and deadlines
+// Time and deadlines (rule 7)
 // ---------------------------------------------------------------------------------------------
 
 /** Current time in seconds from the fiber's Clock (monotonic; the TestClock drives it in tests). */
 export const nowSeconds = (context: Context.Context<never>): number =>
   clockSeconds(Context.get(context, Clock.Clock))
 
-const disarm = (node: ScopeNode): void => {
-  node.queue?.remove(node)
+const disarm = (status: CancelStatus): void => {
+  const entry = status.deadlineEntry
+  entry?.queue?.remove(entry)
 }
 
 /** (Re-)arms the deadline timer of an active scope; cancels at once if the deadline has passed. */
-export const arm = (node: ScopeNode): void => {
-  disarm(node)
-  if (node.cancelCalled || node.state !== ACTIVE || !hasDeadline(node)) return
-  const queue = queueOf(node.hostContext!)
+export const arm = (status: CancelStatus): void => {
+  disarm(status)
+  const scope = status.cancelScope
+  if (scope.cancelCalled || scope.state !== ACTIVE || !hasDeadline(scope)) return
+  const queue = queueOf(status.hostContext!)
   const now = queue.now()
   // A pending relative deadline is resolved here against the same reading (one clock read).
-  if (node.relative !== undefined) {
-    node._deadline = now + node.relative
-    node.relative = undefined
+  if (scope.relative !== undefined) {
+    scope._deadline = now + scope.relative
+    scope.relative = undefined
   }
-  const deadline = node._deadline
-  if (deadline <= now) cancel(node, { _tag: "Deadline", deadline })
-  else queue.add(node, deadline)
+  const deadline = scope._deadline
+  if (deadline <= now) cancel(scope, { _tag: "Deadline", deadline })
+  else queue.add((status.deadlineEntry ??= new DeadlineEntry(status)), deadline)
 }
 
 /**
  * Rule 7 on entry: sets a relative deadline (`fromNow` seconds) if given; a finite deadline that
  * has already passed cancels the scope at once.
  */
-export const cancelIfDeadlinePassed = (node: ScopeNode, fromNow: number | undefined): void => {
+export const cancelIfDeadlinePassed = (status: CancelStatus, fromNow: number | undefined): void => {
+  const scope = status.cancelScope
   if (fromNow !== undefined && fromNow > 0) {
     // Resolved against the clock only when read (or when the body suspends and a timer is armed).
-    node.relative = fromNow
+    scope.relative = fromNow
     return
   }
-  if (fromNow === undefined && node._deadline === Number.POSITIVE_INFINITY) return
-  const now = nowSeconds(node.hostContext!)
-  if (fromNow !== undefined) node._deadline = now + fromNow
-  if (node._deadline <= now) cancel(node, { _tag: "Deadline", deadline: node._deadline })
+  if (fromNow === undefined && scope._deadline === Number.POSITIVE_INFINITY) return
+  const now = nowSeconds(status.hostContext!)
+  if (fromNow !== undefined) scope._deadline = now + fromNow
+  if (scope._deadline <= now) cancel(scope, { _tag: "Deadline", deadline: scope._deadline })
 }
 
 /** The scope's absolute deadline, resolving a pending relative one against the clock. */
-export const deadlineOf = (node: ScopeNode): number => {
-  const relative = node.relative
+export const deadlineOf = (scope: CancelScopeImpl): number => {
+  const relative = scope.relative
   if (relative !== undefined) {
-    node.relative = undefined
-    node._deadline = nowSeconds(node.hostContext!) + relative
+    scope.relative = undefined
+    scope._deadline = nowSeconds(scope.status!.hostContext!) + relative
   }
-  return node._deadline
+  return scope._deadline
 }
 
 /** True when the scope has a finite deadline (set, or pending relative). */
-export const hasDeadline = (node: ScopeNode): boolean =>
-  node.relative !== undefined || node._deadline !== Number.POSITIVE_INFINITY
+export const hasDeadline = (scope: CancelScopeImpl): boolean =>
+  scope.relative !== undefined || scope._deadline !== Number.POSITIVE_INFINITY
 
 /** Setting `deadline` while active re-arms the timer. */
-export const setDeadline = (node: ScopeNode, deadline: number): void => {
-  node.relative = undefined
-  node._deadline = deadline
-  if (node.state === ACTIVE) arm(node)
+export const setDeadline = (scope: CancelScopeImpl, deadline: number): void => {
+  scope.relative = undefined
+  scope._deadline = deadline
+  if (scope.state === ACTIVE) arm(scope.status!)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Entering and leaving
+// Entering and leaving (rule 8)
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Links `node` under the host's current scope and makes it active. Returns the body's context: the
- * host's, with the host's task and this scope in it.
+ * Links `status` under the host's current status and makes its scope active. Returns the context
+ * of its direct fibers: the host's, with the host's task and this status in it.
  */
-export const enter = (node: ScopeNode, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
-  if (node.state !== PENDING)
-    throw new RuntimeError({ message: "Each CancelScope may only be used for a single 'with' block" })
-  node.parent = host.getRef(CurrentScope)
-  node.state = ACTIVE
-  node.hostContext = host.context
-  return Context.add(contextWithTask(host), CurrentScope, node)
+export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+  const scope = status.cancelScope
+  if (scope.state !== PENDING) {
+    throw new RuntimeError({
+      message: "A cancel scope can be entered only once (AnyIO: a single 'with' block)"
+    })
+  }
+  scope.status = status
+  scope.state = ACTIVE
+  status.parent = host.getRef(CurrentScope)
+  status.hostContext = host.context
+  return Context.add(contextWithTask(host), CurrentScope, status)
 }
 
-/** Marks `node` exited and disarms its timer. */
-export const exit = (node: ScopeNode): void => {
-  node.state = EXITED
-  disarm(node)
+/** Marks the scope exited and disarms its timer. */
+export const exit = (status: CancelStatus): void => {
+  status.cancelScope.state = EXITED
+  disarm(status)
 }
 
 /**
  * Rule 8: a body (or task) that starts in a scope that was cancelled before entry, or inside an
  * effectively cancelled scope (level-triggered), runs until its first suspension and is cancelled
- * there, as AnyIO cancels at the first checkpoint. Call once the fiber has suspended.
+ * there, as AnyIO cancels at the first checkpoint. Call once the fiber has suspended. Called on the
+ * running fiber (`checkpointIfCancelled`), the interruption lands at its next operation.
  */
-export const interruptIfCancelledOnEntry = (node: ScopeNode, fiber: Fiber.Fiber<unknown, unknown>): void => {
-  const by = node.cancelCalled ? node : enclosingCancellation(node)
-  if (by !== undefined) fiber.interruptUnsafe(undefined, by.cancelCalled ? by.cancelAnnotations() : undefined)
-  else if (node.outer && !node._shield) fiber.interruptUnsafe()
+export const interruptIfCancelled = (
+  status: CancelStatus,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  now = false
+): void => {
+  const scope = status.cancelScope
+  const by = scope.cancelCalled ? status : enclosingCancellation(status)
+  if (by !== undefined) {
+    const byScope = by.cancelScope
+    const annotations = byScope.cancelCalled ? byScope.cancelAnnotations() : undefined
+    if (now) fiber.interruptUnsafe(undefined, annotations)
+    else interruptFiber(fiber, annotations)
+  } else if (receivesOuter(status)) {
+    if (now) fiber.interruptUnsafe()
+    else interruptFiber(fiber, undefined)
+  }
 }
 
-/**
- * The body of a plain scope registers its own fiber as its first operation, so that a `cancel()`
- * made while the body still runs synchronously (inside the fork) reaches it at its next operation.
- */
-export const registerBody = <A, E, R>(
-  node: ScopeNode,
-  body: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.withFiber((self) => {
-    node.body = self
-    return body
-  })
+// ---------------------------------------------------------------------------------------------
+// Outcomes (rule 6)
+// ---------------------------------------------------------------------------------------------
 
 /** True when the cause holds a typed failure or a defect (not only interruptions). */
 export const hasFailures = (cause: Cause.Cause<unknown>): boolean => {
@@ -367,20 +508,20 @@ export const failuresOnly = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
   Cause.fromReasons(cause.reasons.filter((r) => r._tag !== "Interrupt"))
 
 /**
- * The outcome of a plain scope whose body ended with `result` (rules 6): the body's value, `None`
+ * The outcome of a plain scope whose body ended with `result` (rule 6): the body's value, `None`
  * when the scope caught its own cancellation, or the cause to propagate.
  */
 export const settle = <A, E>(
-  node: ScopeNode,
+  status: CancelStatus,
   result: Exit.Exit<A, E>
 ): { readonly _tag: "Value"; readonly value: A } | { readonly _tag: "Caught" } | Exit.Exit<never, E> => {
   if (result._tag === "Success") return { _tag: "Value", value: result.value }
   const cause = result.cause
   if (hasFailures(cause)) {
-    return Effect.failCause(catches(node) ? failuresOnly(cause) : cause) as unknown as Exit.Exit<never, E>
+    return Effect.failCause(catches(status) ? failuresOnly(cause) : cause) as unknown as Exit.Exit<never, E>
   }
-  if (catches(node)) {
-    node.cancelledCaught = true
+  if (catches(status)) {
+    status.cancelScope.cancelledCaught = true
     return { _tag: "Caught" }
   }
   return result as Exit.Exit<never, E>
@@ -390,7 +531,7 @@ export const settle = <A, E>(
 // Reasons, for people
 // ---------------------------------------------------------------------------------------------
 
-/** A one-line description of why `node` (or an enclosing scope) was cancelled. */
+/** A one-line description of why a scope (or an enclosing scope) was cancelled. */
 export const describeReason = (reason: CancelReason | undefined): string => {
   if (reason === undefined) return "cancelled from outside (an enclosing scope or fiber interruption)"
   switch (reason._tag) {

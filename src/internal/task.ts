@@ -16,7 +16,7 @@
  *
  * @internal
  */
-import { Context, Effect, Fiber } from "effect"
+import { Context, Fiber } from "effect"
 
 /** A task group as the task tree sees it. */
 export interface GroupView {
@@ -229,19 +229,6 @@ export const makeRootTask = (name: string): TaskNode => ({
   state: rootState
 })
 
-/** A detached task node (tests and primitives that act on behalf of a made-up task). */
-export const makeTask = (name: string | undefined, parentId: number | undefined): TaskNode => {
-  const id = ++nextTaskId
-  return {
-    id,
-    name: name ?? `Task-${id}`,
-    parentId,
-    groups: undefined,
-    waitingOn: undefined,
-    state: rootState
-  }
-}
-
 /** @internal */
 export const CurrentTask = Context.Reference<TaskNode | undefined>("effect-anyio/CurrentTask", {
   defaultValue: () => undefined
@@ -295,12 +282,6 @@ export const contextWithTask = (fiber: Fiber.Fiber<unknown, unknown>): Context.C
   rootContexts.set(fiber, { from: context, to })
   return to
 }
-
-/**
- * The current task (see the module comment).
- * @internal
- */
-export const currentTask: Effect.Effect<TaskNode> = Effect.withFiberSucceed(taskOfFiber)
 
 /** @internal */
 export const addGroup = (host: TaskNode, group: GroupView): void => {

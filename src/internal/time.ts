@@ -8,9 +8,6 @@
 import { Duration } from "effect"
 import { InvalidArgumentError } from "../Errors.ts"
 
-/** A delay or point in time: seconds as a number, or an Effect `Duration` input. */
-export type Seconds = number | Exclude<Duration.Input, number>
-
 /** Seconds as a number; throws InvalidArgumentError for NaN, non-numbers and bad durations. */
 export const toSeconds = (value: unknown, what: string): number => {
   if (typeof value === "number") {

@@ -1,67 +1,110 @@
 /**
- * Bounded synchronous recursion. Effect runs a resumed or interrupted fiber synchronously, so a
- * cancellation cascading down a deep tree of scopes, or completions unwinding up one (a task ends,
- * its group resumes its host, which is a task of the enclosing group, ...), recurse once per level
- * and overflow the stack around a thousand levels. `bounded(f)` runs `f` at once while the nesting
- * of such calls is shallow (so ordinary programs keep their synchronous behaviour), and otherwise
- * queues it to run as soon as the outermost call returns, still before control leaves it.
+ * The one re-entrancy policy of effect-anyio.
+ *
+ * Effect runs a resumed, interrupted or freshly forked fiber synchronously, inside the call that
+ * resumed, interrupted or forked it. So a chain of such calls grows the JavaScript stack by one
+ * fiber run per link: a cancellation cascading down a deep tree of scopes, completions unwinding up
+ * one (a task ends, its group resumes its host, a task of the enclosing group, ...), directly nested
+ * scope bodies starting one inside the other, hand-offs through primitives (A releases a lock to B,
+ * whose body releases to C, ...). Unbounded, that overflows the stack around a thousand levels.
+ *
+ * **The rule.** Every such re-entry that we cause goes through this module, which counts how many
+ * are nested on the stack right now (one counter for all kinds). Below `MAX_DEPTH` a re-entry runs
+ * at once, so ordinary programs keep their synchronous behaviour. At `MAX_DEPTH` it is deferred:
+ *
+ * - a wake-up or a delivery (`bounded(f)`) is queued and run by the outermost re-entry, in FIFO
+ *   order, right after its own work, still before control leaves it; a queued `f` that throws does
+ *   not stop the others: every queued `f` runs, then the first error is rethrown (all of them, as an
+ *   `AggregateError`, if several threw);
+ * - the start of a body (`startBody`) cannot wait for the outermost call (the caller needs the
+ *   forked fiber now), so the body's first step is a yield to the scheduler, which unwinds the stack.
+ *
+ * Whoever defers must have put its state in order first: the thing a deferred wake-up delivers
+ * (a lock, an item, a permit) already belongs to the waiter, and a waiter interrupted before its
+ * deferred wake-up runs gives it back or passes it on (`Effect.callback` ignores a resume that comes
+ * after the interruption).
  *
  * @internal
  */
 import { Effect, type Fiber } from "effect"
 
-const MAX_DEPTH = 16
+/**
+ * How many re-entries may nest on the stack. Each costs one run of a fiber's loop (a few frames);
+ * at this bound a chain needs well under a tenth of Node's default stack.
+ */
+const MAX_DEPTH = 64
 
 let depth = 0
 let queue: Array<() => void> = []
-let head = 0
 
+const call = (f: () => void): void => f()
+
+/**
+ * Runs `f` (which resumes, interrupts or otherwise re-enters another fiber) at once, or, when
+ * `MAX_DEPTH` re-entries are already nested, queues it for the outermost one (see the module
+ * comment).
+ * @internal
+ */
 export const bounded = (f: () => void): void => {
-  if (depth >= MAX_DEPTH) {
-    queue.push(f)
-    return
-  }
-  depth++
-  try {
-    f()
-  } finally {
-    depth--
-  }
-  if (depth === 0 && head < queue.length) drain()
-}
-
-const drain = (): void => {
-  depth++
-  try {
-    while (head < queue.length) {
-      const g = queue[head]!
-      queue[head++] = undefined as unknown as () => void
-      g()
-    }
-  } finally {
-    depth--
-    queue = []
-    head = 0
-  }
+  if (depth >= MAX_DEPTH) queue.push(f)
+  else reenter(call, f)
 }
 
 /**
- * Entering a scope or a group runs its body synchronously, so directly nested scopes recurse on the
- * JavaScript stack. Past `MAX_NESTED_STARTS` nested starts, a body first yields to the scheduler,
- * which unwinds the stack (only at that depth does its start move to a later tick).
+ * `resume(value)` as one bounded re-entry: the wake-up of a parked fiber (`bounded` without a
+ * closure on the usual, shallow path).
+ * @internal
  */
-const MAX_NESTED_STARTS = 128
+export const wake = <X>(resume: (value: X) => void, value: X): void => {
+  if (depth >= MAX_DEPTH) queue.push(() => resume(value))
+  else reenter(resume, value)
+}
 
-let starts = 0
-
+/**
+ * Forks `body` with `fork` (which runs it synchronously up to its first suspension) as one
+ * re-entry; at `MAX_DEPTH` the body first yields (see the module comment).
+ * @internal
+ */
 export const startBody = <A, E>(
   fork: (effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>,
   body: Effect.Effect<A, E>
-): Fiber.Fiber<A, E> => {
-  starts++
+): Fiber.Fiber<A, E> =>
+  depth >= MAX_DEPTH ? fork(Effect.andThen(Effect.yieldNow, body)) : reenter(fork, body)
+
+/** Runs `f(x)` one level deeper; the outermost level then drains the queue. */
+const reenter = <X, A>(f: (x: X) => A, x: X): A => {
+  depth++
+  let result: A | undefined
+  let errors: Array<unknown> | undefined
   try {
-    return fork(starts > MAX_NESTED_STARTS ? Effect.andThen(Effect.yieldNow, body) : body)
-  } finally {
-    starts--
+    result = f(x)
+  } catch (error) {
+    errors = [error]
   }
+  depth--
+  if (depth === 0 && queue.length > 0) errors = drain(errors)
+  if (errors !== undefined) {
+    throw errors.length === 1 ? errors[0] : new AggregateError(errors, "several re-entries threw")
+  }
+  return result as A
+}
+
+/**
+ * Runs the queued re-entries FIFO, each at depth 1 (so it may nest again); entries queued meanwhile
+ * join the end. A throw does not stop the others: it is added to `errors`.
+ */
+const drain = (errors: Array<unknown> | undefined): Array<unknown> | undefined => {
+  depth++
+  for (let i = 0; i < queue.length; i++) {
+    const f = queue[i]!
+    queue[i] = undefined as unknown as () => void
+    try {
+      f()
+    } catch (error) {
+      ;(errors ??= []).push(error)
+    }
+  }
+  depth--
+  queue = []
+  return errors
 }

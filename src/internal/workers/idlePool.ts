@@ -93,6 +93,10 @@ export abstract class IdlePool<W extends PoolMember> {
     const exits: Array<Promise<void>> = []
     for (const w of this.all) {
       exits.push(w.exited)
+      // Referenced until gone: an idle (unreferenced) worker's exit would not keep the event loop
+      // alive, and a program awaiting close() would end before it (exit code 13, "unsettled
+      // top-level await").
+      w.setRef(true)
       w.stop()
     }
     this.idle.length = 0

@@ -24,6 +24,7 @@ import { BrokenWorkerProcess, InvalidArgumentError, RuntimeError, UncloneableVal
 import { settleReply } from "./callbacks.ts"
 import { IdlePool, type PoolMember } from "./idlePool.ts"
 import { describeTarget } from "./protocol.ts"
+import { callMessage, type KnownSlots, slotOf } from "./slots.ts"
 
 const bootstrap = fileURLToPath(
   new URL(import.meta.url.endsWith(".ts") ? "./processWorker.ts" : "./processWorker.js", import.meta.url)
@@ -53,10 +54,12 @@ class ProcessCall {
   killing = false
   readonly moduleUrl: string
   readonly exportName: string
+  readonly slot: number
 
   constructor(moduleUrl: string, exportName: string) {
     this.moduleUrl = moduleUrl
     this.exportName = exportName
+    this.slot = slotOf(moduleUrl, exportName)
   }
 
   deliver(message: Message): void {
@@ -95,6 +98,8 @@ class PooledProcess implements PoolMember {
   call: ProcessCall | undefined = undefined
   idleSince = 0
   dead = false
+  /** The function slots this worker has been told the names of. */
+  readonly known: KnownSlots = []
   readonly exited: Promise<void>
 
   constructor(pool: ProcessPoolImpl) {
@@ -220,7 +225,7 @@ const start = (
     const w = pool.checkout()
     w.call = call
     try {
-      w.child.send([call.id, call.moduleUrl, call.exportName, args])
+      w.child.send(callMessage(w.known, call.id, call.slot, call.moduleUrl, call.exportName, args))
     } catch (error) {
       w.call = undefined
       pool.checkin(w)
@@ -231,6 +236,7 @@ const start = (
         })
       )
     }
+    w.known[call.slot] = true
     return loop(w, call, cancellable, restore)
   })
 

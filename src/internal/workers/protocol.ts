@@ -3,7 +3,8 @@
  * encoding of errors across it. Loaded inside workers: it must not import effect (a worker that
  * loads effect takes over a second to run its first call).
  *
- * Call:     event loop -> worker   `[id, moduleUrl, exportName, args]`
+ * Call:     event loop -> worker   `[id, slot, args]`, or `[id, slot, args, moduleUrl, exportName]`
+ *                                  the first time this worker sees the slot (slots.ts)
  * Reply:    worker -> event loop   `[id, status, payload]`
  * Callback: worker -> event loop   `[kind, target, args]`        (threads only, on the callback port)
  * Answer:   event loop -> worker   `[status, payload]`            (then `flags[READY]` is set)

@@ -23,9 +23,15 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === "object" || typeof value === "function") &&
   typeof (value as { then?: unknown }).then === "function"
 
-/** Returns the handler of call messages `[id, moduleUrl, exportName, args]`. */
+/**
+ * Returns the handler of call messages `[id, slot, args, moduleUrl?, exportName?]` (the names come
+ * with the first call of a slot: protocol.ts).
+ */
 export const makeRunner = (post: Post): ((message: unknown) => void) => {
-  const functions = new Map<string, Fn>()
+  /** Functions by slot, once imported. */
+  const functions: Array<Fn | undefined> = []
+  /** Module URL and export name by slot, as told by the host. */
+  const targets: Array<readonly [string, string] | undefined> = []
 
   const reply = (id: number, value: unknown): void => {
     try {
@@ -46,7 +52,7 @@ export const makeRunner = (post: Post): ((message: unknown) => void) => {
   const invoke = (id: number, fn: Fn, args: ReadonlyArray<unknown>): void => {
     let result: unknown
     try {
-      result = fn(...args)
+      result = args.length === 1 ? fn(args[0]) : fn(...args)
     } catch (thrown) {
       fail(id, thrown)
       return
@@ -62,10 +68,18 @@ export const makeRunner = (post: Post): ((message: unknown) => void) => {
   }
 
   return (message) => {
-    const [id, moduleUrl, exportName, args] = message as [number, string, string, ReadonlyArray<unknown>]
-    const key = `${moduleUrl}\0${exportName}`
-    const cached = functions.get(key)
-    if (cached !== undefined) return invoke(id, cached, args)
+    const m = message as readonly [number, number, ReadonlyArray<unknown>, string?, string?]
+    const id = m[0]
+    const slot = m[1]
+    const cached = functions[slot]
+    if (cached !== undefined) return invoke(id, cached, m[2])
+    if (m.length > 3) targets[slot] = [m[3]!, m[4]!]
+    const target = targets[slot]
+    if (target === undefined) {
+      post([id, NOT_FOUND, `unknown worker function slot ${slot}`])
+      return
+    }
+    const [moduleUrl, exportName] = target
     import(moduleUrl).then(
       (module: Record<string, unknown>) => {
         const fn = module[exportName]
@@ -75,8 +89,8 @@ export const makeRunner = (post: Post): ((message: unknown) => void) => {
           post([id, NOT_FOUND, `${describeTarget(moduleUrl, exportName)}: ${exportName} ${what}`])
           return
         }
-        functions.set(key, fn as Fn)
-        invoke(id, fn as Fn, args)
+        functions[slot] = fn as Fn
+        invoke(id, fn as Fn, m[2])
       },
       (error: unknown) => {
         if (isModuleNotFound(error)) {

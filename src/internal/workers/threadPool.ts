@@ -37,6 +37,7 @@ import {
 } from "./callbacks.ts"
 import { IdlePool, type PoolMember } from "./idlePool.ts"
 import { CANCELLED, describeTarget, HOST_CANCELLED, READY, RUN_SYNC } from "./protocol.ts"
+import { callMessage, type KnownSlots, slotOf } from "./slots.ts"
 
 const bootstrap = new URL(
   import.meta.url.endsWith(".ts") ? "./threadWorker.ts" : "./threadWorker.js",
@@ -82,12 +83,14 @@ class ThreadCall {
   terminating = false
   readonly moduleUrl: string
   readonly exportName: string
+  readonly slot: number
   readonly options: CallOptions
   readonly context: Context.Context<never>
 
   constructor(moduleUrl: string, exportName: string, options: CallOptions, context: Context.Context<never>) {
     this.moduleUrl = moduleUrl
     this.exportName = exportName
+    this.slot = slotOf(moduleUrl, exportName)
     this.options = options
     this.context = context
   }
@@ -121,6 +124,8 @@ class PooledThread implements PoolMember {
   call: ThreadCall | undefined = undefined
   idleSince = 0
   dead = false
+  /** The function slots this worker has been told the names of. */
+  readonly known: KnownSlots = []
   lastError: unknown = undefined
   readonly exited: Promise<void>
 
@@ -288,7 +293,7 @@ export const runInThread = (
     // reaches the worker (cancelled at its first suspension) never runs the function.
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () =>
-        Effect.ensuring(start(pool, call, args, restore), limiter.releaseOnBehalfOf(call))
+        Effect.onExitPrimitive(start(pool, call, args, restore), () => limiter.releaseOnBehalfOf(call))
       )
     )
   })
@@ -300,26 +305,26 @@ const start = (
   call: ThreadCall,
   args: ReadonlyArray<unknown>,
   restore: Restore
-): Effect.Effect<unknown, unknown> =>
-  Effect.suspend(() => {
-    if (pool.closed) return poolClosed
-    const w = pool.checkout()
-    w.call = call
-    Atomics.store(w.flags, HOST_CANCELLED, 0)
-    try {
-      w.worker.postMessage([call.id, call.moduleUrl, call.exportName, args])
-    } catch (error) {
-      w.call = undefined
-      pool.checkin(w)
-      return Effect.fail(
-        new UncloneableValue({
-          what: "arguments",
-          message: `the arguments of ${describeTarget(call.moduleUrl, call.exportName)} could not be cloned: ${(error as Error)?.message}`
-        })
-      )
-    }
-    return loop(w, call, restore)
-  })
+): Effect.Effect<unknown, unknown> => {
+  if (pool.closed) return poolClosed
+  const w = pool.checkout()
+  w.call = call
+  Atomics.store(w.flags, HOST_CANCELLED, 0)
+  try {
+    w.worker.postMessage(callMessage(w.known, call.id, call.slot, call.moduleUrl, call.exportName, args))
+  } catch (error) {
+    w.call = undefined
+    pool.checkin(w)
+    return Effect.fail(
+      new UncloneableValue({
+        what: "arguments",
+        message: `the arguments of ${describeTarget(call.moduleUrl, call.exportName)} could not be cloned: ${(error as Error)?.message}`
+      })
+    )
+  }
+  w.known[call.slot] = true
+  return loop(w, call, restore)
+}
 
 const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
   Effect.matchCauseEffect(call.cancelled ? call.next : restore(call.next), {

@@ -1,0 +1,234 @@
+/**
+ * Remote tasks (issue 22): a remote call's round trip through `effect-anyio/cluster` against the
+ * cluster's own client call of a plain entity with the same schemas, in the same run (target
+ * ≤ 1.1×):
+ *
+ * - embedded: one runner in this process, storage in memory (messages still serialized);
+ * - across processes: this process a client-only member, one runner process on 127.0.0.1
+ *   (test/fixtures/cluster-runner.ts), runner storage in a throwaway PostgreSQL (skipped, saying
+ *   so, without PostgreSQL's server binaries).
+ *
+ * Each against the plain entity called the same way: one entity id, or round-robin over 16 ids
+ * (our default; more entity instances cost the cluster itself a little more), sequential and 16 in
+ * flight. Embedded rows are CPU time of this process (the work is all here; robust on a busy
+ * machine); rows across processes are wall time. Ratios are medians of paired short rounds (see
+ * `measurePaired`).
+ *
+ * Run: `node bench/cluster.ts` (Node 24). `run()` is also used by the bench runner.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import type * as Sharding from "effect/cluster/Sharding"
+import * as Cluster from "../src/Cluster.ts"
+import { BenchLive, BenchRaw, BenchTasks } from "../test/fixtures/cluster-bench.ts"
+import { shardingConfig } from "../test/fixtures/cluster-config.ts"
+import { startRunners } from "../test/fixtures/cluster-procs.ts"
+import { findPgBin, freePort, postgresUrl, startPostgres } from "../test/fixtures/postgres.ts"
+import { type Case, format, type Result } from "./harness.ts"
+
+/** Calls per case per round (25 rounds after 2 warm-up rounds). */
+const N = Number(process.env.BENCH_CLUSTER_N ?? 160)
+const N_ACROSS = Number(process.env.BENCH_CLUSTER_N_ACROSS ?? 64)
+const WIDTH = 16
+// The default spread of `Cluster.make`.
+const SPREAD = 16
+
+type Runtime = ManagedRuntime.ManagedRuntime<Sharding.Sharding, unknown>
+type Call = (i: number) => Effect.Effect<unknown, unknown, Sharding.Sharding>
+
+const cpuNanos = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) * 1000
+}
+
+/**
+ * The cases of one setting. `cpu`: measure this process's CPU time instead of wall time (embedded:
+ * all the work is in this process, and CPU time does not count other processes' turns on a busy
+ * machine).
+ */
+const cases = async (runtime: Runtime, where: string, cpu: boolean): Promise<Array<Case>> => {
+  const make = await runtime.runPromise(BenchRaw.client)
+  const raw = make("0")
+  const raws = Array.from({ length: SPREAD }, (_, i) => make(String(i)))
+  const pinned = Cluster.at(BenchTasks, "0")
+  let next = 0
+  const sequential =
+    (call: Call) =>
+    (n: number): Effect.Effect<unknown, unknown> =>
+      Effect.promise(() =>
+        runtime.runPromise(
+          Effect.gen(function* () {
+            const start = cpu ? cpuNanos() : 0
+            for (let i = 0; i < n; i++) yield* call(i)
+            return cpu ? cpuNanos() - start : 0
+          })
+        )
+      )
+  const inFlight =
+    (call: Call) =>
+    (n: number): Effect.Effect<unknown, unknown> =>
+      Effect.promise(() =>
+        runtime.runPromise(
+          Effect.gen(function* () {
+            const start = cpu ? cpuNanos() : 0
+            yield* Effect.forEach(
+              Array.from({ length: WIDTH }, (_, k) => k),
+              (k) =>
+                Effect.gen(function* () {
+                  for (let i = 0; i < n / WIDTH; i++) yield* call(k * n + i)
+                }),
+              { concurrency: WIDTH, discard: true }
+            )
+            return cpu ? cpuNanos() - start : 0
+          })
+        )
+      )
+  const unit = cpu ? " (CPU time)" : ""
+  const rawOne = `${where}: cluster client call, plain entity, one entity id, sequential${unit}`
+  const rawSpread = `${where}: cluster client call, plain entity, ${SPREAD} entity ids round-robin, sequential${unit}`
+  const rawPar = `${where}: cluster client calls, plain entity, ${SPREAD} ids, ${WIDTH} in flight${unit}`
+  return [
+    { name: rawOne, timed: cpu, run: sequential((i) => raw.square(i)) },
+    {
+      name: `${where}: remote task call (effect-anyio/cluster), Cluster.at one entity id, sequential${unit}`,
+      reference: rawOne,
+      timed: cpu,
+      run: sequential((i) => pinned.square(i))
+    },
+    { name: rawSpread, timed: cpu, run: sequential((i) => raws[next++ % SPREAD]!.square(i)) },
+    {
+      name: `${where}: remote task call (effect-anyio/cluster), default round-robin, sequential${unit}`,
+      reference: rawSpread,
+      timed: cpu,
+      run: sequential((i) => BenchTasks.square(i))
+    },
+    { name: rawPar, timed: cpu, run: inFlight((i) => raws[next++ % SPREAD]!.square(i)) },
+    {
+      name: `${where}: remote task calls (effect-anyio/cluster), round-robin, ${WIDTH} in flight${unit}`,
+      reference: rawPar,
+      timed: cpu,
+      run: inFlight((i) => BenchTasks.square(i))
+    }
+  ]
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/**
+ * Like the harness's `measure`, for cases that come in pairs (a reference, then ours): many short
+ * rounds, the two of a pair run back to back in alternating order, and the ratio is the median of
+ * the rounds' ratios, so the load of the machine during a round hits both alike.
+ */
+const measurePaired = async (
+  cases: ReadonlyArray<Case>,
+  options: { readonly n: number; readonly rounds: number; readonly warmup: number }
+): Promise<Array<Result>> => {
+  const times = new Map<string, Array<number>>()
+  const ratios = new Map<string, Array<number>>()
+  const once = async (c: Case): Promise<number> => {
+    const start = process.hrtime.bigint()
+    const value = await Effect.runPromise(c.run(options.n))
+    return (c.timed ? Number(value) : Number(process.hrtime.bigint() - start)) / options.n
+  }
+  for (let round = 0; round < options.warmup + options.rounds; round++) {
+    for (let i = 0; i + 1 < cases.length; i += 2) {
+      const [reference, ours] = [cases[i]!, cases[i + 1]!]
+      const first = round % 2 === 0 ? reference : ours
+      const a = await once(first)
+      const b = await once(first === reference ? ours : reference)
+      const [tr, to] = first === reference ? [a, b] : [b, a]
+      if (round < options.warmup) continue
+      times.set(reference.name, [...(times.get(reference.name) ?? []), tr])
+      times.set(ours.name, [...(times.get(ours.name) ?? []), to])
+      ratios.set(ours.name, [...(ratios.get(ours.name) ?? []), to / tr])
+    }
+  }
+  return cases.map((c) => ({
+    name: c.name,
+    nsPerOp: median(times.get(c.name)!),
+    reference: c.reference,
+    ratio: c.reference === undefined ? undefined : median(ratios.get(c.name)!)
+  }))
+}
+
+const warm = (runtime: Runtime) =>
+  runtime.runPromise(
+    Effect.gen(function* () {
+      const make = yield* BenchRaw.client
+      for (let i = 0; i < 64; i++) yield* make(String(i % SPREAD)).square(i)
+      for (let i = 0; i < 64; i++) yield* BenchTasks.square(i)
+    })
+  )
+
+const embedded = async (): Promise<Array<Result>> => {
+  const runtime: Runtime = ManagedRuntime.make(BenchLive.pipe(Layer.provideMerge(Cluster.layerEmbedded())))
+  try {
+    await warm(runtime)
+    return await measurePaired(await cases(runtime, "embedded", true), { n: N, rounds: 25, warmup: 2 })
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+const distributed = async (): Promise<Array<Result> | string> => {
+  const bin = findPgBin()
+  if (bin === undefined) return "PostgreSQL server binaries not found (apt-get install postgresql)"
+  const dir = mkdtempSync(join(tmpdir(), "bench-cluster-"))
+  const eventsFile = join(dir, "events.log")
+  writeFileSync(eventsFile, "")
+  const url = postgresUrl(await freePort())
+  const [database, started] = await Promise.allSettled([
+    startPostgres(bin, Number(new URL(url).port)),
+    startRunners({ count: 1, url, eventsFile })
+  ])
+  if (database.status === "rejected" || started.status === "rejected") {
+    if (database.status === "fulfilled") database.value.stop()
+    if (started.status === "fulfilled") await started.value.stop()
+    rmSync(dir, { recursive: true, force: true })
+    throw database.status === "rejected" ? database.reason : (started as PromiseRejectedResult).reason
+  }
+  const pg = database.value
+  const runners = started.value
+  let runtime: Runtime | undefined
+  try {
+    runtime = ManagedRuntime.make(
+      Cluster.layerSocket({ clientOnly: true, shardingConfig }).pipe(
+        Layer.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 }))
+      )
+    )
+    await warm(runtime)
+    return await measurePaired(await cases(runtime, "across processes", false), {
+      n: N_ACROSS,
+      rounds: 25,
+      warmup: 2
+    })
+  } finally {
+    await runtime?.dispose()
+    await runners.stop()
+    pg.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export const run = async (): Promise<Array<Result>> => {
+  const results = await embedded()
+  if (process.env.BENCH_CLUSTER_ACROSS === "0") return results
+  const across = await distributed()
+  if (typeof across === "string") {
+    console.error(`cross-process rows skipped: ${across}`)
+    return results
+  }
+  return [...results, ...across]
+}
+
+if (import.meta.main) {
+  console.log(format(await run()))
+  process.exit(0)
+}

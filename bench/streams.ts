@@ -1,0 +1,218 @@
+/**
+ * Stream layer (issue 16): `BufferedByteReceiveStream.receiveUntil("\n")` splitting 64 MiB into
+ * lines (about 100 bytes each, delivered in 64 KiB chunks), against a hand-written `Uint8Array`
+ * scan of the same chunks (target ≤ 1.5×), and AnyIO 4.14's `receive_until` on asyncio over the same
+ * bytes (`bench/anyio_streams.py`, when a python3 that can `import anyio` is around:
+ * `. /work/anyio-env.sh`; target ≥ 10× faster). Both sides read from a trivial object stream of the
+ * chunks, so the splitting is what is measured.
+ *
+ * One Effect per line costs more than the scan of a 100-byte line (the "floor" row: the hand scan
+ * plus one `yield* Effect.succeed` per line, an `Exit` that `Effect.gen` takes inline), so
+ * `receiveUntil` per line cannot come nearer the hand scan than that floor; it reaches it because a
+ * buffered line completes inline under `yield*` too (src/internal/suspendInline.ts).
+ * `receiveUntilAll` (every line buffered, one Effect per chunk) is the row meant to meet 1.5×.
+ *
+ * Run: `node bench/streams.ts` (Node 24). `run()` is also used by the bench runner.
+ */
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import { BufferedByteReceiveStream } from "../src/BufferedStream.ts"
+import { EndOfStream } from "../src/Errors.ts"
+import { ObjectReceiveStreamBase } from "../src/Streams.ts"
+import { type Case, format, measure, type Result } from "./harness.ts"
+
+const MIB = Number(process.env.BENCH_STREAMS_MIB ?? 64)
+const CHUNK = 65536
+
+/** The input: 1,000 distinct lines of 20–180 bytes, cycled, cut at MIB MiB (bench/anyio_streams.py builds the same). */
+const makeData = (size: number): Uint8Array => {
+  const lines: Array<Uint8Array> = []
+  for (let k = 0; k < 1000; k++) {
+    const len = 20 + ((k * 7919) % 161)
+    const line = new Uint8Array(len + 1)
+    for (let j = 0; j < len; j++) line[j] = 97 + ((k + j) % 26)
+    line[len] = 10
+    lines.push(line)
+  }
+  const data = new Uint8Array(size)
+  let at = 0
+  for (let i = 0; at < size; i++) {
+    const line = lines[i % 1000]!
+    data.set(line.subarray(0, Math.min(line.length, size - at)), at)
+    at += line.length
+  }
+  return data
+}
+
+const data = makeData(MIB * 1024 * 1024)
+const chunks: Array<Uint8Array> = []
+for (let at = 0; at < data.length; at += CHUNK) chunks.push(data.subarray(at, at + CHUNK))
+let LINES = 0
+for (let i = 0; i < data.length; i++) if (data[i] === 10) LINES++
+
+/** A receive stream of the chunks, as cheap as a stream can be. */
+class Chunks extends ObjectReceiveStreamBase<Uint8Array, EndOfStream> {
+  private i = 0
+  private readonly next = Effect.suspend(() =>
+    this.i < chunks.length ? Effect.succeed(chunks[this.i++]!) : Effect.fail(new EndOfStream({}))
+  )
+  receive() {
+    return this.next
+  }
+  close() {
+    return Effect.void
+  }
+}
+
+let sink = 0
+const check = (lines: number) => {
+  if (lines !== LINES) throw new Error(`expected ${LINES} lines, got ${lines}`)
+}
+
+/** The reference: what one writes by hand over the same chunks (views, a copy only across chunks). */
+const handScan = (): void => {
+  let lines = 0
+  let carry: Uint8Array | undefined
+  for (const chunk of chunks) {
+    let pos = 0
+    for (;;) {
+      const nl = chunk.indexOf(10, pos)
+      if (nl < 0) break
+      let line: Uint8Array
+      if (carry !== undefined) {
+        line = new Uint8Array(carry.length + nl - pos)
+        line.set(carry)
+        line.set(chunk.subarray(pos, nl), carry.length)
+        carry = undefined
+      } else {
+        line = chunk.subarray(pos, nl)
+      }
+      sink += line.length
+      lines++
+      pos = nl + 1
+    }
+    if (pos < chunk.length) {
+      const rest = chunk.subarray(pos)
+      if (carry === undefined) carry = rest
+      else {
+        const joined = new Uint8Array(carry.length + rest.length)
+        joined.set(carry)
+        joined.set(rest, carry.length)
+        carry = joined
+      }
+    }
+  }
+  check(lines)
+}
+
+const NL = new Uint8Array([10])
+
+const receiveUntilLines = Effect.gen(function* () {
+  const s = new BufferedByteReceiveStream(new Chunks())
+  let lines = 0
+  yield* Effect.gen(function* () {
+    for (;;) {
+      const line = yield* s.receiveUntil(NL, 65536)
+      sink += line.length
+      lines++
+    }
+  }).pipe(Effect.catchTag("IncompleteRead", () => Effect.void))
+  check(lines)
+})
+
+const receiveUntilAllLines = Effect.gen(function* () {
+  const s = new BufferedByteReceiveStream(new Chunks())
+  let lines = 0
+  yield* Effect.gen(function* () {
+    for (;;) {
+      for (const line of yield* s.receiveUntilAll(NL, 65536)) {
+        sink += line.length
+        lines++
+      }
+    }
+  }).pipe(Effect.catchTag("IncompleteRead", () => Effect.void))
+  check(lines)
+})
+
+/** The hand scan with one `yield* Effect.succeed(line)` per line: what any one-Effect-per-line API costs at least. */
+const floorLines = Effect.gen(function* () {
+  let lines = 0
+  let carry: Uint8Array | undefined
+  for (const chunk of chunks) {
+    let pos = 0
+    for (;;) {
+      const nl = chunk.indexOf(10, pos)
+      if (nl < 0) break
+      let line: Uint8Array
+      if (carry !== undefined) {
+        line = new Uint8Array(carry.length + nl - pos)
+        line.set(carry)
+        line.set(chunk.subarray(pos, nl), carry.length)
+        carry = undefined
+      } else {
+        line = chunk.subarray(pos, nl)
+      }
+      sink += (yield* Effect.succeed(line)).length
+      lines++
+      pos = nl + 1
+    }
+    if (pos < chunk.length) carry = chunk.subarray(pos)
+  }
+  check(lines)
+})
+
+const REFERENCE = "hand-written Uint8Array scan of the chunks (indexOf, subarray)"
+const OURS = 'BufferedByteReceiveStream.receiveUntil("\\n") in an Effect.gen loop'
+const ALL = 'BufferedByteReceiveStream.receiveUntilAll("\\n") in an Effect.gen loop'
+const FLOOR = "floor: the hand scan plus one yield* Effect.succeed(line) per line"
+
+export const cases: ReadonlyArray<Case> = [
+  { name: REFERENCE, run: () => Effect.sync(handScan) },
+  { name: OURS, run: () => receiveUntilLines, reference: REFERENCE },
+  { name: ALL, run: () => receiveUntilAllLines, reference: REFERENCE },
+  { name: FLOOR, run: () => floorLines, reference: REFERENCE }
+]
+
+interface AnyioFigures {
+  readonly anyio: string
+  readonly python: string
+  readonly lines: number
+  readonly nsPerLine: number
+}
+
+const anyioFigures = (): AnyioFigures | string => {
+  const script = fileURLToPath(new URL("./anyio_streams.py", import.meta.url))
+  const r = spawnSync("python3", [script, "--mib", String(MIB), "--samples", "3"], {
+    encoding: "utf8",
+    timeout: 300_000
+  })
+  if (r.status !== 0)
+    return r.status === 3 ? "anyio not importable (. /work/anyio-env.sh)" : `failed: ${r.stderr}`
+  return JSON.parse(r.stdout) as AnyioFigures
+}
+
+export const run = async (): Promise<Array<Result>> => {
+  const results = await measure(cases, { n: LINES, samples: 7, warmup: 2 })
+  if (sink < 0) console.log(sink)
+  const anyio = anyioFigures()
+  if (typeof anyio === "string") {
+    console.error(`AnyIO rows skipped: ${anyio}`)
+    return results
+  }
+  if (anyio.lines !== LINES) throw new Error(`AnyIO split ${anyio.lines} lines, we ${LINES}`)
+  const row = (our: string): Result => ({
+    name: `AnyIO ${anyio.anyio} asyncio: receive_until(b"\\n") vs ${our === OURS ? "receiveUntil" : "receiveUntilAll"} (ratio: ours ÷ AnyIO)`,
+    nsPerOp: anyio.nsPerLine,
+    reference: our,
+    ratio: results.find((r) => r.name === our)!.nsPerOp / anyio.nsPerLine
+  })
+  return [...results, row(OURS), row(ALL)]
+}
+
+if (import.meta.main) {
+  const results = await run()
+  console.log(`${MIB} MiB, ${LINES} lines, ${CHUNK}-byte chunks; ns per line`)
+  console.log(format(results))
+  for (const r of results) console.log(`${r.name}: ${((MIB * 1e9) / (r.nsPerOp * LINES)).toFixed(0)} MiB/s`)
+}

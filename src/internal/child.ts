@@ -1,0 +1,265 @@
+/**
+ * A task of a task group (`Child`, which is also its public `TaskHandle`) and the status a task
+ * begun with `tg.start()` reports through (`TaskStatusImpl`). Group bookkeeping is in group.ts.
+ *
+ * @internal
+ */
+import type { Cause, Context, Exit, Fiber } from "effect"
+import { Effect } from "effect"
+import type { CancelReason } from "../CancelScope.ts"
+import { RuntimeError, TaskCancelled, TaskFailed, TaskNotFinished } from "../Errors.ts"
+import { type Member, membersOfCause } from "../ExceptionGroup.ts"
+import type { TaskHandle, TaskHandleStatus, TaskStatus } from "../TaskGroup.ts"
+import { checkReason } from "./args.ts"
+import type { Group } from "./group.ts"
+import {
+  type CancelScopeImpl,
+  describeReason,
+  hasFailures,
+  interruptFiber,
+  isEffectivelyCancelled,
+  reasonOfCause
+} from "./scope.ts"
+import { beginJoinWait, endWait, type GroupView, nextId, type TaskNode, type Wait } from "./task.ts"
+
+type AnyFiber = Fiber.Fiber<unknown, unknown>
+
+/** `Child.cancelledBy` of a task cancelled from outside its group (an enclosing scope, a signal). */
+export const OUTSIDE: unique symbol = Symbol("effect-anyio/outside")
+
+/** A pending `start()`: the child's exit goes to the caller until `started()` is called. */
+export class TaskStatusImpl implements TaskStatus<unknown> {
+  pending = true
+  /** `start({ returnHandle: true }, ...)`: the caller gets the task's handle, not the value. */
+  returnHandle = false
+  /** The value given to `started()`, kept for a `started()` made before the task was forked. */
+  value: unknown = undefined
+  called = false
+  resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
+  /** Set by the caller's canceler: wakes it when the child is done. */
+  onDone: (() => void) | undefined = undefined
+  child: Child | undefined = undefined
+  /** The caller of `start()`: the task's parent until `started()`. */
+  readonly callerId: number
+  constructor(callerId: number) {
+    this.callerId = callerId
+  }
+  started(value?: unknown): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (!this.pending) {
+        return Effect.die(new RuntimeError({ message: "called 'started' twice on the same task status" }))
+      }
+      this.pending = false
+      this.called = true
+      this.value = value
+      const child = this.child
+      // From now on the task belongs to the group: its parent is the group's host (`parentId`).
+      if (child !== undefined) child.startValue = value
+      const resume = this.resume
+      this.resume = undefined
+      resume?.(Effect.succeed(this.returnHandle ? child : value))
+      return Effect.void
+    })
+  }
+}
+
+/** The rarely used state of a task (see `Child.x`). */
+class ChildExtra {
+  groups: Set<GroupView> | undefined = undefined
+  waitingOn: Wait | undefined = undefined
+  cancelAnnotations: Context.Context<never> | undefined = undefined
+  cancelMessage: string | undefined = undefined
+  waiters: Array<() => void> | undefined = undefined
+  startValue: unknown = undefined
+  /** Set for a task begun by `start()`. */
+  taskStatus: TaskStatusImpl | undefined = undefined
+  /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
+  cancelledBy: CancelScopeImpl | typeof OUTSIDE | undefined = undefined
+}
+
+/**
+ * A task of a group: scheduled, then running in `fiber`. It is the task's identity (the current
+ * task inside it) and its handle (what `startSoon`/`createTask` return), so spawning allocates one
+ * object per task.
+ */
+export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
+  readonly id: number
+  private readonly givenName: string | undefined
+  fiber: AnyFiber | undefined = undefined
+  exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
+  cancelRequested = false
+  readonly group: Group
+  /** Links of the group's list of running tasks. */
+  prev: Child | undefined = undefined
+  next: Child | undefined = undefined
+  /** What most tasks never need, allocated on first use (keeps a task small: see `ChildExtra`). */
+  private x: ChildExtra | undefined = undefined
+  private get extra(): ChildExtra {
+    return (this.x ??= new ChildExtra())
+  }
+  get groups(): Set<GroupView> | undefined {
+    return this.x?.groups
+  }
+  set groups(value: Set<GroupView> | undefined) {
+    if (value !== undefined || this.x !== undefined) this.extra.groups = value
+  }
+  get waitingOn(): Wait | undefined {
+    return this.x?.waitingOn
+  }
+  set waitingOn(value: Wait | undefined) {
+    if (value !== undefined || this.x !== undefined) this.extra.waitingOn = value
+  }
+  get taskStatus(): TaskStatusImpl | undefined {
+    return this.x?.taskStatus
+  }
+  /** A `start()` task's parent is its caller until `started()`, then the group's host. */
+  get parentId(): number {
+    const status = this.x?.taskStatus
+    return status?.pending ? status.callerId : this.group.hostTask.id
+  }
+  get startValue(): unknown {
+    return this.x?.startValue
+  }
+  set startValue(value: unknown) {
+    this.extra.startValue = value
+  }
+  get cancelAnnotations(): Context.Context<never> | undefined {
+    return this.x?.cancelAnnotations
+  }
+  get cancelledBy(): CancelScopeImpl | typeof OUTSIDE | undefined {
+    return this.x?.cancelledBy
+  }
+  set cancelledBy(value: CancelScopeImpl | typeof OUTSIDE | undefined) {
+    this.extra.cancelledBy = value
+  }
+  constructor(group: Group, name: string | undefined, taskStatus: TaskStatusImpl | undefined) {
+    this.id = nextId()
+    this.givenName = name
+    this.group = group
+    if (taskStatus !== undefined) this.extra.taskStatus = taskStatus
+  }
+  /** Built on first use: most tasks are never asked for their name. */
+  get name(): string {
+    return this.givenName ?? `Task-${this.id}`
+  }
+  state(): string {
+    if (this.fiber === undefined && this.exit === undefined) return "scheduled"
+    return this.status
+  }
+  get status(): TaskHandleStatus {
+    const exit = this.exit
+    if (exit === undefined) {
+      return this.cancelRequested || isEffectivelyCancelled(this.group) ? "cancelling" : "pending"
+    }
+    return exitState(exit)
+  }
+  /** Cancels this task alone. */
+  cancelTask(annotations: Context.Context<never> | undefined): void {
+    if (this.exit !== undefined || this.cancelRequested) return
+    this.cancelRequested = true
+    this.extra.cancelAnnotations = annotations
+    if (this.fiber !== undefined) interruptFiber(this.fiber, annotations)
+  }
+  /** Why the task was cancelled: who cancelled it, else what its interruption says. */
+  cancelReason(): CancelReason | undefined {
+    const by = this.cancelledBy
+    if (by === OUTSIDE) return undefined
+    if (by !== undefined) return by.reason
+    return this.exit?._tag === "Failure" ? reasonOfCause(this.exit.cause) : undefined
+  }
+  /** The fiber observer, bound to the task (a bound method is half the size of a closure). */
+  onFiberExit(this: Child, exit: Exit.Exit<unknown, unknown>): void {
+    this.group.onExit(this, exit)
+  }
+  wakeWaiters(): void {
+    const waiters = this.x?.waiters
+    if (this.x !== undefined) this.x.waiters = undefined
+    if (waiters !== undefined) for (const w of waiters) w()
+  }
+  cancel(reason?: string): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.exit !== undefined || this.cancelRequested) return
+      this.extra.cancelMessage = checkReason(reason)
+      this.cancelTask(undefined)
+    })
+  }
+  get wait(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.exit !== undefined) return resume(Effect.void)
+      const wait = beginJoinWait(this) // for printouts
+      const waiter = () => {
+        endWait(wait)
+        resume(Effect.void)
+      }
+      ;(this.extra.waiters ??= []).push(waiter)
+      return Effect.sync(() => {
+        endWait(wait)
+        const waiters = this.x?.waiters
+        const i = waiters?.indexOf(waiter) ?? -1
+        if (i >= 0) waiters!.splice(i, 1)
+      })
+    })
+  }
+  get join(): Effect.Effect<unknown, TaskFailed<unknown> | TaskCancelled> {
+    // After `wait` the task has finished, so TaskNotFinished cannot happen.
+    return Effect.flatMap(this.wait, () => this.outcome()) as Effect.Effect<
+      unknown,
+      TaskFailed<unknown> | TaskCancelled
+    >
+  }
+  get returnValue(): Effect.Effect<unknown, TaskNotFinished | TaskFailed<unknown> | TaskCancelled> {
+    return Effect.suspend(() => this.outcome())
+  }
+  get exception(): Effect.Effect<unknown, TaskNotFinished | TaskCancelled> {
+    return Effect.suspend(() =>
+      Effect.matchEffect(this.outcome(), {
+        onSuccess: () => Effect.succeed(undefined),
+        onFailure: (e) => (e._tag === "TaskFailed" ? Effect.succeed(e.error) : Effect.fail(e))
+      })
+    )
+  }
+  private outcome(): Effect.Effect<unknown, TaskNotFinished | TaskFailed<unknown> | TaskCancelled> {
+    const exit = this.exit
+    if (exit === undefined) {
+      return this.status === "cancelling"
+        ? Effect.fail(new TaskCancelled({ reason: this.reasonText() }))
+        : Effect.fail(new TaskNotFinished())
+    }
+    if (exit._tag === "Success") return Effect.succeed(exit.value)
+    const into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } = {
+      exceptions: [],
+      causes: []
+    }
+    membersOfCause(exit.cause, into)
+    if (into.exceptions.length === 0) return Effect.fail(new TaskCancelled({ reason: this.reasonText() }))
+    return Effect.fail(new TaskFailed({ error: into.exceptions[0], cause: exit.cause }))
+  }
+  private reasonText(): string {
+    if (this.cancelRequested) {
+      const message = this.x?.cancelMessage
+      return message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${message}`
+    }
+    return describeReason(this.cancelReason())
+  }
+  toString(): string {
+    return `<TaskHandle ${this.status} name='${this.name}'>`
+  }
+}
+
+export const exitState = (exit: Exit.Exit<unknown, unknown>): TaskHandleStatus =>
+  exit._tag === "Success" ? "finished" : hasFailures(exit.cause) ? "failed" : "cancelled"
+
+/**
+ * What the caller of `start()` gets when the task ended before calling `started()` (the message quotes
+ * AnyIO's, which users match on).
+ */
+export const exitBeforeStarted = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, unknown> =>
+  exit._tag === "Success"
+    ? Effect.die(
+        new RuntimeError({
+          message:
+            "the task ended without calling started() (AnyIO: Child exited without calling task_status.started())"
+        })
+      )
+    : exit

@@ -1,0 +1,147 @@
+/**
+ * The printout of an `ExceptionGroup`: a tree like Python's traceback for groups (`pretty()`,
+ * `toString()`, Node's `inspect`), and the `stack` property that shows it, so that an uncaught
+ * group reads like Python's. The model and combinators are in ExceptionGroup.ts.
+ *
+ * @internal
+ */
+import { Cause } from "effect"
+import type { CancelledTask, ExceptionGroup } from "../ExceptionGroup.ts"
+import { textOf } from "./text.ts"
+
+type AnyGroup = ExceptionGroup<unknown>
+
+/** Like Python: at most this many members per group and levels are printed. */
+const MAX_WIDTH = 15
+const MAX_DEPTH = 10
+/** Frames of this library's machinery and of effect: noise to the reader of an uncaught group. */
+const INTERNAL_FRAME = /[\\/](?:src|dist)[\\/]internal[\\/]|[\\/]node_modules[\\/]effect[\\/]|\(node:/
+
+/** A nested group (by shape: this module does not load the class, which loads this module). */
+const isGroup = (u: unknown): u is AnyGroup =>
+  u instanceof AggregateError && (u as { readonly _tag?: unknown })._tag === "ExceptionGroup"
+
+/** The tree of `eg`, as `ExceptionGroup.pretty()` returns it. */
+export const render = (eg: AnyGroup): string => {
+  const out: Array<string> = []
+  renderGroup(eg, out, "", "", 1)
+  return out.join("\n")
+}
+
+const SEPARATOR_WIDTH = 16
+
+/** `(2 sub-exceptions)`, with the group's name when it has one. */
+const count = (eg: AnyGroup): string => {
+  const n = eg.exceptions.length
+  const name = eg.groupName === undefined ? "" : ` in task group '${eg.groupName}'`
+  return `(${n} sub-exception${n === 1 ? "" : "s"}${name})`
+}
+
+const header = (eg: AnyGroup): string => `${eg.name}: ${eg.message} ${count(eg)}`
+
+const numbered = (label: string): string => {
+  const dashes = "-".repeat(SEPARATOR_WIDTH)
+  return `${dashes} ${label} ${dashes}`
+}
+
+const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
+
+const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
+  const text = cause === undefined ? "" : Cause.pretty(cause)
+  if (text !== "") {
+    return text
+      .split("\n")
+      .filter((line) => !(/^\s+at /.test(line) && INTERNAL_FRAME.test(line)))
+      .join("\n")
+  }
+  return member instanceof Error ? `${member.name}: ${member.message}` : textOf(member)
+}
+
+const cancelledNotes = (cancelled: ReadonlyArray<CancelledTask>): Array<string> => {
+  const byReason = new Map<string, Array<string>>()
+  for (const { name, reason } of cancelled) {
+    const names = byReason.get(reason)
+    if (names === undefined) byReason.set(reason, [name])
+    else names.push(name)
+  }
+  const out: Array<string> = []
+  for (const [reason, names] of byReason) {
+    const shown = names.slice(0, 10).map((name) => `'${name}'`)
+    if (names.length > 10) shown.push(`and ${names.length - 10} more`)
+    const tasks = `${names.length === 1 ? "task" : "tasks"} ${shown.join(", ")}`
+    out.push(reason === "" ? `(cancelled: ${tasks})` : `(cancelled: ${tasks} — ${reason})`)
+  }
+  return out
+}
+
+/**
+ * Renders `eg` whose header goes after `headPrefix` and whose frame starts at column `indent`.
+ * Returns true when the last line is a closing rule (so the parent need not close again).
+ */
+const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefix: string, depth: number) => {
+  out.push(headPrefix + header(eg))
+  const inner = `${indent}  `
+  const bar = `${inner}| `
+  const shown = Math.min(eg.exceptions.length, MAX_WIDTH)
+  let closed = false
+  for (let i = 0; i < shown; i++) {
+    out.push(`${i === 0 ? `${indent}+-+` : `${inner}+`}${numbered(String(i + 1))}`)
+    const member = eg.exceptions[i]
+    if (isGroup(member)) {
+      if (depth >= MAX_DEPTH) {
+        out.push(`${bar}... (max_group_depth is ${MAX_DEPTH})`)
+        closed = false
+      } else {
+        closed = renderGroup(member, out, inner, bar, depth + 1)
+      }
+    } else {
+      const origin = eg.origins[i]
+      if (origin !== undefined) out.push(`${bar}in task '${origin.name}' (#${origin.id})`)
+      for (const line of leafText(member, eg.causes[i]).split("\n")) out.push(bar + line)
+      closed = false
+    }
+  }
+  if (eg.exceptions.length > shown) {
+    out.push(`${inner}+${numbered("...")}`)
+    const more = eg.exceptions.length - shown
+    out.push(`${bar}and ${more} more exception${more === 1 ? "" : "s"}`)
+    closed = false
+  }
+  if (!closed) out.push(`${inner}+${CLOSE}`)
+  const notes = cancelledNotes(eg.cancelled)
+  for (const note of notes) out.push(headPrefix + note)
+  return notes.length === 0
+}
+
+const EFFECT_INTERNALS = /Generator\.next|~effect\/(?:Effect|Utils)/
+
+/**
+ * Makes `stack` the printout followed by the group's own frames (lazily: printing costs more than
+ * building). `Cause.pretty` of a cause holding the group, hence an uncaught group, shows the tree.
+ */
+export const installStack = (eg: AnyGroup): void => {
+  const own = Object.getOwnPropertyDescriptor(eg, "stack")
+  let cached: string | undefined
+  Object.defineProperty(eg, "stack", {
+    configurable: true,
+    enumerable: false,
+    get(): string {
+      if (cached !== undefined) return cached
+      const original = own?.get !== undefined ? own.get.call(eg) : own?.value
+      const frames: Array<string> = []
+      for (const line of typeof original === "string" ? original.split("\n") : []) {
+        if (!/^\s+at /.test(line)) continue
+        if (EFFECT_INTERNALS.test(line)) break
+        if (!INTERNAL_FRAME.test(line)) frames.push(line)
+      }
+      // Effect's Cause.pretty prints `name: message` and drops whatever else is on the stack's first
+      // line, so the member count goes on a line of its own.
+      const [, ...tree] = eg.pretty().split("\n")
+      cached = [`${eg.name}: ${eg.message}`, count(eg), ...tree, ...frames].join("\n")
+      return cached
+    },
+    set(value: unknown) {
+      Object.defineProperty(eg, "stack", { configurable: true, enumerable: false, writable: true, value })
+    }
+  })
+}

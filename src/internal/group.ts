@@ -1,0 +1,498 @@
+/**
+ * A task group's machinery: the status of its scope, whose direct fibers are the host body and
+ * every task (host.ts runs the protocol), its bookkeeping of exits and failures, spawning, and the
+ * group's own cancellation rule: the first failure (of a task or the body) cancels the group; a
+ * cancellation caused while one is being delivered waits until that delivery is over.
+ *
+ * Invariants: `running` is the length of the `first`..`last` list; `scheduled` counts tasks forked
+ * but not begun; `done` (the body ended and no task is running or scheduled) stays true once true,
+ * because a closed group accepts no new task; `exceptions` only grows.
+ *
+ * @internal
+ */
+import { type Cause, Context, Effect, type Exit, type Fiber, References } from "effect"
+import type { CancelReason } from "../CancelScope.ts"
+import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
+import { type CancelledTask, ExceptionGroup, type Member, membersOfCause } from "../ExceptionGroup.ts"
+import type { SpawnOptions, TaskGroup } from "../TaskGroup.ts"
+import { Child, exitBeforeStarted, OUTSIDE, TaskStatusImpl } from "./child.ts"
+import { Host } from "./host.ts"
+import { withTaskAnnotation } from "./logAnnotation.ts"
+import {
+  CancelScopeImpl,
+  CurrentScope,
+  cancel,
+  catches,
+  describeReason,
+  exit,
+  failuresOnly,
+  hasFailures,
+  interruptFiber,
+  interruptIfCancelled
+} from "./scope.ts"
+import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
+import {
+  addGroup,
+  beginGroupWait,
+  beginStartWait,
+  CurrentTask,
+  type GroupView,
+  removeGroup,
+  type TaskNode,
+  taskOfFiber
+} from "./task.ts"
+import { traced } from "./tracing.ts"
+import { startBody } from "./trampoline.ts"
+
+const NOT_ACTIVE = "This task group is not active; no new tasks can be started."
+
+type AnyFiber = Fiber.Fiber<unknown, unknown>
+
+let nextGroupId = 0
+
+export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView {
+  readonly id = ++nextGroupId
+  /** The host body's fiber while it runs (not kept after: a nested level retains no finished fiber). */
+  hostRunning: AnyFiber | undefined = undefined
+  /**
+   * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
+   * per task, O(1) removal.
+   */
+  first: Child | undefined = undefined
+  last: Child | undefined = undefined
+  running = 0
+  /** Tasks started that have not begun running yet. */
+  scheduled = 0
+  readonly hostTask: TaskNode
+  readonly name: string | undefined
+  readonly tracing: boolean
+  hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** The members of the group's ExceptionGroup, allocated with the first failure. */
+  failures:
+    | {
+        exceptions: Array<Member<unknown>>
+        causes: Array<Cause.Cause<unknown>>
+        origins: Array<{ readonly name: string; readonly id: number }>
+      }
+    | undefined = undefined
+  /** Tasks the group cancelled (their reasons are read from their exits when a group is built). */
+  cancelledTasks: Array<Child> | undefined = undefined
+  private lastSpawnerContext: Context.Context<never> | undefined = undefined
+  private lastScopeContext: Context.Context<never> | undefined = undefined
+
+  /** Schedule each task on its own (see `ScheduleEachTask`) instead of in batches. */
+  readonly scheduleEach: boolean
+
+  private readonly body: (tg: TaskGroup) => unknown
+
+  constructor(
+    hostTask: TaskNode,
+    name: string | undefined,
+    tracing: boolean,
+    scheduleEach: boolean,
+    body: (tg: TaskGroup) => unknown
+  ) {
+    super(new CancelScopeImpl(Number.POSITIVE_INFINITY, false))
+    this.scheduleEach = scheduleEach
+    this.hostTask = hostTask
+    this.name = name
+    this.tracing = tracing
+    this.body = body
+  }
+
+  // The handle's methods work detached (`const { startSoon } = tg`), like Python's bound methods.
+  // Each is bound on first use (most groups use one or two of them), not in the constructor.
+  private boundStartSoon: TaskGroup["startSoon"] | undefined = undefined
+  private boundStart: TaskGroup["start"] | undefined = undefined
+  private boundCreateTask: TaskGroup["createTask"] | undefined = undefined
+  private boundCancel: TaskGroup["cancel"] | undefined = undefined
+  get startSoon(): TaskGroup["startSoon"] {
+    return (this.boundStartSoon ??= this.startSoonImpl.bind(this) as TaskGroup["startSoon"])
+  }
+  /** Same as `startSoon`. */
+  get spawn(): TaskGroup["spawn"] {
+    return this.startSoon
+  }
+  get start(): TaskGroup["start"] {
+    return (this.boundStart ??= this.startImpl.bind(this) as TaskGroup["start"])
+  }
+  get createTask(): TaskGroup["createTask"] {
+    return (this.boundCreateTask ??= this.createTaskImpl.bind(this) as TaskGroup["createTask"])
+  }
+  get cancel(): TaskGroup["cancel"] {
+    return (this.boundCancel ??= (reason?: string) => this.cancelScope.cancel(reason))
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The host protocol (host.ts)
+  // -------------------------------------------------------------------------------------------
+
+  protected startDirect(_host: AnyFiber, context: Context.Context<never>): void {
+    addGroup(this.hostTask, this)
+    const body = this.body
+    if (typeof body !== "function") {
+      throw new InvalidArgumentError({
+        message: `createTaskGroup: the body must be a function of the task group, got ${typeof body}`
+      })
+    }
+    const userBody: unknown = body(this)
+    if (!Effect.isEffect(userBody)) {
+      throw new InvalidArgumentError({
+        message: `createTaskGroup: the body must return an Effect, got ${typeof userBody}`
+      })
+    }
+    const hostFiber = startBody(
+      Effect.runForkWith(context),
+      Effect.withFiber((self) => {
+        // Registered before the body runs, so a cancel() made during its synchronous start
+        // reaches it (see `begin`).
+        this.hostRunning = self
+        return userBody as Effect.Effect<unknown, unknown>
+      })
+    )
+    const exit = hostFiber.pollUnsafe()
+    if (exit !== undefined) this.onExit(undefined, exit)
+    else {
+      hostFiber.addObserver((exit) => this.onExit(undefined, exit))
+      // Level-triggered: entered inside an effectively cancelled scope, the body is cancelled
+      // at its first suspension.
+      interruptIfCancelled(this, hostFiber)
+    }
+  }
+
+  /**
+   * A group that is done at once still yields once on exit, without raising a cancellation
+   * (AnyIO: leaving an empty task group is a cancel-shielded checkpoint).
+   */
+  protected override settleAtOnce(): Effect.Effect<unknown, unknown> {
+    return Effect.uninterruptible(Effect.andThen(Effect.yieldNow, this.settle()))
+  }
+
+  protected override get exitIsCheckpoint(): boolean {
+    return true
+  }
+
+  protected waiting(_host: AnyFiber, mark: number): void {
+    // For printouts: the host waits for the group (ends in `removeGroup` when the group closes).
+    beginGroupWait(this.hostTask, this, mark)
+  }
+
+  protected settleInterrupted(): Effect.Effect<void, unknown> {
+    this.close()
+    return this.failures !== undefined ? Effect.fail(this.exceptionGroup()) : Effect.void
+  }
+
+  /** Set while a cancellation is being delivered to every fiber (see onExit). */
+  private delivering = 0
+  private deferredCancel: CancelReason | undefined = undefined
+
+  interruptDirect(by: CancelScopeImpl | undefined, annotations: Context.Context<never> | undefined): void {
+    // Interrupting a parked fiber runs it at once, and a task that fails while being cancelled
+    // would cancel the group from inside this loop; that cancellation waits until every fiber got
+    // this one, so that each task is cancelled for the reason that reached the group first.
+    this.delivering++
+    try {
+      // A snapshot: interrupting a fiber may end it (and others) at once. Tasks remember who
+      // cancelled them in a field rather than in an annotation on every interruption (a cause
+      // per task on a fan-out of thousands); with tracing on, the annotation is kept for spans.
+      const children: Array<Child> = []
+      for (let c = this.first; c !== undefined; c = c.next) children.push(c)
+      if (this.hostRunning !== undefined) interruptFiber(this.hostRunning, annotations)
+      const taskAnnotations = this.tracing ? annotations : undefined
+      for (const child of children) {
+        child.cancelledBy ??= by ?? OUTSIDE
+        interruptFiber(child.fiber!, taskAnnotations)
+      }
+    } finally {
+      this.delivering--
+    }
+    const reason = this.deferredCancel
+    if (reason !== undefined && this.delivering === 0) {
+      this.deferredCancel = undefined
+      cancel(this.cancelScope, reason)
+    }
+  }
+
+  *children(): Iterable<TaskNode> {
+    for (let c = this.first; c !== undefined; c = c.next) yield c
+  }
+
+  private link(child: Child): void {
+    child.prev = this.last
+    if (this.last === undefined) this.first = child
+    else this.last.next = child
+    this.last = child
+    this.running++
+  }
+
+  private unlink(child: Child): void {
+    const { prev, next } = child
+    if (prev === undefined) this.first = next
+    else prev.next = next
+    if (next === undefined) this.last = prev
+    else next.prev = prev
+    child.prev = child.next = undefined
+    this.running--
+  }
+
+  describe(): string {
+    const cancelled = this.cancelScope.cancelCalled
+      ? `cancelled (${describeReason(this.cancelScope.reason)}), `
+      : ""
+    const body = this.hostExit === undefined ? "body running" : "body done"
+    const tasks = this.running + this.scheduled
+    return `${cancelled}${body}, waiting for ${tasks} task(s)`
+  }
+
+  get done(): boolean {
+    return this.hostExit !== undefined && this.running === 0 && this.scheduled === 0
+  }
+
+  /**
+   * Records a fiber's exit; the first failure cancels the group. Waiters (a `handle.wait`, the
+   * caller of `start()`) are woken only after the bookkeeping: a woken fiber runs synchronously and
+   * may finish the whole group before this returns.
+   */
+  onExit(child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
+    if (child === undefined) {
+      this.hostRunning = undefined
+      this.hostExit = exit
+    } else this.unlink(child)
+    const status = child?.taskStatus
+    let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
+    if (child !== undefined) child.exit = exit
+    let cancelGroup = false
+    if (status?.pending) {
+      // Not started yet: the exit belongs to the caller of start(), not to the group.
+      status.pending = false
+      resumeStarter = status.resume
+      status.resume = undefined
+    } else if (exit._tag === "Failure") {
+      if (hasFailures(exit.cause)) {
+        cancelGroup = this.failures === undefined && !this.cancelScope.cancelCalled
+        const failures = (this.failures ??= { exceptions: [], causes: [], origins: [] })
+        const task = child ?? this.hostTask
+        for (let n = membersOfCause(exit.cause, failures); n > 0; n--) failures.origins.push(task)
+      } else if (child !== undefined && !child.cancelRequested) {
+        ;(this.cancelledTasks ??= []).push(child)
+      }
+    }
+    // Wake whoever waits on this task first (a joiner sees the task's own outcome, as in AnyIO),
+    // then cancel the group for its first failure.
+    if (child !== undefined) {
+      child.wakeWaiters()
+      if (status !== undefined) {
+        resumeStarter?.(exitBeforeStarted(exit))
+        status.onDone?.()
+      }
+    }
+    if (cancelGroup) {
+      const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
+      const reason: CancelReason = { _tag: "TaskFailed", task: name, error: this.failures!.exceptions[0] }
+      if (this.delivering > 0) this.deferredCancel ??= reason
+      else cancel(this.cancelScope, reason)
+    }
+    if (this.done) this.finished()
+  }
+
+  /** The context of a task spawned from `spawner`: the spawner's, in this group's scope. */
+  private scopeContext(spawner: Context.Context<never>): Context.Context<never> {
+    if (spawner !== this.lastSpawnerContext) {
+      this.lastSpawnerContext = spawner
+      // Only what differs is added (the group's body already runs in the group's scope, with the
+      // annotation): each entry deepens the context every nested task inherits.
+      let context = spawner
+      if (Context.get(spawner, CurrentScope) !== this) {
+        context = Context.add(context, CurrentScope, this)
+      }
+      const annotations = Context.get(spawner, References.CurrentLogAnnotations)
+      const withTask = withTaskAnnotation(annotations)
+      if (withTask !== annotations) context = Context.add(context, References.CurrentLogAnnotations, withTask)
+      this.lastScopeContext = context
+    }
+    return this.lastScopeContext!
+  }
+
+  /**
+   * Schedules a task in this group (AnyIO's start_soon: it begins once the spawner yields).
+   * Throws RuntimeError when the group is closed.
+   */
+  fork(
+    spawner: AnyFiber,
+    effect: Effect.Effect<unknown, unknown, unknown>,
+    name: string | undefined,
+    status: TaskStatusImpl | undefined
+  ): Child {
+    if (this.cancelScope.exited) throw new RuntimeError({ message: NOT_ACTIVE })
+    const child = new Child(this, name, status)
+    if (status !== undefined) status.child = child
+    // The task's identity lives in its fiber's context (which also carries the group's scope and
+    // the log annotation naming the task), so that fibers forked inside it, by us or by plain
+    // Effect.forkChild, belong to it too.
+    const context = Context.add(this.scopeContext(spawner.context), CurrentTask, child)
+    this.scheduled++
+    if (this.scheduleEach) {
+      spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
+    } else {
+      // Tasks started in one go begin in one scheduled step, in order (one closure and one
+      // scheduler entry per batch, not per task).
+      const batch = this.batch
+      if (batch === undefined) {
+        this.batch = [child, context, effect]
+        spawner.currentDispatcher.scheduleTask((this.beginBatch ??= () => this.runBatch()), 0)
+      } else batch.push(child, context, effect)
+    }
+    return child
+  }
+
+  /** Tasks waiting to begin: (task, context, effect) triples, flat. */
+  private batch:
+    | Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>>
+    | undefined = undefined
+  /** Runs the batch (the scheduler's callback, made on first use). */
+  private beginBatch: (() => void) | undefined = undefined
+  private runBatch(): void {
+    const batch = this.batch!
+    this.batch = undefined
+    for (let i = 0; i < batch.length; i += 3) {
+      this.begin(
+        batch[i] as Child,
+        batch[i + 1] as Context.Context<never>,
+        batch[i + 2] as Effect.Effect<unknown, unknown, unknown>
+      )
+    }
+  }
+
+  /**
+   * Runs a scheduled task up to its first suspension. A task that begins in a cancelled group is
+   * cancelled there, at its first checkpoint, as in AnyIO (so a task that fails before its first
+   * checkpoint still reports its failure).
+   */
+  private begin(
+    child: Child,
+    context: Context.Context<never>,
+    effect: Effect.Effect<unknown, unknown, unknown>
+  ) {
+    const fiber = Effect.runForkWith(context)(
+      // The task registers its own fiber as its first operation, so that a cancellation made while
+      // it still runs synchronously below reaches it at its next operation.
+      Effect.withFiber((self) => {
+        child.fiber = self
+        this.link(child)
+        this.scheduled--
+        return (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
+          unknown,
+          unknown
+        >
+      })
+    )
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) {
+      this.onExit(child, exit)
+      return
+    }
+    fiber.addObserver(child.onFiberExit.bind(child))
+    // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
+    if (child.cancelRequested) interruptFiber(fiber, child.cancelAnnotations)
+    else interruptIfCancelled(this, fiber)
+  }
+
+  private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
+    return Effect.withFiberSucceed((spawner) => {
+      const target = input[0]
+      if (Effect.isEffect(target) && input.length <= 2) {
+        // The common cases, without resolveTask's allocations.
+        const options = input[1]
+        return this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
+      }
+      if (input.length === 1 && typeof target === "function") {
+        const name = target.name || undefined
+        return this.fork(spawner, taskEffect(target(), name), name, undefined)
+      }
+      const { effect, name } = resolveTask(input, undefined)
+      return this.fork(spawner, effect, name, undefined)
+    }) as unknown as Effect.Effect<never>
+  }
+
+  private createTaskImpl(effect: unknown, options?: SpawnOptions): Effect.Effect<never, never, never> {
+    return Effect.withFiberSucceed((spawner) => {
+      if (!Effect.isEffect(effect)) {
+        throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
+      }
+      return this.fork(spawner, effect, options?.name, undefined)
+    }) as unknown as Effect.Effect<never>
+  }
+
+  private startImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
+    return Effect.withFiber((caller) => {
+      const status = new TaskStatusImpl(taskOfFiber(caller).id)
+      const { effect, name, options } = resolveTask(input, status)
+      status.returnHandle = options?.returnHandle === true
+      return Effect.callback<unknown, unknown>((resume) => {
+        status.resume = resume
+        const child = this.fork(caller, effect, name, status)
+        // started() ran before the function returned its effect (a synchronous wrapper, as in
+        // AnyIO's test_start_sync_wrapper): the caller is answered at once.
+        if (!status.pending) {
+          status.resume = undefined
+          if (!status.called) return resume(exitBeforeStarted(child.exit!))
+          child.startValue = status.value
+          return resume(Effect.succeed(status.returnHandle ? child : status.value))
+        }
+        // For printouts: the caller waits until started() or the task's end (`resume` ends the wait).
+        status.resume = beginStartWait(taskOfFiber(caller), child, resume)
+        // The caller was cancelled first: cancel the task (not the group) and wait for it.
+        return Effect.suspend(() => {
+          if (!status.pending) return Effect.void
+          child.cancelTask(undefined)
+          return Effect.flatMap(
+            Effect.callback<void>((wake) => {
+              if (child.exit !== undefined) return wake(Effect.void)
+              status.onDone = () => wake(Effect.void)
+            }),
+            () => {
+              const exit = child.exit!
+              return exit._tag === "Failure" && hasFailures(exit.cause)
+                ? Effect.failCause(failuresOnly(exit.cause))
+                : Effect.void
+            }
+          )
+          // Effect merges a canceler's failure into the interruption; its type only admits `never`.
+        }) as Effect.Effect<void>
+      }) as Effect.Effect<never>
+    })
+  }
+
+  /** The group's outcome once every fiber is done (see createTaskGroup). */
+  protected settle(): Effect.Effect<unknown, unknown> {
+    this.close()
+    if (this.failures !== undefined) return Effect.fail(this.exceptionGroup())
+    const hostExit = this.hostExit!
+    if (hostExit._tag === "Success") return hostExit
+    if (catches(this)) {
+      this.cancelScope.cancelledCaught = true
+      return Effect.void
+    }
+    return hostExit
+  }
+
+  close(): void {
+    exit(this)
+    removeGroup(this.hostTask, this)
+  }
+
+  exceptionGroup(): ExceptionGroup<unknown> {
+    // Each task keeps its own reason: the group's, or an enclosing scope's ("from outside").
+    const cancelled: Array<CancelledTask> = (this.cancelledTasks ?? []).map((child) => ({
+      name: child.name,
+      reason: describeReason(child.cancelReason())
+    }))
+    const failures = this.failures!
+    return new ExceptionGroup("unhandled errors in a TaskGroup", failures.exceptions, {
+      causes: failures.causes,
+      cancelled,
+      origins: failures.origins.map(({ name, id }) => ({ name, id })),
+      groupName: this.name
+    })
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The arguments of `startSoon`/`start`/`createTask`: an effect optionally followed by its options,
+ * or options first and then an effect or a function and its arguments. Options never follow a
+ * function's arguments: a trailing plain object is an argument (no guessing by `fn.length`).
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import { InvalidArgumentError } from "../Errors.ts"
+import type { StartOptions, TaskStatus } from "../TaskGroup.ts"
+
+/** A value, for an error message (never its contents). */
+export const describeValue = (u: unknown): string =>
+  u === null ? "null" : typeof u === "function" ? `a function (${u.name || "anonymous"})` : typeof u
+
+export const isSpawnOptions = (u: unknown): u is StartOptions => {
+  if (
+    typeof u !== "object" ||
+    u === null ||
+    Effect.isEffect(u) ||
+    Object.getPrototypeOf(u) !== Object.prototype
+  ) {
+    return false
+  }
+  for (const key in u) if (key !== "name" && key !== "returnHandle") return false
+  return true
+}
+
+/**
+ * Turns `startSoon`/`start` arguments into an effect and a name. Follows AnyIO: the function is
+ * called by the spawner; a function that does not return an Effect is a TypeError (a defect), as
+ * AnyIO raises it (and callers match on it).
+ */
+export const resolveTask = (
+  input: ReadonlyArray<unknown>,
+  status: TaskStatus<never> | undefined
+): {
+  effect: Effect.Effect<unknown, unknown, unknown>
+  name: string | undefined
+  options: StartOptions | undefined
+} => {
+  let options: StartOptions | undefined
+  let rest = input
+  if (isSpawnOptions(rest[0])) {
+    options = rest[0]
+    rest = rest.slice(1)
+  }
+  const target = rest[0]
+  rest = rest.slice(1)
+  if (options?.returnHandle !== undefined && status === undefined) {
+    throw new InvalidArgumentError({ message: "returnHandle is an option of start() only" })
+  }
+  if (Effect.isEffect(target)) {
+    if (status !== undefined)
+      throw new InvalidArgumentError({ message: "start() takes a function that receives the task status" })
+    if (options === undefined && isSpawnOptions(rest[0])) options = rest[0]
+    return { effect: target, name: options?.name, options }
+  }
+  if (typeof target !== "function") {
+    throw new TypeError(`startSoon() expects an Effect or a function returning one, got ${typeof target}`)
+  }
+  if (status !== undefined) rest = [...rest, status]
+  const name = options?.name ?? (target.name || undefined)
+  return { effect: taskEffect(target(...rest), name), name, options }
+}
+
+/** What a task function returned, which must be an Effect (else a TypeError, as in AnyIO). */
+export const taskEffect = (
+  effect: unknown,
+  name: string | undefined
+): Effect.Effect<unknown, unknown, unknown> => {
+  if (!Effect.isEffect(effect)) {
+    throw new TypeError(
+      `${name ?? "the task function"} returned ${effect === null ? "null" : typeof effect}, not an Effect`
+    )
+  }
+  return effect
+}

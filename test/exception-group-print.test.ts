@@ -1,0 +1,54 @@
+/**
+ * An uncaught ExceptionGroup, as a person reads it (issue 15 part 3): the group's name, each
+ * member's task (name and id), no frames of this library's machinery or of effect, and the
+ * "(cancelled: ...)" line. The printout through `run` in a child process is in examples.test.ts.
+ */
+import { Cause, Data, Effect, Exit } from "effect"
+import { createTaskGroup, ExceptionGroup, sleepForever } from "../src/index.ts"
+import { describe, expect, it } from "./helpers.ts"
+
+class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
+
+describe("ExceptionGroup printout", () => {
+  it.effect("names the group and each member's task; no internal frames; keeps the cancelled line", () =>
+    Effect.gen(function* () {
+      const ids = new Map<string, number>()
+      const exit = yield* Effect.exit(
+        createTaskGroup(
+          (tg) =>
+            Effect.gen(function* () {
+              const sleeper = yield* tg.startSoon({ name: "sleeper" }, sleepForever)
+              ids.set("sleeper", sleeper.id)
+              const a = yield* tg.startSoon({ name: "a" }, () => Effect.fail(new Boom({ n: 1 })))
+              ids.set("a", a.id)
+            }),
+          { name: "crawler" }
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      const cause = (exit as Exit.Failure<unknown, unknown>).cause
+      const eg = Cause.squash(cause) as ExceptionGroup<Boom>
+      expect(eg).toBeInstanceOf(ExceptionGroup)
+      expect(eg.groupName).toBe("crawler")
+      expect(eg.origins).toEqual([{ name: "a", id: ids.get("a") }])
+      const tree = eg.pretty().split("\n")
+      expect(tree[0]).toBe(
+        "ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception in task group 'crawler')"
+      )
+      expect(tree[2]).toBe(`  | in task 'a' (#${ids.get("a")})`)
+      expect(tree[3]).toMatch(/^ {2}\| Boom/)
+      const printed = Cause.pretty(cause)
+      expect(printed).toContain(`  | in task 'a' (#${ids.get("a")})`)
+      expect(printed).toContain("(cancelled: task 'sleeper' — task 'a' failed")
+      expect(printed).not.toMatch(/at .*(src\/internal\/|node_modules\/effect\/)/)
+    })
+  )
+
+  it("a group built by hand has no origins or group name, and prints as before", () => {
+    const eg = new ExceptionGroup("by hand", [new Boom({ n: 2 })])
+    expect(eg.origins).toEqual([])
+    expect(eg.groupName).toBeUndefined()
+    expect(eg.pretty().split("\n")[0]).toBe("ExceptionGroup: by hand (1 sub-exception)")
+    expect(eg.pretty()).not.toContain("in task")
+  })
+})
