@@ -94,6 +94,50 @@ describe("remote tasks, embedded", () => {
     })
   )
 
+  it.effect("a call its runner interrupts is RemoteTaskLost, not a silent cancellation", () =>
+    Effect.gen(function* () {
+      const { exit } = yield* exitOnCluster(() =>
+        createTaskGroup((tg) => tg.startSoon(Tasks.selfInterrupt()))
+      )
+      expect(groupOf(exit).exceptions[0]).toMatchObject({
+        _tag: "RemoteTaskLost",
+        entityType: "TestTasks",
+        task: "selfInterrupt",
+        reason: "interrupted on its runner"
+      })
+    })
+  )
+
+  it.effect("cancelTimeout bounds how long a cancelled call waits for its runner (virtual time)", () =>
+    Effect.gen(function* () {
+      const Slow = Cluster.make("SlowToCancel", { wait: Cluster.task({}) }, { cancelTimeout: 1 })
+      const finalized: Array<number> = []
+      const SlowLive = Cluster.toLayer(Slow, {
+        // A finalizer that takes 10 s on the runner.
+        wait: () =>
+          Effect.ensuring(
+            Effect.never,
+            Effect.andThen(
+              Effect.sleep("10 seconds"),
+              Effect.sync(() => finalized.push(1))
+            )
+          )
+      })
+      const { elapsed, finalizedThen } = yield* autojump(
+        Effect.gen(function* () {
+          const t0 = yield* currentTime()
+          yield* Effect.exit(failAfter(2, Slow.wait()))
+          return { elapsed: (yield* currentTime()) - t0, finalizedThen: finalized.length }
+        }).pipe(Effect.provide(SlowLive), Effect.provide(Cluster.layerEmbedded()))
+      )
+      // The 2 s deadline, then at most 1 s of waiting for the runner, not the finalizer's 10 s
+      // (which still runs there: the runner's shutdown waits for it).
+      expect(elapsed).toBeCloseTo(3, 5)
+      expect(finalizedThen).toBe(0)
+      expect(finalized).toEqual([1])
+    })
+  )
+
   it.effect("group cancel interrupts the remote call; the group exits after its finalizer ran", () =>
     Effect.gen(function* () {
       const { a, events } = yield* onCluster((events) =>
@@ -240,6 +284,7 @@ describe("remote tasks, embedded", () => {
       failEarly: () => Effect.void,
       noStart: () => Effect.void,
       crash: () => Effect.void,
+      selfInterrupt: () => Effect.void,
       where: () => Effect.succeed({ entityId: "", pid: 0 })
     })
     void ok
@@ -250,6 +295,7 @@ describe("remote tasks, embedded", () => {
       failEarly: () => Effect.void,
       noStart: () => Effect.void,
       crash: () => Effect.void,
+      selfInterrupt: () => Effect.void,
       where: () => Effect.succeed({ entityId: "", pid: 0 })
     })
   })
