@@ -8,7 +8,7 @@
  * (test/package.test.ts).
  */
 import { expectTypeOf } from "@effect/vitest"
-import { Cause, Data, Effect, Exit } from "effect"
+import { Cause, Data, Effect, Exit, Option } from "effect"
 import {
   catchMembers,
   catchMembersIf,
@@ -187,7 +187,7 @@ describe("spawning: options first, optional and rest parameters", () => {
       const name = yield* createTaskGroup((tg) =>
         Effect.map(tg.createTask({ name: "named" }, Effect.succeed(1)), (h) => h.name)
       )
-      expect(name).toBe("named")
+      expect(name).toEqual(Option.some("named"))
     })
   )
 })
