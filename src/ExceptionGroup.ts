@@ -280,6 +280,31 @@ export type GroupOf<X> = [X] extends [never] ? never : ExceptionGroup<X>
  */
 export type RemainingError<EE, Matched> = NonGroupErrors<EE> | GroupOf<Exclude<GroupLeaves<EE>, Matched>>
 
+/**
+ * The error of something that fails with one group of the failures `E`: `ExceptionGroup` of the
+ * leaves of `E` (see {@link Leaves}), or `never` when `E` is `never` (nothing can fail; a group of
+ * defects only dies with its `ExceptionGroup`, as defects do in Effect).
+ *
+ * **When to use**
+ *
+ * Appears in the error types of task groups and of the structured helpers; rarely written by hand.
+ *
+ * **Details**
+ *
+ * `Leaves` is written inline, so editors show `ExceptionGroup<A | B>`, not an alias.
+ *
+ * @example
+ * ```ts
+ * import type { ExceptionGroup, GroupOfLeaves } from "effect-anyio"
+ * type G = GroupOfLeaves<"A" | ExceptionGroup<"B">> // ExceptionGroup<"A" | "B">
+ * type N = GroupOfLeaves<never> // never
+ * ```
+ * @category type-level
+ */
+export type GroupOfLeaves<E> = [E] extends [never]
+  ? never
+  : ExceptionGroup<E extends ExceptionGroup<infer X> ? X : E>
+
 // ---------------------------------------------------------------------------------------------
 // The class
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +324,8 @@ export type RemainingError<EE, Matched> = NonGroupErrors<EE> | GroupOf<Exclude<G
  *
  * - Never empty; two equal failures stay two members.
  * - It is an `AggregateError` (the platform's own group), so `errors` equals `exceptions`.
- * - `E` is the union of the leaf failure types at any depth; defects are always possible members.
+ * - `E` is the union of the leaf failure types at any depth; defects are always possible members
+ *   (but for a {@link MatchedGroup}, what a `catchMembers("NotFound", handler)` handler receives).
  * - `split`/`subgroup` keep the nesting, the `causes` of the kept members, the `message` and the
  *   `cancelled` notes (Python's `derive`).
  * - `stack`, `toString()` and Node's `inspect` print the tree of {@link ExceptionGroup.pretty}, so an
@@ -530,14 +556,11 @@ const defaultCause = (member: unknown): Cause.Cause<unknown> =>
   member instanceof Defect ? Cause.die(member.defect) : Cause.fail(member)
 
 /**
- * Splits a `Cause` into group members: each `Fail` becomes its error, each `Die` a {@link Defect};
- * interruptions are dropped. Every reason is kept (no deduplication). Used by task groups and
- * `fromCause`; exported for them (and its test), not part of the API: it stays here because
- * `Defect` is defined here and an internal module importing it back would make an import cycle.
- *
- * @internal
+ * Splits a `Cause` into group members: each `Fail` becomes its error, each `Die` a {@link Defect}
+ * (a died group stays a nested group); interruptions are dropped. Every reason is kept (no
+ * deduplication). Task groups use it through {@link fromCause}.
  */
-export const membersOfCause = (
+const membersOfCause = (
   cause: Cause.Cause<unknown>,
   into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> }
 ): number => {
@@ -547,11 +570,40 @@ export const membersOfCause = (
       into.exceptions.push(reason.error)
       into.causes.push(Cause.fromReasons([reason]))
     } else if (reason._tag === "Die") {
-      into.exceptions.push(new Defect({ defect: reason.defect }))
+      // A group of defects only dies (it has no typed failure): it stays a nested group.
+      into.exceptions.push(
+        isExceptionGroup(reason.defect) ? reason.defect : new Defect({ defect: reason.defect })
+      )
       into.causes.push(Cause.fromReasons([reason]))
     }
   }
   return into.exceptions.length - before
+}
+
+/**
+ * An {@link ExceptionGroup} known to hold only the leaves `E`, no {@link Defect}: what the handler
+ * of `catchMembers("NotFound", handler)` (and of a refinement in `catchMembersIf`) receives, since
+ * only the matching leaves are handed to it.
+ *
+ * **When to use**
+ *
+ * Appears in the handler types of the combinators; it is an `ExceptionGroup<E>` (pass it wherever
+ * one is expected), with `exceptions` and `leaves()` typed without defects.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { ExceptionGroup } from "effect-anyio"
+ * class NotFound extends Data.TaggedError("NotFound") {}
+ * declare const program: Effect.Effect<void, ExceptionGroup<NotFound>>
+ * // eg: MatchedGroup<NotFound>; eg.leaves()[0].exception: NotFound
+ * const handled = program.pipe(ExceptionGroup.catchMembers("NotFound", (eg) => Effect.log(eg.leaves().length)))
+ * ```
+ * @category models
+ */
+export interface MatchedGroup<E> extends ExceptionGroup<E> {
+  readonly exceptions: ReadonlyArray<E | MatchedGroup<E>>
+  leaves(): ReadonlyArray<LeafMember<E> & { readonly exception: E }>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -663,7 +715,7 @@ export const isExceptionGroup = (u: unknown): u is ExceptionGroup<unknown> => u 
 export const catchMembers: {
   <const K extends MatchTag<GroupLeaves<EE>> | ReadonlyArray<MatchTag<GroupLeaves<EE>>>, EE, A2, E2, R2>(
     tags: K,
-    f: (group: ExceptionGroup<MatchedByTag<GroupLeaves<EE>, TagOf<K>>>) => Effect.Effect<A2, E2, R2>
+    f: (group: HandlerGroup<MatchedByTag<GroupLeaves<EE>, TagOf<K>>, TagOf<K>>) => Effect.Effect<A2, E2, R2>
   ): <A, R>(
     self: Effect.Effect<A, EE, R>
   ) => Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: TagOf<K> }> | E2, R | R2>
@@ -678,7 +730,7 @@ export const catchMembers: {
   >(
     self: Effect.Effect<A, EE, R>,
     tags: K,
-    f: (group: ExceptionGroup<MatchedByTag<GroupLeaves<EE>, TagOf<K>>>) => Effect.Effect<A2, E2, R2>
+    f: (group: HandlerGroup<MatchedByTag<GroupLeaves<EE>, TagOf<K>>, TagOf<K>>) => Effect.Effect<A2, E2, R2>
   ): Effect.Effect<A | A2, RemainingError<EE, { readonly _tag: TagOf<K> }> | E2, R | R2>
 } = Fn.dual(
   3,
@@ -718,7 +770,7 @@ export const catchMembers: {
 export const catchMembersIf: {
   <EE, B extends GroupLeaves<EE> | Defect, A2, E2, R2>(
     refinement: (leaf: GroupLeaves<EE> | Defect) => leaf is B,
-    f: (group: ExceptionGroup<Exclude<B, Defect>>) => Effect.Effect<A2, E2, R2>
+    f: (group: RefinedGroup<B>) => Effect.Effect<A2, E2, R2>
   ): <A, R>(self: Effect.Effect<A, EE, R>) => Effect.Effect<A | A2, RemainingError<EE, B> | E2, R | R2>
   <EE, A2, E2, R2>(
     predicate: (leaf: GroupLeaves<EE> | Defect) => boolean,
@@ -727,7 +779,7 @@ export const catchMembersIf: {
   <A, EE, R, B extends GroupLeaves<EE> | Defect, A2, E2, R2>(
     self: Effect.Effect<A, EE, R>,
     refinement: (leaf: GroupLeaves<EE> | Defect) => leaf is B,
-    f: (group: ExceptionGroup<Exclude<B, Defect>>) => Effect.Effect<A2, E2, R2>
+    f: (group: RefinedGroup<B>) => Effect.Effect<A2, E2, R2>
   ): Effect.Effect<A | A2, RemainingError<EE, B> | E2, R | R2>
   <A, EE, R, A2, E2, R2>(
     self: Effect.Effect<A, EE, R>,
@@ -764,7 +816,7 @@ export const catchMembersIf: {
  */
 export type MemberHandlers<L> = {
   readonly [K in MatchTag<L>]?: (
-    group: ExceptionGroup<MatchedByTag<L, K>>
+    group: HandlerGroup<MatchedByTag<L, K>, K>
   ) => Effect.Effect<unknown, unknown, unknown>
 }
 
@@ -879,7 +931,7 @@ export const unwrapSingle = <A, EE, R>(
   Effect.catchCause(self, (cause) => {
     const index = findGroupReason(cause)
     if (index < 0) return Effect.failCause(cause)
-    const eg = (cause.reasons[index] as Cause.Fail<ExceptionGroup<unknown>>).error
+    const eg = groupOfReason(cause.reasons[index]!)
     const leaves = eg.leaves()
     if (leaves.length !== 1) return Effect.failCause(cause)
     const reasons: Array<Cause.Reason<unknown>> = cause.reasons.slice()
@@ -905,6 +957,18 @@ type AnyGroup = ExceptionGroup<unknown>
 
 /** The leaves a tag matches: those of `E` with that tag (any leaf when `E` is `unknown`). */
 type MatchedByTag<E, T> = unknown extends E ? unknown : Extract<E, { readonly _tag: T }>
+
+/** The group a tag handler receives: without defects unless its tags name `"Defect"` (or any tag). */
+type HandlerGroup<X, T> = string extends T
+  ? ExceptionGroup<X>
+  : "Defect" extends T
+    ? ExceptionGroup<X>
+    : MatchedGroup<X>
+
+/** The group a refinement's handler receives: without defects unless it refines to some. */
+type RefinedGroup<B> = [Extract<B, Defect>] extends [never]
+  ? MatchedGroup<B>
+  : ExceptionGroup<Exclude<B, Defect>>
 
 /** The tag(s) of a tag condition: `"A"` or `readonly ["A", "B"]` give `"A"` / `"A" | "B"`. */
 type TagOf<K> = K extends ReadonlyArray<infer T> ? T : K
@@ -975,8 +1039,16 @@ const replaceInCause = (cause: Cause.Cause<unknown>, from: AnyGroup, to: AnyGrou
   return found ? Cause.fromReasons(reasons) : Cause.fail(to)
 }
 
+/** The first reason holding a group: a failure, or a defect (a group of defects only dies). */
 const findGroupReason = (cause: Cause.Cause<unknown>): number =>
-  cause.reasons.findIndex((reason) => reason._tag === "Fail" && isExceptionGroup(reason.error))
+  cause.reasons.findIndex((reason) =>
+    reason._tag === "Fail"
+      ? isExceptionGroup(reason.error)
+      : reason._tag === "Die" && isExceptionGroup(reason.defect)
+  )
+
+const groupOfReason = (reason: Cause.Reason<unknown>): AnyGroup =>
+  (reason._tag === "Fail" ? reason.error : (reason as Cause.Die).defect) as AnyGroup
 
 const hasTypedLeaf = (eg: AnyGroup): boolean =>
   eg.exceptions.some((member) =>
@@ -991,14 +1063,15 @@ const catchMembersImpl = <A, EE, R, A2, E2, R2>(
   Effect.catchCause(self, (cause): Effect.Effect<A | A2, unknown, R | R2> => {
     const index = findGroupReason(cause)
     if (index < 0) return Effect.failCause(cause)
-    const reason = cause.reasons[index] as Cause.Fail<AnyGroup>
-    const [match, rest] = splitGroup(reason.error, predicate)
+    const reason = cause.reasons[index]!
+    const group = groupOfReason(reason)
+    const [match, rest] = splitGroup(group, predicate)
     // The rest replaces the group in the cause, at the same place and with the same annotations;
     // a rest of defects only is a defect (that is what lets the error type become `never`).
     let replacement: Cause.Reason<unknown> | undefined
     if (rest === undefined) replacement = undefined
     else if (!hasTypedLeaf(rest)) replacement = withAnnotationsOf(Cause.makeDieReason(rest), reason)
-    else if (rest === reason.error) replacement = reason
+    else if (rest === group) replacement = reason
     else replacement = withAnnotationsOf(Cause.makeFailReason(rest), reason)
     if (match === undefined && replacement === reason) return Effect.failCause(cause)
     const remaining: Array<Cause.Reason<unknown>> = cause.reasons.slice()

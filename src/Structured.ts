@@ -17,13 +17,8 @@ import { moveOnAfter } from "./CancelScope.ts"
 import { CapacityLimiter } from "./CapacityLimiter.ts"
 import { InvalidArgumentError } from "./Errors.ts"
 import { Event } from "./Event.ts"
-import {
-  type CancelledTask,
-  ExceptionGroup,
-  type Leaves,
-  type Member,
-  membersOfCause
-} from "./ExceptionGroup.ts"
+import { type CancelledTask, type ExceptionGroup, fromCause, type GroupOfLeaves } from "./ExceptionGroup.ts"
+import { raiseGroup } from "./internal/group.ts"
 import { hasFailures } from "./internal/scope.ts"
 import { toSeconds } from "./internal/time.ts"
 import { createTaskGroup, type TaskGroup } from "./TaskGroup.ts"
@@ -51,7 +46,7 @@ type Elem<T> = T extends Iterable<infer X> ? X : never
  * ```
  * @category type-level
  */
-export type StructuredError<E> = ExceptionGroup<Leaves<E>>
+export type StructuredError<E> = GroupOfLeaves<E>
 
 /** The error of a helper called with the effects `T` (an iterable of effects). */
 type ErrorOf<T> = StructuredError<Effect.Error<Elem<T>>>
@@ -230,12 +225,9 @@ const groupOfFailures = (
   failures: ReadonlyArray<Cause.Cause<unknown> | undefined>,
   cancelled: ReadonlyArray<CancelledTask>
 ): ExceptionGroup<unknown> => {
-  const into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } = {
-    exceptions: [],
-    causes: []
-  }
-  for (const cause of failures) if (cause !== undefined) membersOfCause(cause, into)
-  return new ExceptionGroup(message, into.exceptions, { causes: into.causes, cancelled })
+  const reasons: Array<Cause.Reason<unknown>> = []
+  for (const cause of failures) if (cause !== undefined) reasons.push(...cause.reasons)
+  return fromCause(message, Cause.fromReasons(reasons), { cancelled })!
 }
 
 /**
@@ -293,7 +285,7 @@ class Tally {
     for (let i = 0; i < this.effects.length; i++) {
       if (!this.finished[i]) cancelled.push({ name: `${fn}[${i}]`, reason: message })
     }
-    return Effect.fail(groupOfFailures(message, this.failures, cancelled))
+    return raiseGroup(groupOfFailures(message, this.failures, cancelled))
   }
 }
 

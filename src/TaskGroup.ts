@@ -12,7 +12,7 @@ import { Effect, type Exit, Scheduler } from "effect"
 import type { CancelScope } from "./CancelScope.ts"
 import { TaskTracing } from "./Debugging.ts"
 import type { TaskCancelled, TaskFailed, TaskNotFinished } from "./Errors.ts"
-import type { Defect, ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
+import type { Defect, GroupOfLeaves } from "./ExceptionGroup.ts"
 import { Group } from "./internal/group.ts"
 import { Host } from "./internal/host.ts"
 import { schedulesEachTask } from "./internal/idle.ts"
@@ -118,19 +118,7 @@ export interface TaskGroup {
     ...args: Args
   ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /** Same as `startSoon` (the name the seed document uses). */
-  spawn<A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    options?: SpawnOptions
-  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
-  spawn<Args extends ReadonlyArray<unknown>, A, E, R>(
-    fn: (...args: Args) => Effect.Effect<A, E, R>,
-    ...args: Args
-  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
-  spawn<Args extends ReadonlyArray<unknown>, A, E, R>(
-    options: SpawnOptions,
-    fn: Effect.Effect<A, E, R> | ((...args: Args) => Effect.Effect<A, E, R>),
-    ...args: Args
-  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
+  readonly spawn: TaskGroup["startSoon"]
   /**
    * Starts a task and waits until it calls `taskStatus.started(value)` (AnyIO's `start`); returns
    * `value`, or with `{ returnHandle: true }` first the task's {@link TaskHandle} whose
@@ -159,10 +147,15 @@ export interface TaskGroup {
   /**
    * Starts a task and returns a handle on it (AnyIO 4.14's `create_task`): its status, its result,
    * cancelling it alone. Its failure still reaches the group (the group's rules do not change).
+   * Takes an Effect (AnyIO: a coroutine); options first or after it: `createTask({ name }, effect)`.
    */
   createTask<A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options?: SpawnOptions
+  ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
+  createTask<A, E, R>(
+    options: SpawnOptions,
+    effect: Effect.Effect<A, E, R>
   ): Effect.Effect<TaskHandle<A, E>, never, R | Spawned<E>>
   /** The group's cancel scope (deadline, shield, cancel). */
   readonly cancelScope: CancelScope
@@ -171,11 +164,13 @@ export interface TaskGroup {
 }
 
 /**
- * The error a task group fails with, given its body's error `E` and requirements `R`.
+ * The error a task group fails with, given its body's error `E` and requirements `R`:
+ * `ExceptionGroup<A | B>` of the leaf failures, or `never` when nothing in it can fail (a group of
+ * defects only dies with its `ExceptionGroup`, as defects do in Effect).
  *
  * @category type-level
  */
-export type TaskGroupError<E, R> = ExceptionGroup<Leaves<E | SpawnedErrors<R>>>
+export type TaskGroupError<E, R> = GroupOfLeaves<E | SpawnedErrors<R>>
 
 /**
  * The state of a task behind a {@link TaskHandle} (AnyIO's `TaskHandle.Status`).
@@ -271,7 +266,7 @@ export interface TaskHandle<A, E, V = undefined> {
 export const createTaskGroup = <A, E = never, R = never>(
   body: (tg: TaskGroup) => Effect.Effect<A, E, R>,
   options?: { readonly name?: string | undefined }
-): Effect.Effect<A | undefined, TaskGroupError<E, R>, WithoutSpawned<R>> =>
+): Effect.Effect<A | undefined, GroupOfLeaves<E | SpawnedErrors<R>>, WithoutSpawned<R>> =>
   Effect.withFiber((fiber) => {
     const name = options?.name
     const tracing = fiber.getRef(TaskTracing)
@@ -285,7 +280,7 @@ export const createTaskGroup = <A, E = never, R = never>(
     const entered = Host.run(fiber, group)
     return (
       tracing ? traced(entered, `task group${name ? ` ${name}` : ""}`, group.id) : entered
-    ) as Effect.Effect<A | undefined, TaskGroupError<E, R>, never>
+    ) as Effect.Effect<A | undefined, GroupOfLeaves<E | SpawnedErrors<R>>, never>
   })
 
 /**

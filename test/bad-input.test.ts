@@ -29,6 +29,7 @@ import {
   createMemoryObjectStream,
   createTaskGroup,
   currentTime,
+  Defect,
   EndOfStream,
   Event,
   ExceptionGroup,
@@ -95,6 +96,11 @@ const runBounded = (effect: Effect.Effect<unknown, unknown>): Promise<Observed> 
         const reason = exit.cause.reasons[0]
         if (reason?._tag === "Fail" && reason.error instanceof DeadlockError) return { kind: "deadlock" }
         if (reason?._tag === "Fail") return { kind: "fail", error: reason.error }
+        // A task group of defects only dies with its ExceptionGroup: judge its first defect.
+        if (reason?._tag === "Die" && isExceptionGroup(reason.defect)) {
+          const leaf = reason.defect.leaves()[0]!.exception
+          return { kind: "die", defect: leaf instanceof Defect ? leaf.defect : leaf }
+        }
         if (reason?._tag === "Die") return { kind: "die", defect: reason.defect }
         return { kind: "interrupt" }
       }
@@ -891,7 +897,8 @@ describe("use after exit", () => {
         )
         expect(Exit.isFailure(exit)).toBe(true)
         if (Exit.isFailure(exit)) {
-          const eg = (exit.cause.reasons[0] as { error: ExceptionGroup<unknown> }).error
+          // Its only member is a defect: the group dies with its ExceptionGroup.
+          const eg = (exit.cause.reasons[0] as { defect: ExceptionGroup<unknown> }).defect
           expect(isExceptionGroup(eg)).toBe(true)
           expect(String(eg)).toMatch(NOT_ACTIVE)
         }

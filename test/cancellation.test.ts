@@ -20,7 +20,7 @@ import {
   sleepForever,
   waitAllTasksBlocked
 } from "../src/index.ts"
-import { describe, expect, failuresOf, isInterruptOnly, it } from "./helpers.ts"
+import { defectsOf, describe, expect, isInterruptOnly, it } from "./helpers.ts"
 
 describe("cancellation", () => {
   // anyio: test_level_cancellation
@@ -249,7 +249,8 @@ describe("cancellation", () => {
             )
           )
         )
-        const group = failuresOf(exit)[0]
+        // Its only failure is a defect: the group dies with its ExceptionGroup.
+        const group = defectsOf(exit)[0]
         expect(isExceptionGroup(group)).toBe(true)
         if (!isExceptionGroup(group)) return
         expect(group.cancelled.map((c) => c.name)).toEqual(["sleeper"])

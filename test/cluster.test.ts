@@ -42,14 +42,15 @@ const exitOnCluster = <A, E>(
   }))
 }
 
-/** The one ExceptionGroup an exit fails with. */
+/** The one ExceptionGroup an exit fails with (or dies with: a group of defects only dies). */
 const groupOf = (exit: Exit.Exit<unknown, unknown>): ExceptionGroup<unknown> => {
   if (Exit.isSuccess(exit)) throw new Error(`expected an ExceptionGroup, got success ${String(exit.value)}`)
   const reason = exit.cause.reasons[0]
-  if (exit.cause.reasons.length !== 1 || reason?._tag !== "Fail" || !isExceptionGroup(reason.error)) {
+  const eg = reason?._tag === "Fail" ? reason.error : reason?._tag === "Die" ? reason.defect : undefined
+  if (exit.cause.reasons.length !== 1 || !isExceptionGroup(eg)) {
     throw new Error(`expected one ExceptionGroup, got:\n${Cause.pretty(exit.cause)}`)
   }
-  return reason.error
+  return eg
 }
 
 describe("remote tasks, embedded", () => {

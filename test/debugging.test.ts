@@ -396,7 +396,9 @@ describe("task handles (AnyIO's TestCreateTask)", () => {
       )
       expect(Exit.isFailure(exit)).toBe(true)
       const text = Exit.isFailure(exit)
-        ? String(exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error : "")))
+        ? String(
+            exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error : r._tag === "Die" ? r.defect : ""))
+          )
         : ""
       expect(text).toContain("expected an Effect")
     })

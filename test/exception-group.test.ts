@@ -10,8 +10,7 @@ import {
   fromCause,
   isExceptionGroup,
   type Leaves,
-  type Member,
-  membersOfCause,
+  type MatchedGroup,
   unwrapSingle
 } from "../src/ExceptionGroup.ts"
 
@@ -127,11 +126,7 @@ describe("membersOfCause / fromCause", () => {
     // Cause.combine would drop the equal failure: this is why the group never uses it.
     expect(Cause.combine(Cause.fail(nf(1)), Cause.fail(nf(1))).reasons).toHaveLength(1)
 
-    const into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } = {
-      exceptions: [],
-      causes: []
-    }
-    membersOfCause(cause, into)
+    const into = fromCause("m", cause)!
     expect(into.exceptions).toHaveLength(3)
     expect(into.exceptions[0]).toEqual(nf(1))
     expect(into.exceptions[1]).toEqual(nf(1))
@@ -643,8 +638,9 @@ describe("types", () => {
       ExceptionGroup<NotFound | Timeout> | Other
     >
     const some = program.pipe(catchMembers("NotFound", (eg) => Effect.succeed(eg)))
+    // the handler's group holds only NotFound (no defects)
     expectTypeOf(some).toEqualTypeOf<
-      Effect.Effect<number | ExceptionGroup<NotFound>, Other | ExceptionGroup<Timeout>>
+      Effect.Effect<number | MatchedGroup<NotFound>, Other | ExceptionGroup<Timeout>>
     >()
     const all = program.pipe(catchMembers(["NotFound", "Timeout"], () => Effect.succeed("s")))
     expectTypeOf(all).toEqualTypeOf<Effect.Effect<number | string, Other>>()
@@ -657,7 +653,7 @@ describe("types", () => {
       )
     )
     expectTypeOf(refined).toEqualTypeOf<
-      Effect.Effect<number | ExceptionGroup<Timeout>, Other | ExceptionGroup<NotFound>>
+      Effect.Effect<number | MatchedGroup<Timeout>, Other | ExceptionGroup<NotFound>>
     >()
     const predicate = program.pipe(
       catchMembersIf(

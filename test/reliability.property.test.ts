@@ -432,9 +432,12 @@ const build = (raw: RawProgram, shuffleSeed: number | undefined): Program => {
 /** A member in canonical form: "F:id", "D:id", "D:id/fin", "RT" (RuntimeError), "T:id", or a group. */
 type Canon = string | ReadonlyArray<Canon>
 
-/** The member a typed failure becomes when a dying finalizer elects it to a defect. */
+/**
+ * The member a typed failure becomes when a dying finalizer elects it to a defect. A group stays a
+ * nested group: a died ExceptionGroup is a nested member, as a group of defects only dies.
+ */
 const electDefect = (c: Canon): Canon =>
-  typeof c !== "string" ? `D${canonKey(c)}` : c.startsWith("F:") || c.startsWith("T:") ? `D(${c})` : c
+  typeof c !== "string" ? c : c.startsWith("F:") || c.startsWith("T:") ? `D(${c})` : c
 
 const canonKey = (c: Canon): string => (typeof c === "string" ? c : `[${c.map(canonKey).join(",")}]`)
 const sortCanon = (cs: ReadonlyArray<Canon>): Array<Canon> =>
@@ -920,18 +923,19 @@ const check = async (p: Program): Promise<void> => {
   // The outcome.
   if (want.members.length > 0) {
     if (Exit.isSuccess(exit)) throw new Error(`expected failures ${canonKey(want.members)}, got success`)
-    const fails = exit.cause.reasons.filter((r) => r._tag === "Fail")
-    const dies = exit.cause.reasons.filter((r) => r._tag === "Die")
-    const reason = fails[0]
-    if (
-      fails.length !== 1 ||
-      dies.length !== 0 ||
-      reason?._tag !== "Fail" ||
-      !isExceptionGroup(reason.error)
-    ) {
+    // One ExceptionGroup: failed with, or died with when it holds defects only.
+    const groups = exit.cause.reasons.filter((r) => r._tag === "Fail" || r._tag === "Die")
+    const reason = groups[0]
+    const eg = reason?._tag === "Fail" ? reason.error : reason?._tag === "Die" ? reason.defect : undefined
+    if (groups.length !== 1 || !isExceptionGroup(eg)) {
       throw new Error(`expected one ExceptionGroup ${canonKey(want.members)}, got:\n${describeExit()}`)
     }
-    const got = canonOf(reason.error)
+    const typed = (g: ExceptionGroup<unknown>): boolean =>
+      g.exceptions.some((m) => (isExceptionGroup(m) ? typed(m) : !(m instanceof Defect)))
+    if ((reason?._tag === "Fail") !== typed(eg)) {
+      throw new Error(`a group ${typed(eg) ? "with a typed failure died" : "of defects only failed"}`)
+    }
+    const got = canonOf(eg)
     if (canonKey(got) !== canonKey(want.members)) {
       throw new Error(`expected ${canonKey(want.members)}, got ${canonKey(got)}:\n${describeExit()}`)
     }

@@ -135,7 +135,9 @@ describe("start() with returnHandle: AnyIO's parametrized cases", () => {
       const exit = yield* Effect.exit(createTaskGroup((tg) => tg.start({ returnHandle: true }, taskFn)))
       expect(exit._tag).toBe("Failure")
       const reason = exit._tag === "Failure" ? exit.cause.reasons[0] : undefined
-      const eg = reason?._tag === "Fail" ? reason.error : undefined
+      // A group of defects only dies with its ExceptionGroup (its error channel is `never`).
+      expect(reason?._tag).toBe("Die")
+      const eg = reason?._tag === "Die" ? reason.defect : undefined
       expect(isExceptionGroup(eg)).toBe(true)
       if (!isExceptionGroup(eg)) return
       expect(eg.exceptions).toHaveLength(1)

@@ -269,13 +269,16 @@ describe("amap", () => {
 
   it.effect("an exception thrown by the function is a defect member", () =>
     Effect.gen(function* () {
-      const eg = yield* errorOf(
-        amap(
-          (n: number) => {
-            if (n === 2) throw new TypeError("bad item")
-            return Effect.succeed(n)
-          },
-          [1, 2, 3]
+      // A group of defects only dies with its ExceptionGroup (the error type is `never`).
+      const eg = asGroup(
+        yield* defectOf(
+          amap(
+            (n: number) => {
+              if (n === 2) throw new TypeError("bad item")
+              return Effect.succeed(n)
+            },
+            [1, 2, 3]
+          )
         )
       )
       expect(eg.exceptions).toHaveLength(1)
@@ -481,7 +484,8 @@ describe("firstSuccess", () => {
   it.effect("a defect is not a failed attempt: it cancels everything, as in a task group", () =>
     Effect.gen(function* () {
       const { events, job } = recorder()
-      const eg = yield* errorOf(
+      // A group of defects only dies with its ExceptionGroup.
+      const eg = yield* defectOf(
         autojump(
           firstSuccess([job("a", 5, "a"), Effect.andThen(sleep(1), Effect.die("bug"))], { staggerDelay: 0 })
         )

@@ -21,15 +21,25 @@ export const failFinally = (text: string, delay: number) =>
 /** The exit of `effect` run on the virtual clock. */
 export const runExit = <A, E>(effect: Effect.Effect<A, E>) => Effect.exit(autojump(effect))
 
-/** The one ExceptionGroup an exit fails with (nothing else in the cause). */
+/**
+ * The one ExceptionGroup an exit fails with (nothing else in the cause), or dies with: a group of
+ * defects only dies (its error channel is `never`).
+ */
 export const groupOf = (exit: Exit.Exit<unknown, unknown>): ExceptionGroup<unknown> => {
   if (Exit.isSuccess(exit)) throw new Error(`expected an ExceptionGroup, got success ${String(exit.value)}`)
   const reasons = exit.cause.reasons
   const reason = reasons[0]
-  if (reasons.length !== 1 || reason?._tag !== "Fail" || !isExceptionGroup(reason.error)) {
+  const eg = reason?._tag === "Fail" ? reason.error : reason?._tag === "Die" ? reason.defect : undefined
+  if (reasons.length !== 1 || !isExceptionGroup(eg)) {
     throw new Error(`expected one ExceptionGroup, got:\n${Cause.pretty(exit.cause)}`)
   }
-  return reason.error
+  const typed = reason?._tag === "Fail"
+  const onlyDefects = (g: ExceptionGroup<unknown>): boolean =>
+    g.exceptions.every((m) => (isExceptionGroup(m) ? onlyDefects(m) : m instanceof Defect))
+  if (typed === onlyDefects(eg)) {
+    throw new Error(`a group ${typed ? "of defects only failed" : "with a typed failure died"}`)
+  }
+  return eg
 }
 
 /** The one defect an exit dies with. */

@@ -230,10 +230,15 @@ const check = async (tree: Group, shuffleSeed?: number): Promise<void> => {
     if (Exit.isSuccess(exit)) throw new Error(`expected failures ${canonKey(want)}, got success`)
     const reasons = exit.cause.reasons
     const reason = reasons[0]
-    if (reasons.length !== 1 || reason?._tag !== "Fail" || !isExceptionGroup(reason.error)) {
+    // It fails with the group, or dies with it when every leaf is a defect (no typed failure).
+    const eg = reason?._tag === "Fail" ? reason.error : reason?._tag === "Die" ? reason.defect : undefined
+    if (reasons.length !== 1 || !isExceptionGroup(eg)) {
       throw new Error(`expected one ExceptionGroup, got:\n${Cause.pretty(exit.cause)}`)
     }
-    expect(canonOf(reason.error)).toEqual(want)
+    const typed = (g: ExceptionGroup<unknown>): boolean =>
+      g.exceptions.some((m) => (isExceptionGroup(m) ? typed(m) : !(m instanceof Defect)))
+    expect(reason?._tag).toBe(typed(eg) ? "Fail" : "Die")
+    expect(canonOf(eg)).toEqual(want)
   }
   const ids = allIds(tree)
   // every task and body began (a task begun in a cancelled group runs up to its first suspension)

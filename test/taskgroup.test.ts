@@ -412,7 +412,7 @@ describe("task group result", () => {
         })
       )
       expect(Exit.isSuccess(exit)).toBe(true)
-      const inner = (exit as Exit.Success<Exit.Exit<unknown, unknown>>).value
+      const inner = (exit as unknown as Exit.Success<Exit.Exit<unknown, unknown>>).value
       expect(Exit.isFailure(inner) && Cause.hasInterruptsOnly(inner.cause)).toBe(true)
     })
   )

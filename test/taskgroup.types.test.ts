@@ -42,9 +42,14 @@ describe("task group types", () => {
     expect(Effect.isEffect(group)).toBe(true)
   })
 
-  it("a group with tasks that cannot fail has a never leaf type", () => {
+  it("a group whose tasks cannot fail has no error channel (never), also nested", () => {
     const group = createTaskGroup((tg) => tg.startSoon(Effect.succeed(1)))
-    expectTypeOf<Effect.Error<typeof group>>().toEqualTypeOf<ExceptionGroup<never>>()
+    expectTypeOf<Effect.Error<typeof group>>().toEqualTypeOf<never>()
+    const nested = createTaskGroup((tg) => tg.startSoon(group))
+    expectTypeOf<Effect.Error<typeof nested>>().toEqualTypeOf<never>()
+    const dies = createTaskGroup((tg) => tg.startSoon(Effect.die("boom")))
+    expectTypeOf<Effect.Error<typeof dies>>().toEqualTypeOf<never>()
+    expectTypeOf<TaskGroupError<never, Spawned<never>>>().toEqualTypeOf<never>()
   })
 
   it("the body's own error is among the leaves", () => {

@@ -4,11 +4,11 @@
  *
  * @internal
  */
-import type { Cause, Context, Exit, Fiber } from "effect"
+import type { Context, Exit, Fiber } from "effect"
 import { Effect } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { RuntimeError, TaskCancelled, TaskFailed, TaskNotFinished } from "../Errors.ts"
-import { type Member, membersOfCause } from "../ExceptionGroup.ts"
+import { fromCause } from "../ExceptionGroup.ts"
 import type { TaskHandle, TaskHandleStatus, TaskStatus } from "../TaskGroup.ts"
 import { checkReason } from "./args.ts"
 import type { Group } from "./group.ts"
@@ -226,13 +226,9 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
         : Effect.fail(new TaskNotFinished())
     }
     if (exit._tag === "Success") return Effect.succeed(exit.value)
-    const into: { exceptions: Array<Member<unknown>>; causes: Array<Cause.Cause<unknown>> } = {
-      exceptions: [],
-      causes: []
-    }
-    membersOfCause(exit.cause, into)
-    if (into.exceptions.length === 0) return Effect.fail(new TaskCancelled({ reason: this.reasonText() }))
-    return Effect.fail(new TaskFailed({ error: into.exceptions[0], cause: exit.cause }))
+    const members = fromCause("", exit.cause)
+    if (members === undefined) return Effect.fail(new TaskCancelled({ reason: this.reasonText() }))
+    return Effect.fail(new TaskFailed({ error: members.exceptions[0], cause: exit.cause }))
   }
   private reasonText(): string {
     if (this.cancelRequested) {

@@ -13,7 +13,14 @@
 import { type Cause, Context, Effect, type Exit, type Fiber, References } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
-import { type CancelledTask, ExceptionGroup, type Member, membersOfCause } from "../ExceptionGroup.ts"
+import {
+  type CancelledTask,
+  Defect,
+  ExceptionGroup,
+  fromCause,
+  isExceptionGroup,
+  type Member
+} from "../ExceptionGroup.ts"
 import type { SpawnOptions, TaskGroup } from "../TaskGroup.ts"
 import { Child, exitBeforeStarted, OUTSIDE, TaskStatusImpl } from "./child.ts"
 import { Host } from "./host.ts"
@@ -174,7 +181,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   protected settleInterrupted(): Effect.Effect<void, unknown> {
     this.close()
-    return this.failures !== undefined ? Effect.fail(this.exceptionGroup()) : Effect.void
+    return this.failures !== undefined ? this.raise() : Effect.void
   }
 
   /** Set while a cancellation is being delivered to every fiber (see onExit). */
@@ -267,7 +274,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
         cancelGroup = this.failures === undefined && !this.cancelScope.cancelCalled
         const failures = (this.failures ??= { exceptions: [], causes: [], origins: [] })
         const task = child ?? this.hostTask
-        for (let n = membersOfCause(exit.cause, failures); n > 0; n--) failures.origins.push(task)
+        const members = fromCause("", exit.cause)!
+        for (let i = 0; i < members.exceptions.length; i++) {
+          failures.exceptions.push(members.exceptions[i]!)
+          failures.causes.push(members.causes[i]!)
+          failures.origins.push(task)
+        }
       } else if (child !== undefined && !child.cancelRequested) {
         ;(this.cancelledTasks ??= []).push(child)
       }
@@ -409,8 +421,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     }) as unknown as Effect.Effect<never>
   }
 
-  private createTaskImpl(effect: unknown, options?: SpawnOptions): Effect.Effect<never, never, never> {
+  private createTaskImpl(first: unknown, second?: unknown): Effect.Effect<never, never, never> {
     return Effect.withFiberSucceed((spawner) => {
+      const optionsFirst = isSpawnOptions(first)
+      const effect = optionsFirst ? second : first
+      const options = (optionsFirst ? first : second) as SpawnOptions | undefined
       if (!Effect.isEffect(effect)) {
         throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
       }
@@ -461,7 +476,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /** The group's outcome once every fiber is done (see createTaskGroup). */
   protected settle(): Effect.Effect<unknown, unknown> {
     this.close()
-    if (this.failures !== undefined) return Effect.fail(this.exceptionGroup())
+    if (this.failures !== undefined) return this.raise()
     const hostExit = this.hostExit!
     if (hostExit._tag === "Success") return hostExit
     if (catches(this)) {
@@ -474,6 +489,14 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   close(): void {
     exit(this)
     removeGroup(this.hostTask, this)
+  }
+
+  /**
+   * Fails with the group, or dies with it when it holds defects only: a group whose tasks cannot
+   * fail has `never` in its error channel, and defects die as everywhere in Effect.
+   */
+  private raise(): Effect.Effect<never, unknown> {
+    return raiseGroup(this.exceptionGroup())
   }
 
   exceptionGroup(): ExceptionGroup<unknown> {
@@ -491,3 +514,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     })
   }
 }
+
+/** Fails with `eg`, or dies with it when it holds defects only (see `GroupOfLeaves`). */
+export const raiseGroup = (eg: ExceptionGroup<unknown>): Effect.Effect<never, ExceptionGroup<unknown>> =>
+  hasTypedLeaf(eg) ? Effect.fail(eg) : Effect.die(eg)
+
+/** Whether a group holds a typed failure (not only defects) at any depth. */
+const hasTypedLeaf = (eg: ExceptionGroup<unknown>): boolean =>
+  eg.exceptions.some((m) => (isExceptionGroup(m) ? hasTypedLeaf(m) : !(m instanceof Defect)))
