@@ -201,6 +201,34 @@ describe("deadlock report: what each task waits on", () => {
     })
   )
 
+  it.effect("the README's report, exactly (ids numbered per report)", () =>
+    Effect.gen(function* () {
+      const accounts = new Lock()
+      const audit = new Lock()
+      const program = createTaskGroup(
+        (tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(accounts.withLock(Effect.andThen(sleep(1), audit.withLock(Effect.void))), {
+              name: "transfer"
+            })
+            yield* tg.startSoon(audit.withLock(Effect.andThen(sleep(1), accounts.withLock(Effect.void))), {
+              name: "report"
+            })
+          }),
+        { name: "bank" }
+      )
+      expect(yield* deadlockReport(program)).toBe(
+        [
+          "deadlock: every task is blocked and no timer is pending (virtual time 1s)",
+          "task #1 'main' (blocked, waiting on child task group #1 'bank')",
+          "  group #1 'bank': body done, waiting for 2 task(s)",
+          "    task #2 'transfer' (blocked, waiting on Lock #2 held by task 'report' (#3))",
+          "    task #3 'report' (blocked, waiting on Lock #1 held by task 'transfer' (#2))"
+        ].join("\n")
+      )
+    })
+  )
+
   it.effect("a start() caller waits for started()", () =>
     Effect.gen(function* () {
       const report = yield* deadlockReport(
