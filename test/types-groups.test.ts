@@ -11,6 +11,7 @@ import { expectTypeOf } from "@effect/vitest"
 import { Cause, Data, Effect, Exit, Option } from "effect"
 import {
   catchMembers,
+  catchMembersByTag,
   catchMembersIf,
   createTaskGroup,
   Defect,
@@ -127,6 +128,24 @@ describe("catchMembers: the handler sees only its tag", () => {
       expect(rest.leaves().map((l) => l.exception._tag)).toEqual(["Minor"])
     })
   )
+
+  it("catchMembersByTag: each handler sees only its tag; the Defect handler the defects", () => {
+    const program = Effect.fail(new ExceptionGroup<Fatal | Minor>("m", [new Fatal()]))
+    const handled = program.pipe(
+      catchMembersByTag({
+        Fatal: (eg) => {
+          expectTypeOf(eg).toEqualTypeOf<MatchedGroup<Fatal>>()
+          return Effect.void
+        },
+        Defect: (eg) => {
+          expectTypeOf(eg.leaves()[0]!.exception).toEqualTypeOf<Defect>()
+          return Effect.void
+        }
+      })
+    )
+    expectTypeOf<Effect.Error<typeof handled>>().toEqualTypeOf<ExceptionGroup<Minor>>()
+    expect(Effect.isEffect(handled)).toBe(true)
+  })
 
   it("a handler's group is still an ExceptionGroup of its leaves", () => {
     expectTypeOf<MatchedGroup<Fatal>>().toExtend<ExceptionGroup<Fatal>>()
