@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as net from "node:net"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { EndOfStream } from "../src/Errors.ts"
 import { createTaskGroup, moveOnAfter, toProcess, toThread, workerModule } from "../src/index.ts"
 import { fromDuplex, fromReadable, fromWritable } from "../src/internal/nodeStream.ts"
@@ -235,10 +235,10 @@ export const processes: Workload = {
                       )
                       yield* stdout.close()
                       const exit = yield* wait
-                      if (back?.equals(payload)) echoed += back.length
+                      if (Option.isSome(back) && back.value.equals(payload)) echoed += back.value.length
                       else
                         tally.violations.push(
-                          `cat: ${back?.length} bytes back of ${payload.length}, or different`
+                          `cat: ${Option.getOrUndefined(back)?.length} bytes back of ${payload.length}, or different`
                         )
                       tally.expect("cat's exit code", exit.code, 0)
                     })

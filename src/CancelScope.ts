@@ -134,7 +134,9 @@ const bodyGiven = (args: ReadonlyArray<unknown>): boolean =>
 /**
  * Runs `body` inside a cancel scope (AnyIO's `with CancelScope(deadline=..., shield=...) as scope:`).
  * Succeeds with `Some(value)`, or `None` when the scope's own cancellation (its `cancel()` or its
- * deadline) stopped the body and no enclosing cancellation is visible.
+ * deadline) stopped the body and no enclosing cancellation is visible: `Option.isNone` is AnyIO's
+ * `scope.cancelled_caught`, as Effect's `timeoutOption`. Task groups follow the same model
+ * (`createTaskGroup` gives `None` when the group's own cancellation stopped its body).
  *
  * **When to use**: to be able to cancel a piece of work from elsewhere, give it a deadline, or
  * shield it from outer cancellation (cleanup that must finish).

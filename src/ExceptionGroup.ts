@@ -391,7 +391,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    * **Details**
    *
    * - The condition is a `_tag` (or an array of tags; `"Defect"` matches defects), a refinement
-   *   (narrows both sides) or a predicate. It sees leaves only, never nested groups (unlike
+   *   (narrows both sides; the matching side is a {@link MatchedGroup}, without defects, unless it
+   *   names `"Defect"`) or a predicate. It sees leaves only, never nested groups (unlike
    *   Python, where a condition may also match a whole nested group).
    * - Every leaf lands on exactly one side; nested groups are split recursively and dropped when
    *   empty; `causes` stay aligned; `message` and `cancelled` are copied to both sides.
@@ -411,12 +412,12 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   split<const T extends MatchTag<E>>(
     tags: T | ReadonlyArray<T>
   ): [
-    match: ExceptionGroup<MatchedByTag<E, T>> | undefined,
+    match: HandlerGroup<MatchedByTag<E, T>, T> | undefined,
     rest: ExceptionGroup<Exclude<E, { readonly _tag: T }>> | undefined
   ]
   split<B extends E | Defect>(
     refinement: (leaf: E | Defect) => leaf is B
-  ): [match: ExceptionGroup<Exclude<B, Defect>> | undefined, rest: ExceptionGroup<Exclude<E, B>> | undefined]
+  ): [match: RefinedGroup<B> | undefined, rest: ExceptionGroup<Exclude<E, B>> | undefined]
   split(
     predicate: (leaf: E | Defect) => boolean
   ): [match: ExceptionGroup<E> | undefined, rest: ExceptionGroup<E> | undefined]
@@ -448,10 +449,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    */
   subgroup<const T extends MatchTag<E>>(
     tags: T | ReadonlyArray<T>
-  ): ExceptionGroup<MatchedByTag<E, T>> | undefined
-  subgroup<B extends E | Defect>(
-    refinement: (leaf: E | Defect) => leaf is B
-  ): ExceptionGroup<Exclude<B, Defect>> | undefined
+  ): HandlerGroup<MatchedByTag<E, T>, T> | undefined
+  subgroup<B extends E | Defect>(refinement: (leaf: E | Defect) => leaf is B): RefinedGroup<B> | undefined
   subgroup(predicate: (leaf: E | Defect) => boolean): ExceptionGroup<E> | undefined
   subgroup(
     condition: string | ReadonlyArray<string> | ((leaf: E | Defect) => boolean)

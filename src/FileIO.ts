@@ -113,6 +113,16 @@ interface TextState {
 // AsyncFile
 // -----------------------------------------------------------------------------
 
+/** Makes an {@link AsyncFile} (its constructor is private; set by the class's static block). */
+let makeAsyncFile: <T extends string | Uint8Array>(
+  fd: Fd,
+  info: ModeInfo,
+  name: string | number,
+  mode: string,
+  text: Omit<TextState, "chars" | "eof"> | undefined,
+  limiter: CapacityLimiter | undefined
+) => AsyncFile<T>
+
 /**
  * An open file (AnyIO's `AsyncFile`): `Uint8Array` content in binary modes, `string` in text modes.
  *
@@ -148,16 +158,16 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   readonly mode: string
   /** The limiter each operation uses (AnyIO: `None` means the default). */
   readonly limiter: CapacityLimiter | undefined
-  /** @internal */
-  readonly _fd: Fd
+  readonly #fd: Fd
   private readonly info: ModeInfo
   private readonly text: TextState | undefined
   /** Binary read-ahead (of `readline`, `read1`). */
   private leftover: Uint8Array | undefined = undefined
   private readonly lock = Semaphore.makeUnsafe(1)
 
-  /** @internal */
-  constructor(
+  // Private, with the types of internal/ in its parameters: `openFile`/`wrapFile` make files
+  // through `makeAsyncFile` (set below), so the public declarations show no internal type.
+  private constructor(
     fd: Fd,
     info: ModeInfo,
     name: string | number,
@@ -166,7 +176,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     limiter: CapacityLimiter | undefined
   ) {
     super()
-    this._fd = fd
+    this.#fd = fd
     this.info = info
     this.name = name
     this.mode = mode
@@ -174,9 +184,14 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     this.limiter = limiter
   }
 
+  static {
+    makeAsyncFile = (fd, info, name, mode, text, limiter) =>
+      new AsyncFile(fd, info, name, mode, text, limiter)
+  }
+
   /** Whether `close()` was called. */
   get closed(): boolean {
-    return this._fd.closed
+    return this.#fd.closed
   }
 
   /** The text encoding (`undefined` in binary mode). */
@@ -186,12 +201,12 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** The file descriptor (Python's `fileno()`). */
   fileno(): number {
-    return this._fd.fd
+    return this.#fd.fd
   }
 
   /** The file descriptor this file wraps (AnyIO's `wrapped`, here the descriptor number). */
   get wrapped(): number {
-    return this._fd.fd
+    return this.#fd.fd
   }
 
   readable(): boolean {
@@ -203,11 +218,11 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   }
 
   seekable(): boolean {
-    return this._fd.seekable
+    return this.#fd.seekable
   }
 
   isatty(): boolean {
-    return this._fd.kind === "tty"
+    return this.#fd.kind === "tty"
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -215,7 +230,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   private op<A>(body: Effect.Effect<A, FileError>): Effect.Effect<A, FileError> {
     const serialized = this.lock.withPermit(
-      Effect.suspend(() => (this._fd.closed ? Effect.fail(this.closedError()) : body))
+      Effect.suspend(() => (this.#fd.closed ? Effect.fail(this.closedError()) : body))
     )
     const limiter = this.limiter
     if (limiter === undefined) return serialized
@@ -232,11 +247,11 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   }
 
   private notReadable(): Effect.Effect<never, OSError> {
-    return Effect.fail(osErrorOf("EBADF", "file not open for reading", this._fd.path))
+    return Effect.fail(osErrorOf("EBADF", "file not open for reading", this.#fd.path))
   }
 
   private notWritable(): Effect.Effect<never, OSError> {
-    return Effect.fail(osErrorOf("EBADF", "file not open for writing", this._fd.path))
+    return Effect.fail(osErrorOf("EBADF", "file not open for writing", this.#fd.path))
   }
 
   private static bad(message: string): Effect.Effect<never> {
@@ -246,7 +261,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   /** One raw read of up to `max` bytes (empty at end of file). */
   private rawRead(max: number): Effect.Effect<Uint8Array, FileError> {
     const buffer = Buffer.allocUnsafeSlow(max)
-    return Effect.map(this._fd.readInto(buffer, 0, max), (n) =>
+    return Effect.map(this.#fd.readInto(buffer, 0, max), (n) =>
       n === 0 ? new Uint8Array(0) : new Uint8Array(buffer.buffer, 0, n)
     )
   }
@@ -272,9 +287,9 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
         this.text.eof = false
         this.text.decoder.reset()
       }
-      if (ahead === 0 || !this._fd.seekable) return Effect.void
-      return Effect.map(this._fd.currentPosition(), (p) => {
-        this._fd.position = p - ahead
+      if (ahead === 0 || !this.#fd.seekable) return Effect.void
+      return Effect.map(this.#fd.currentPosition(), (p) => {
+        this.#fd.position = p - ahead
       })
     })
   }
@@ -319,7 +334,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   private readBytes(size: number): Effect.Effect<Uint8Array, FileError> {
     if (size < 0) {
       const left = this.takeLeftover(Number.POSITIVE_INFINITY)
-      return Effect.map(readAll(this._fd, undefined), (rest) =>
+      return Effect.map(readAll(this.#fd, undefined), (rest) =>
         left === undefined ? rest : concat([left, rest])
       )
     }
@@ -345,7 +360,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   private readText(size: number): Effect.Effect<string, FileError> {
     const t = this.text!
     if (size < 0) {
-      return Effect.flatMap(readAll(this._fd, undefined), (bytes) => {
+      return Effect.flatMap(readAll(this.#fd, undefined), (bytes) => {
         const decoded = t.decoder.decode(bytes, true)
         if (decoded instanceof UnicodeError) return Effect.fail(decoded)
         const all = t.chars + decoded
@@ -557,7 +572,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
         }
         if (bytes instanceof UnicodeError) return Effect.fail(bytes)
         const encoded = bytes
-        return Effect.andThen(this.syncPosition(), Effect.as(this._fd.write(encoded), data.length))
+        return Effect.andThen(this.syncPosition(), Effect.as(this.#fd.write(encoded), data.length))
       })
     )
   }
@@ -584,8 +599,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
       Effect.gen(function* () {
         if (!self.info.writable) return yield* self.notWritable()
         yield* self.syncPosition()
-        const target = size ?? (yield* self._fd.currentPosition())
-        yield* self._fd.truncate(target)
+        const target = size ?? (yield* self.#fd.currentPosition())
+        yield* self.#fd.truncate(target)
         return target
       })
     )
@@ -606,16 +621,16 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     const self = this
     return this.op(
       Effect.gen(function* () {
-        if (!self._fd.seekable) return yield* Effect.fail(osErrorOf("ESPIPE", "illegal seek", self._fd.path))
+        if (!self.#fd.seekable) return yield* Effect.fail(osErrorOf("ESPIPE", "illegal seek", self.#fd.path))
         if (self.text !== undefined && whence !== 0 && offset !== 0) {
           return yield* Effect.fail(osErrorOf("EINVAL", "can't do nonzero cur-relative seeks"))
         }
         const current = yield* self.tellNow()
         yield* self.syncPosition()
-        const base = whence === 0 ? 0 : whence === 1 ? current : (yield* self._fd.stat()).size
+        const base = whence === 0 ? 0 : whence === 1 ? current : (yield* self.#fd.stat()).size
         const target = base + offset
         if (target < 0) return yield* Effect.fail(osErrorOf("EINVAL", `negative seek position ${target}`))
-        self._fd.position = target
+        self.#fd.position = target
         return target
       })
     )
@@ -627,14 +642,14 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   }
 
   private tellNow(): Effect.Effect<number, FileError> {
-    return Effect.map(this._fd.currentPosition(), (p) =>
+    return Effect.map(this.#fd.currentPosition(), (p) =>
       this.text !== undefined ? p - this.textAhead() : p - (this.leftover?.length ?? 0)
     )
   }
 
   /** Closes the file (idempotent; AnyIO's `aclose()`). Waits for an operation in progress. */
   close(): Effect.Effect<void> {
-    return this._fd.close()
+    return this.#fd.close()
   }
 }
 
@@ -720,9 +735,8 @@ export const openFile = <const M extends string = "r">(
       return Effect.succeed(wrapFile(file, modeText as M, options) as AsyncFile<ContentOf<M>>)
     }
     const path = pathOf(file)
-    return Effect.map(
-      openPath(path, info, options?.permissions ?? 0o666),
-      (fd) => new AsyncFile<ContentOf<M>>(fd, info, path, modeText, text, options?.limiter)
+    return Effect.map(openPath(path, info, options?.permissions ?? 0o666), (fd) =>
+      makeAsyncFile<ContentOf<M>>(fd, info, path, modeText, text, options?.limiter)
     )
   })
 
@@ -755,7 +769,7 @@ export const wrapFile = <const M extends string = "rb">(
   }
   const fd = withAccess(wrapFdSync(fdNumber, info.append, options?.closefd ?? true), info)
   if (options?.position !== undefined && !info.append) fd.position = options.position
-  return new AsyncFile<ContentOf<M>>(fd, info, fdNumber, modeText, text, options?.limiter)
+  return makeAsyncFile<ContentOf<M>>(fd, info, fdNumber, modeText, text, options?.limiter)
 }
 
 /** `wrapFd` with a synchronous `fstat` (never blocks on an open descriptor). */

@@ -6,7 +6,7 @@
  * @since 0.4.0
  */
 import { Effect } from "effect"
-import type { ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
+import type { GroupOfLeaves } from "./ExceptionGroup.ts"
 import type { AcceptError, Listener } from "./Streams.ts"
 import { ResourceBase } from "./Streams.ts"
 import { createTaskGroup, type Spawned, type TaskGroup } from "./TaskGroup.ts"
@@ -54,11 +54,11 @@ export class MultiListener<T, EA = AcceptError> extends ResourceBase implements 
 
   serve<E = never, R = never>(
     handler: (stream: T) => Effect.Effect<unknown, E, R>
-  ): Effect.Effect<never, ExceptionGroup<Leaves<E | EA>>, R>
+  ): Effect.Effect<never, GroupOfLeaves<E | EA>, R>
   serve<E = never, R = never>(
     handler: (stream: T) => Effect.Effect<unknown, E, R>,
     taskGroup: TaskGroup
-  ): Effect.Effect<never, ExceptionGroup<Leaves<EA>>, R | Spawned<E>>
+  ): Effect.Effect<never, GroupOfLeaves<EA>, R | Spawned<E>>
   serve<E, R>(
     handler: (stream: T) => Effect.Effect<unknown, E, R>,
     taskGroup?: TaskGroup

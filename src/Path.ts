@@ -173,9 +173,8 @@ export class Path implements Equal.Equal {
 
   /** The limiter this path's operations use (`undefined`: none). */
   readonly limiter: CapacityLimiter | undefined
-  /** @internal */
-  readonly _parsed: Parsed
-  private _str: string | undefined = undefined
+  #parsed: Parsed
+  #str: string | undefined = undefined
 
   constructor(...args: Array<PathSegment | PathOptions>) {
     let options: PathOptions | undefined
@@ -190,7 +189,7 @@ export class Path implements Equal.Equal {
       if (a instanceof URL) return fileURLToPath(a)
       return bad(`argument should be a str, a URL or a Path, not ${typeof a}`)
     })
-    this._parsed = parse(segments)
+    this.#parsed = parse(segments)
   }
 
   /** A path of this class and limiter (pathlib's `with_segments`). */
@@ -200,7 +199,7 @@ export class Path implements Equal.Equal {
 
   private fromParsed(parsed: Parsed): this {
     const p = this.withSegments()
-    ;(p as { _parsed: Parsed })._parsed = parsed
+    p.#parsed = parsed
     return p
   }
 
@@ -208,12 +207,12 @@ export class Path implements Equal.Equal {
   // Pure
 
   toString(): string {
-    if (this._str === undefined) {
-      const { drive, root, parts } = this._parsed
+    if (this.#str === undefined) {
+      const { drive, root, parts } = this.#parsed
       const s = drive + root + parts.join(sep)
-      this._str = s === "" ? "." : s
+      this.#str = s === "" ? "." : s
     }
-    return this._str
+    return this.#str
   }
 
   /** pathlib's `__fspath__`: the string to give to other APIs. */
@@ -240,24 +239,24 @@ export class Path implements Equal.Equal {
   }
 
   get parts(): ReadonlyArray<string> {
-    const { drive, root, parts } = this._parsed
+    const { drive, root, parts } = this.#parsed
     return drive || root ? [drive + root, ...parts] : [...parts]
   }
 
   get drive(): string {
-    return this._parsed.drive
+    return this.#parsed.drive
   }
 
   get root(): string {
-    return this._parsed.root
+    return this.#parsed.root
   }
 
   get anchor(): string {
-    return this._parsed.drive + this._parsed.root
+    return this.#parsed.drive + this.#parsed.root
   }
 
   get name(): string {
-    const parts = this._parsed.parts
+    const parts = this.#parsed.parts
     return parts.length === 0 ? "" : parts[parts.length - 1]!
   }
 
@@ -284,21 +283,21 @@ export class Path implements Equal.Equal {
   }
 
   get parent(): this {
-    const { parts } = this._parsed
+    const { parts } = this.#parsed
     if (parts.length === 0) return this
-    return this.fromParsed({ ...this._parsed, parts: parts.slice(0, -1) })
+    return this.fromParsed({ ...this.#parsed, parts: parts.slice(0, -1) })
   }
 
   get parents(): ReadonlyArray<this> {
     const out: Array<this> = []
-    for (let n = this._parsed.parts.length - 1; n >= 0; n--) {
-      out.push(this.fromParsed({ ...this._parsed, parts: this._parsed.parts.slice(0, n) }))
+    for (let n = this.#parsed.parts.length - 1; n >= 0; n--) {
+      out.push(this.fromParsed({ ...this.#parsed, parts: this.#parsed.parts.slice(0, n) }))
     }
     return out
   }
 
   isAbsolute(): boolean {
-    return windows ? this._parsed.drive !== "" && this._parsed.root !== "" : this._parsed.root !== ""
+    return windows ? this.#parsed.drive !== "" && this.#parsed.root !== "" : this.#parsed.root !== ""
   }
 
   /** Reserved names (Windows device names such as `nul`); always false on POSIX. */
@@ -350,7 +349,7 @@ export class Path implements Equal.Equal {
     ) {
       bad(`Invalid name ${JSON.stringify(name)}`)
     }
-    return this.fromParsed({ ...this._parsed, parts: [...this._parsed.parts.slice(0, -1), name] })
+    return this.fromParsed({ ...this.#parsed, parts: [...this.#parsed.parts.slice(0, -1), name] })
   }
 
   withStem(stem: string): this {
@@ -386,8 +385,8 @@ export class Path implements Equal.Equal {
   relativeTo(other: PathSegment, options?: { readonly walkUp?: boolean | undefined }): this {
     const base = other instanceof Path ? other : new Path(other)
     if (!this.sameAnchor(base)) bad(`${this.repr()} and ${base.repr()} have different anchors`)
-    const mine = this._parsed.parts
-    const theirs = base._parsed.parts
+    const mine = this.#parsed.parts
+    const theirs = base.#parsed.parts
     let common = 0
     while (common < theirs.length && common < mine.length && this.partEquals(mine[common]!, theirs[common]!))
       common++
@@ -712,7 +711,7 @@ export class Path implements Equal.Equal {
         // Resolve part by part; from the first missing part on, `..` is applied lexically.
         let resolved = absolute.anchor
         let missing = false
-        for (const part of absolute._parsed.parts) {
+        for (const part of absolute.#parsed.parts) {
           if (part === "..") {
             resolved = nodePath.dirname(resolved)
             continue
@@ -740,9 +739,9 @@ export class Path implements Equal.Equal {
 
   /** `~` and `~user` expanded (pathlib's `expanduser`). */
   expanduser(): Effect.Effect<this, OSError> {
-    const first = this._parsed.parts[0]
+    const first = this.#parsed.parts[0]
     if (this.anchor !== "" || first === undefined || !first.startsWith("~")) return Effect.succeed(this)
-    const rest = this._parsed.parts.slice(1)
+    const rest = this.#parsed.parts.slice(1)
     if (first === "~") return Effect.succeed(this.withSegments(os.homedir(), ...rest))
     const user = first.slice(1)
     return Effect.flatMap(lookupUser(user), (home) => Effect.succeed(this.withSegments(home, ...rest)))

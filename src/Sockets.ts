@@ -21,7 +21,7 @@ import type * as dgram from "node:dgram"
 import * as net from "node:net"
 import { Effect, Exit } from "effect"
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, type EndOfStream } from "./Errors.ts"
-import type { ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
+import type { GroupOfLeaves } from "./ExceptionGroup.ts"
 import { invalid } from "./internal/net/errors.ts"
 import { serveLoop } from "./internal/net/serve.ts"
 import { fromDuplex, type NodeByteStream } from "./internal/nodeStream.ts"
@@ -370,7 +370,7 @@ export class SocketListener extends ResourceBase implements Listener<SocketStrea
 
   serve<E = never, R = never>(
     handler: (stream: SocketStream) => Effect.Effect<unknown, E, R>
-  ): Effect.Effect<never, ExceptionGroup<Leaves<E | AcceptError>>, R>
+  ): Effect.Effect<never, GroupOfLeaves<E | AcceptError>, R>
   serve<E = never, R = never>(
     handler: (stream: SocketStream) => Effect.Effect<unknown, E, R>,
     taskGroup: TaskGroup

@@ -28,7 +28,7 @@ import type {
   EndOfStream,
   TypedAttributeLookupError
 } from "./Errors.ts"
-import type { ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
+import type { GroupOfLeaves } from "./ExceptionGroup.ts"
 import type { Spawned, TaskGroup } from "./TaskGroup.ts"
 import {
   emptyAttributes,
@@ -309,11 +309,11 @@ export type AcceptError = ClosedResourceError | BrokenResourceError | BusyResour
 export interface Listener<T, EA = AcceptError> extends AsyncResource, TypedAttributeProvider {
   serve<E = never, R = never>(
     handler: (stream: T) => Effect.Effect<unknown, E, R>
-  ): Effect.Effect<never, ExceptionGroup<Leaves<E | EA>>, R>
+  ): Effect.Effect<never, GroupOfLeaves<E | EA>, R>
   serve<E = never, R = never>(
     handler: (stream: T) => Effect.Effect<unknown, E, R>,
     taskGroup: TaskGroup
-  ): Effect.Effect<never, EA | ExceptionGroup<Leaves<EA>>, R | Spawned<E>>
+  ): Effect.Effect<never, EA | GroupOfLeaves<EA>, R | Spawned<E>>
 }
 
 // -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Exit, Scheduler } from "effect"
+import { Effect, type Exit, type Option, Scheduler } from "effect"
 import type { CancelScope } from "./CancelScope.ts"
 import { TaskTracing } from "./Debugging.ts"
 import type { TaskCancelled, TaskFailed, TaskNotFinished } from "./Errors.ts"
@@ -228,8 +228,11 @@ export interface TaskHandle<A, E, V = undefined> {
  *
  * **Details**
  *
- * - Succeeds with the body's value once every task finished. If the group's own scope was
- *   cancelled (`tg.cancel()`, its deadline) before the body returned, it succeeds with `undefined`.
+ * - Succeeds with `Option.some(value)` of the body's value once every task finished, or
+ *   `Option.none()` when the group's own cancellation (`tg.cancel()`, its deadline) stopped the body
+ *   before it returned: the same model as `cancelScope` and `moveOnAfter` (AnyIO's
+ *   `cancelled_caught` is `Option.isNone`; Effect's `timeoutOption`). A body returning right after
+ *   `tg.cancel()` still returns its value.
  * - The first failure (a task's or the body's) cancels the body and every other task; the group
  *   waits for all of them, then fails with one `ExceptionGroup` holding every failure, even when
  *   there is only one. Cancellations are never members; a nested group's `ExceptionGroup` is a
@@ -266,7 +269,7 @@ export interface TaskHandle<A, E, V = undefined> {
 export const createTaskGroup = <A, E = never, R = never>(
   body: (tg: TaskGroup) => Effect.Effect<A, E, R>,
   options?: { readonly name?: string | undefined }
-): Effect.Effect<A | undefined, GroupOfLeaves<E | SpawnedErrors<R>>, WithoutSpawned<R>> =>
+): Effect.Effect<Option.Option<A>, GroupOfLeaves<E | SpawnedErrors<R>>, WithoutSpawned<R>> =>
   Effect.withFiber((fiber) => {
     const name = options?.name
     const tracing = fiber.getRef(TaskTracing)
@@ -280,7 +283,7 @@ export const createTaskGroup = <A, E = never, R = never>(
     const entered = Host.run(fiber, group)
     return (
       tracing ? traced(entered, `task group${name ? ` ${name}` : ""}`, group.id) : entered
-    ) as Effect.Effect<A | undefined, GroupOfLeaves<E | SpawnedErrors<R>>, never>
+    ) as Effect.Effect<Option.Option<A>, GroupOfLeaves<E | SpawnedErrors<R>>, never>
   })
 
 /**

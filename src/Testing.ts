@@ -248,6 +248,31 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
 }
 
 /**
+ * The ids of a deadlock report numbered per report, so that a report is the same on every run
+ * (ids are process-wide counters: they depend on what ran before, e.g. earlier tests). Each kind
+ * (`task #`, `task '...' (#n)`, `group #`, `cancel scope #`, `Lock #`, `Event #`, `memory stream #`,
+ * ...) is numbered from 1 in creation order of the ones the report shows.
+ */
+const renumberIds = (report: string): string => {
+  // `Word #n`, a task's `(#n)`, and a default task name `'Task-n'` (named after the task's id).
+  const pattern = /(\w+) #(\d+)|\(#(\d+)\)|'Task-(\d+)'/g
+  const seen = new Map<string, Set<number>>()
+  for (const m of report.matchAll(pattern)) {
+    const kind = m[1] ?? "task"
+    let ids = seen.get(kind)
+    if (ids === undefined) seen.set(kind, (ids = new Set()))
+    ids.add(Number(m[2] ?? m[3] ?? m[4]))
+  }
+  const numbering = new Map<string, Map<number, number>>()
+  for (const [kind, ids] of seen)
+    numbering.set(kind, new Map([...ids].sort((a, b) => a - b).map((id, i) => [id, i + 1])))
+  return report.replace(pattern, (_text, word?: string, id?: string, taskId?: string, nameId?: string) => {
+    const n = numbering.get(word ?? "task")!.get(Number(id ?? taskId ?? nameId))!
+    return word !== undefined ? `${word} #${n}` : taskId !== undefined ? `(#${n})` : `'Task-${n}'`
+  })
+}
+
+/**
  * Runs `effect` on a virtual clock that starts at 0 and jumps straight to the next pending timer
  * whenever every task is blocked. An hour of sleeps in a tree of task groups with timeouts takes
  * milliseconds of real time, and `currentTime()` shows the virtual time.
@@ -305,8 +330,9 @@ export const autojump = <A, E>(
         finish?.(Effect.fail(deadlockError()))
         return
       }
+      const report = renumberIds(message)
       deadlock =
-        options?.shuffleSeed === undefined ? message : `${message} [shuffleSeed ${options.shuffleSeed}]`
+        options?.shuffleSeed === undefined ? report : `${report} [shuffleSeed ${options.shuffleSeed}]`
       fiber?.interruptUnsafe()
     }
     return Effect.callback<A, E | DeadlockError>((resume) => {

@@ -35,7 +35,7 @@ import {
   RuntimeError,
   SSLError
 } from "./Errors.ts"
-import type { ExceptionGroup, Leaves } from "./ExceptionGroup.ts"
+import type { GroupOfLeaves } from "./ExceptionGroup.ts"
 import { checkHost, invalid } from "./internal/net/errors.ts"
 import { TransportDuplex } from "./internal/net/transportDuplex.ts"
 import { fromDuplex, type NodeByteStream } from "./internal/nodeStream.ts"
@@ -681,11 +681,11 @@ export class TLSListener<EA = AcceptError> extends ResourceBase implements Liste
 
   serve<E = never, R = never>(
     handler: (stream: TLSStream) => Effect.Effect<unknown, E, R>
-  ): Effect.Effect<never, ExceptionGroup<Leaves<E | EA>>, R>
+  ): Effect.Effect<never, GroupOfLeaves<E | EA>, R>
   serve<E = never, R = never>(
     handler: (stream: TLSStream) => Effect.Effect<unknown, E, R>,
     taskGroup: TaskGroup
-  ): Effect.Effect<never, EA | ExceptionGroup<Leaves<EA>>, R | Spawned<E>>
+  ): Effect.Effect<never, EA | GroupOfLeaves<EA>, R | Spawned<E>>
   serve<E, R>(
     handler: (stream: TLSStream) => Effect.Effect<unknown, E, R>,
     taskGroup?: TaskGroup

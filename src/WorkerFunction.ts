@@ -122,6 +122,17 @@ export const workerModule = <M>(module: string | URL): WorkerModule<M> => {
   })
 }
 
-/** @internal */
+/**
+ * True when the value is a {@link WorkerFunction} (made by `workerFunction` or `workerModule`).
+ *
+ * @example
+ * ```ts
+ * import { isWorkerFunction, workerModule } from "effect-anyio"
+ * const os = workerModule<typeof import("node:os")>("node:os")
+ * isWorkerFunction(os.availableParallelism) // true
+ * isWorkerFunction(() => 1) // false
+ * ```
+ * @category guards
+ */
 export const isWorkerFunction = (value: unknown): value is WorkerFunction =>
   typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "WorkerFunction"

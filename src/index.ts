@@ -318,6 +318,7 @@ export {
 export {
   type AnyFunction,
   type ArgsOf,
+  isWorkerFunction,
   moduleUrlOf,
   type ResultOf,
   type WorkerFunction,

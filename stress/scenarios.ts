@@ -7,7 +7,7 @@
  * no task of ours is left in `getRunningTasks()`, no lock/permit/token held and nobody waiting,
  * no stream item lost or duplicated.
  */
-import { Deferred, Effect, Exit, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import {
   type CancelScope,
   cancelScope,
@@ -98,7 +98,7 @@ export const cancelSleeping = (n: number): Effect.Effect<ScenarioResult, unknown
     )
     const end = now()
     const violations: Array<string> = []
-    expectEq(violations, "group result (its own cancel caught)", result, undefined)
+    expectEq(violations, "group result (its own cancel caught: None)", Option.isNone(result), true)
     expectEq(violations, "tasks started", started, n)
     expectEq(violations, "finalizers run", finalized, n)
     expectEq(violations, "tasks left running", (yield* leftoverTasks).length, 0)

@@ -112,13 +112,13 @@ describe("cancellation", () => {
             return "value"
           })
         )
-        expect(result).toBeUndefined()
+        expect(result).toEqual(Option.none())
         expect(scope?.cancelCalled).toBe(true)
         expect(scope?.cancelledCaught).toBe(true)
       })
   )
 
-  it.autojump("a group body stopped by tg.cancel() at a later operation gives undefined", () =>
+  it.autojump("a group body stopped by tg.cancel() at a later operation gives Option.none()", () =>
     Effect.gen(function* () {
       let scope: CancelScope | undefined
       const result = yield* createTaskGroup((tg) =>
@@ -128,12 +128,12 @@ describe("cancellation", () => {
           return yield* Effect.succeed("value")
         })
       )
-      expect(result).toBeUndefined()
+      expect(result).toEqual(Option.none())
       expect(scope?.cancelledCaught).toBe(true)
     })
   )
 
-  it.autojump("a group body stopped by tg.cancel() after it suspended once gives undefined", () =>
+  it.autojump("a group body stopped by tg.cancel() after it suspended once gives Option.none()", () =>
     Effect.gen(function* () {
       const result = yield* createTaskGroup((tg) =>
         Effect.gen(function* () {
@@ -142,7 +142,7 @@ describe("cancellation", () => {
           return yield* Effect.succeed("value")
         })
       )
-      expect(result).toBeUndefined()
+      expect(result).toEqual(Option.none())
     })
   )
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import type * as Sharding from "effect/cluster/Sharding"
 import { failAfter } from "../src/CancelScope.ts"
 import * as Cluster from "../src/Cluster.ts"
@@ -141,9 +141,10 @@ describe.skipIf(pgBin === undefined)("remote tasks, distributed (3 runner proces
         })
       )
     )
-    expect(results!.square).toBe(144)
-    expect(results!.pids.size).toBeGreaterThan(1)
-    expect(results!.pids.has(process.pid)).toBe(false)
+    const { square, pids } = Option.getOrThrow(results)
+    expect(square).toBe(144)
+    expect(pids.size).toBeGreaterThan(1)
+    expect(pids.has(process.pid)).toBe(false)
   })
 
   it("typed failure: the remote Boom is a member of the group, an instance of its class", async () => {

@@ -4,7 +4,7 @@
  * cluster's own timers included. The same cases across processes: cluster-distributed.test.ts.
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { failAfter } from "../src/CancelScope.ts"
 import * as Cluster from "../src/Cluster.ts"
 import { InvalidArgumentError, RuntimeError, TimeoutError } from "../src/Errors.ts"
@@ -67,7 +67,7 @@ describe("remote tasks, embedded", () => {
           })
         )
       )
-      expect(a).toEqual([9, 16, [4]])
+      expect(a).toEqual(Option.some([9, 16, [4]]))
     })
   )
 
@@ -224,8 +224,9 @@ describe("remote tasks, embedded", () => {
           })
         )
       )
-      expect(a![0]).toBeInstanceOf(Boom)
-      expect(a![1]).toBe(25)
+      const [failed, square] = Option.getOrThrow(a)
+      expect(failed).toBeInstanceOf(Boom)
+      expect(square).toBe(25)
     })
   )
 

@@ -111,7 +111,7 @@ describe("README idioms", () => {
           return yield* producer.join
         })
       )
-      expect(outcome).toBeInstanceOf(BrokenResourceError)
+      expect(Option.getOrThrow(outcome)).toBeInstanceOf(BrokenResourceError)
     })
   )
 })

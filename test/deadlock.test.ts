@@ -2,10 +2,11 @@
  * Issue 7: what each task waits on, in `dumpTaskTree()` and in the deadlock report of `autojump`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, Option } from "effect"
 import { Condition } from "../src/Condition.ts"
 import {
   CapacityLimiter,
+  cancelScope,
   createMemoryObjectStream,
   createTaskGroup,
   dumpTaskTree,
@@ -30,6 +31,10 @@ const deadlockReport = <A, E>(program: Effect.Effect<A, E>): Effect.Effect<strin
     return String(tagged.message)
   })
 
+/** The id a report shows for the task named `name`. */
+const idIn = (report: string, name: string): string =>
+  new RegExp(`task #(\\d+) '${name}'`).exec(report)?.[1] ?? "?"
+
 /** The printout line of the task named `name`. */
 const lineOf = (tree: string, name: string): string =>
   tree.split("\n").find((l) => new RegExp(`^\\s*task #\\d+ '${name}' \\(`).test(l)) ?? ""
@@ -50,11 +55,12 @@ describe("deadlock report: what each task waits on", () => {
         )
       )
       expect(report).toContain("deadlock: every task is blocked and no timer is pending")
+      // Ids are numbered per report, in creation order: `a` is Event #1, `b` Event #2.
       expect(lineOf(report, "waits-for-b")).toMatch(
-        new RegExp(`task #\\d+ 'waits-for-b' \\(blocked, waiting on ${b}\\)$`)
+        /task #\d+ 'waits-for-b' \(blocked, waiting on Event #2\)$/
       )
       expect(lineOf(report, "waits-for-a")).toMatch(
-        new RegExp(`task #\\d+ 'waits-for-a' \\(blocked, waiting on ${a}\\)$`)
+        /task #\d+ 'waits-for-a' \(blocked, waiting on Event #1\)$/
       )
       expect(String(a)).not.toBe(String(b))
     })
@@ -83,11 +89,13 @@ describe("deadlock report: what each task waits on", () => {
         )
       )
       expect(report).toContain("(virtual time 1s)")
+      expect(ids.size).toBe(2)
+      // Ids are numbered per report: lock1 is Lock #1, and a task's `(#n)` is its `task #n`.
       expect(lineOf(report, "A")).toContain(
-        `(blocked, waiting on ${lock2} held by task 'B' (#${ids.get("B")}))`
+        `(blocked, waiting on Lock #2 held by task 'B' (#${idIn(report, "B")}))`
       )
       expect(lineOf(report, "B")).toContain(
-        `(blocked, waiting on ${lock1} held by task 'A' (#${ids.get("A")}))`
+        `(blocked, waiting on Lock #1 held by task 'A' (#${idIn(report, "A")}))`
       )
     })
   )
@@ -137,8 +145,9 @@ describe("deadlock report: what each task waits on", () => {
       const lines = report.split("\n")
       expect(lineOf(report, rootName)).toMatch(/\(blocked, waiting on child task group #\d+ 'workers'\)$/)
       expect(lines.some((l) => /group #\d+ 'workers': body done, waiting for 2 task\(s\)/.test(l))).toBe(true)
-      expect(lineOf(report, "child-1")).toContain(`waiting on ${never}`)
-      expect(lineOf(report, "child-2")).toContain(`waiting on ${never}`)
+      expect(String(never)).toMatch(/^Event #\d+$/)
+      expect(lineOf(report, "child-1")).toContain("waiting on Event #1")
+      expect(lineOf(report, "child-2")).toContain("waiting on Event #1")
     })
   )
 
@@ -160,6 +169,63 @@ describe("deadlock report: what each task waits on", () => {
       expect(report).not.toContain("outsider")
       // One root: the program's.
       expect(report.split("\n").filter((l) => l.startsWith("task #"))).toHaveLength(1)
+    })
+  )
+
+  it.effect("ids are numbered per report: the same program gives the same report whatever ran before", () =>
+    Effect.gen(function* () {
+      const program = Effect.gen(function* () {
+        const lock = new Lock()
+        const never = new Event()
+        yield* createTaskGroup(
+          (tg) =>
+            Effect.gen(function* () {
+              yield* tg.startSoon(lock.withLock(never.wait()), { name: "holder" })
+              yield* tg.startSoon(Effect.andThen(sleep(1), lock.acquire()))
+              yield* tg.startSoon(cancelScope({}, never.wait()), { name: "scoped" })
+            }),
+          { name: "g" }
+        )
+      })
+      const first = yield* deadlockReport(program)
+      // Whatever runs in between takes ids from the same process-wide counters.
+      yield* createTaskGroup((tg) => Effect.forEach([1, 2, 3], () => tg.startSoon(new Event().set())))
+      new Lock()
+      const second = yield* deadlockReport(program)
+      expect(second).toBe(first)
+      expect(first.split("\n")[1]).toMatch(/^task #1 'main' /)
+      expect(first).toMatch(/group #1 'g'/)
+      expect(first).toContain("waiting on Lock #1 held by task 'holder' (#")
+      expect(first).toMatch(/'Task-\d+' \(blocked, waiting on Lock #1/)
+      expect(first).toMatch(/'scoped' \(blocked, waiting on (cancel scope #1 body|Event #1)\)/)
+    })
+  )
+
+  it.effect("the README's report, exactly (ids numbered per report)", () =>
+    Effect.gen(function* () {
+      const accounts = new Lock()
+      const audit = new Lock()
+      const program = createTaskGroup(
+        (tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(accounts.withLock(Effect.andThen(sleep(1), audit.withLock(Effect.void))), {
+              name: "transfer"
+            })
+            yield* tg.startSoon(audit.withLock(Effect.andThen(sleep(1), accounts.withLock(Effect.void))), {
+              name: "report"
+            })
+          }),
+        { name: "bank" }
+      )
+      expect(yield* deadlockReport(program)).toBe(
+        [
+          "deadlock: every task is blocked and no timer is pending (virtual time 1s)",
+          "task #1 'main' (blocked, waiting on child task group #1 'bank')",
+          "  group #1 'bank': body done, waiting for 2 task(s)",
+          "    task #2 'transfer' (blocked, waiting on Lock #2 held by task 'report' (#3))",
+          "    task #3 'report' (blocked, waiting on Lock #1 held by task 'transfer' (#2))"
+        ].join("\n")
+      )
     })
   )
 
@@ -219,7 +285,7 @@ describe("dumpTaskTree: waiting on", () => {
           })
         )
       )
-      const { before, after, holder } = dumps!
+      const { before, after, holder } = Option.getOrThrow(dumps)
       expect(holder?.name).toBe("holder")
       expect(lineOf(before, "contender")).toContain(
         `(blocked, waiting on ${lock} held by task 'holder' (#${holder?.id}))`
@@ -327,7 +393,9 @@ describe("dumpTaskTree: waiting on", () => {
           })
         )
       )
-      expect(lineOf(tree ?? "", "scoped")).toMatch(/\(blocked, waiting on cancel scope #\d+ body\)$/)
+      expect(lineOf(Option.getOrThrow(tree), "scoped")).toMatch(
+        /\(blocked, waiting on cancel scope #\d+ body\)$/
+      )
     })
   )
 
@@ -383,9 +451,10 @@ describe("dumpTaskTree: waiting on", () => {
           })
         )
       )
-      expect(seen?.[0]).toContain(`waiting on ${e3})`)
-      expect(seen?.[1]).toContain(`waiting on ${e3})`)
-      expect(seen?.[2]).toContain(`waiting on ${e1})`)
+      const lines = Option.getOrThrow(seen)
+      expect(lines[0]).toContain(`waiting on ${e3})`)
+      expect(lines[1]).toContain(`waiting on ${e3})`)
+      expect(lines[2]).toContain(`waiting on ${e1})`)
     })
   )
 })

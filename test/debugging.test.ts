@@ -40,7 +40,7 @@ describe("task names and ids", () => {
           return [byDefault, custom, empty]
         })
       )
-      expect(names).toEqual(["nonMain", "name", ""])
+      expect(names).toEqual(Option.some(["nonMain", "name", ""]))
     })
   )
 
@@ -230,7 +230,7 @@ describe("dumpTaskTree", () => {
           )
         })
       )
-      const tree = text ?? ""
+      const tree = Option.getOrThrow(text)
       expect(tree).toContain("'outer'")
       expect(tree).toContain("cancelled (cancelled explicitly: enough)")
       expect(tree).toMatch(/task #\d+ 'sleeper' \(cancelling\)/)
@@ -257,7 +257,7 @@ describe("dumpTaskTree", () => {
           })
         )
       )
-      const lines = (tree ?? "").split("\n")
+      const lines = Option.getOrThrow(tree).split("\n")
       const indent = (name: string) => (lines.find((l) => l.includes(`'${name}'`)) ?? "").search(/\S/)
       expect(indent("deep")).toBeGreaterThan(indent("nester"))
       expect(lines.some((l) => l.includes("group #") && l.includes("'inner'"))).toBe(true)
@@ -310,8 +310,8 @@ describe("task handles (AnyIO's TestCreateTask)", () => {
           return handle
         })
       )
-      expect(yield* handle!.returnValue).toBe(6)
-      expect(yield* handle!.exception).toBeUndefined()
+      expect(yield* Option.getOrThrow(handle).returnValue).toBe(6)
+      expect(yield* Option.getOrThrow(handle).exception).toBeUndefined()
     })
   )
 

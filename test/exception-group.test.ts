@@ -610,12 +610,14 @@ describe("types", () => {
   it("narrows split and subgroup by tag and by refinement", () => {
     const eg = new ExceptionGroup<NotFound | Timeout | Other>("m", [nf(1)])
     expectTypeOf(eg.split("NotFound")).toEqualTypeOf<
-      [match: ExceptionGroup<NotFound> | undefined, rest: ExceptionGroup<Timeout | Other> | undefined]
+      [match: MatchedGroup<NotFound> | undefined, rest: ExceptionGroup<Timeout | Other> | undefined]
     >()
     expectTypeOf(eg.split(["NotFound", "Timeout"])[1]).toEqualTypeOf<ExceptionGroup<Other> | undefined>()
-    expectTypeOf(eg.subgroup("Timeout")).toEqualTypeOf<ExceptionGroup<Timeout> | undefined>()
+    expectTypeOf(eg.subgroup("Timeout")).toEqualTypeOf<MatchedGroup<Timeout> | undefined>()
+    // the matching side holds no defect unless "Defect" is among the tags
+    expectTypeOf(eg.subgroup(["Timeout", "Defect"])).toEqualTypeOf<ExceptionGroup<Timeout> | undefined>()
     expectTypeOf(eg.split((e): e is Timeout => e instanceof Timeout)).toEqualTypeOf<
-      [match: ExceptionGroup<Timeout> | undefined, rest: ExceptionGroup<NotFound | Other> | undefined]
+      [match: MatchedGroup<Timeout> | undefined, rest: ExceptionGroup<NotFound | Other> | undefined]
     >()
     const isBig = (e: NotFound | Timeout | Other | Defect): boolean => e instanceof NotFound && e.id > 5
     expectTypeOf(eg.split(isBig)).toEqualTypeOf<
@@ -626,9 +628,9 @@ describe("types", () => {
     >()
     // @ts-expect-error: not a tag of the leaves
     eg.split("Nope")
-    // any tag when the leaf type is unknown
+    // any tag when the leaf type is unknown (a tag other than "Defect" matches no defect)
     expectTypeOf(new ExceptionGroup<unknown>("m", [1]).split("Whatever")[0]).toEqualTypeOf<
-      ExceptionGroup<unknown> | undefined
+      MatchedGroup<unknown> | undefined
     >()
   })
 

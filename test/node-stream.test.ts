@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { PassThrough } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -116,7 +116,7 @@ describe("Node stream adapter", () => {
             return yield* h.join
           })
         )
-        expect(err).toBeInstanceOf(BrokenResourceError)
+        expect(Option.getOrThrow(err)).toBeInstanceOf(BrokenResourceError)
         expect(yield* Effect.flip(client.receive())).toBeInstanceOf(BrokenResourceError)
       })
     )
@@ -153,7 +153,7 @@ describe("Node stream adapter", () => {
           return e
         })
       )
-      expect(err).toBeInstanceOf(BusyResourceError)
+      expect(Option.getOrThrow(err)).toBeInstanceOf(BusyResourceError)
       yield* r.close()
     })
   )
@@ -170,7 +170,7 @@ describe("Node stream adapter", () => {
           return yield* h.join
         })
       )
-      expect(err).toBeInstanceOf(ClosedResourceError)
+      expect(Option.getOrThrow(err)).toBeInstanceOf(ClosedResourceError)
       expect(yield* Effect.flip(r.receive())).toBeInstanceOf(ClosedResourceError)
       yield* r.close()
       expect(pt.destroyed).toBe(true)
@@ -201,7 +201,7 @@ describe("Node stream adapter", () => {
           return n
         })
       )
-      expect(received).toBe(160)
+      expect(received).toEqual(Option.some(160))
       expect(sent).toBe(20)
     })
   )

@@ -80,7 +80,7 @@ describe("shielding", () => {
       )
       // AnyIO also runs the code right after the shield (until its next checkpoint): difference 1
       expect(seen).toEqual([Number.POSITIVE_INFINITY, "after checkpoint in shield", Number.NEGATIVE_INFINITY])
-      expect(r).toBeUndefined()
+      expect(r).toEqual(Option.none())
     })
   )
 

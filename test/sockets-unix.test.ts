@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import {
   BusyResourceError,
   ClosedResourceError,
@@ -353,7 +353,7 @@ for (const kind of ["path", "abstract"] as const) {
                       return yield* h.join
                     })
                   )
-                  expect(e).toBeInstanceOf(ClosedResourceError)
+                  expect(Option.getOrThrow(e)).toBeInstanceOf(ClosedResourceError)
                   client.destroy()
                 })
               )

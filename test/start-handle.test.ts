@@ -3,7 +3,7 @@
  * that come first. Ported from AnyIO's tests/test_taskgroups.py.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import {
   checkpoint,
   createTaskGroup,
@@ -90,7 +90,7 @@ describe("start() with returnHandle", () => {
       const server = (port: number, status: TaskStatus<number>) => status.started(port)
       const [a, b] = yield* createTaskGroup((tg) =>
         Effect.all([tg.start({ returnHandle: false }, server, 1), tg.start(server, 2)])
-      ).pipe(Effect.map((r) => r ?? [0, 0]))
+      ).pipe(Effect.map(Option.getOrElse(() => [0, 0] as const)))
       expect([a, b]).toEqual([1, 2])
     })
   )

@@ -261,7 +261,7 @@ describe("task group errors", () => {
           })
         )
       )
-      expect(value).toBeUndefined()
+      expect(value).toEqual(Option.none())
     })
   )
 

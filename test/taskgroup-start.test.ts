@@ -29,7 +29,7 @@ describe("start()", () => {
       const value = yield* autojump(
         createTaskGroup((tg) => tg.start((status: TaskStatus) => status.started()))
       )
-      expect(value).toBeUndefined()
+      expect(value).toEqual(Option.some(undefined))
     })
   )
 
@@ -45,7 +45,7 @@ describe("start()", () => {
           )
         )
       )
-      expect(value).toBe(">foo")
+      expect(value).toEqual(Option.some(">foo"))
     })
   )
 
@@ -84,7 +84,7 @@ describe("start()", () => {
           )
         )
       )
-      expect(value).toBeUndefined()
+      expect(value).toEqual(Option.some(undefined))
       const defect = defectOf(second!)
       expect(defect).toBeInstanceOf(RuntimeError)
       expect((defect as RuntimeError).message).toBe("called 'started' twice on the same task status")
@@ -165,7 +165,7 @@ describe("start()", () => {
           })
         )
       )
-      expect(error).toEqual(failure("foo"))
+      expect(Option.getOrThrow(error)).toEqual(failure("foo"))
       expect(saved!.cancelScope.cancelCalled).toBe(false)
       expect(siblingDone).toBe(true)
     })
@@ -178,7 +178,7 @@ describe("start()", () => {
           Effect.exit(tg.start((_status: TaskStatus) => Effect.die(new Error("kaput"))))
         )
       )
-      expect((defectOf(exit!) as Error).message).toBe("kaput")
+      expect((defectOf(Option.getOrThrow(exit)) as Error).message).toBe("kaput")
     })
   )
 
@@ -206,7 +206,7 @@ describe("start()", () => {
       const exit = yield* autojump(
         createTaskGroup((tg) => Effect.exit(tg.start((_status: TaskStatus) => Effect.void)))
       )
-      const defect = defectOf(exit!)
+      const defect = defectOf(Option.getOrThrow(exit))
       expect(defect).toBeInstanceOf(RuntimeError)
       expect((defect as RuntimeError).message).toMatch(/hild exited without calling task_status\.started\(\)/)
     })
@@ -233,7 +233,7 @@ describe("start()", () => {
           })
         )
       )
-      expect(value).toBeUndefined()
+      expect(Option.getOrUndefined(value)).toBeUndefined()
       expect(started).toBe(true)
       expect(finished).toBe(false)
     })
@@ -268,7 +268,9 @@ describe("start()", () => {
         )
       )
       expect(tagsOf(exit)).toEqual(["Success"])
-      expect(Option.isNone((exit as Exit.Success<Option.Option<unknown> | undefined>).value!)).toBe(true)
+      expect(
+        Option.isNone(Option.getOrThrow((exit as Exit.Success<Option.Option<Option.Option<unknown>>>).value))
+      ).toBe(true)
       expect(started).toBe(true)
       expect(saved!.cancelScope.cancelCalled).toBe(false)
       expect(siblingDone).toBe(true)

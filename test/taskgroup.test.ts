@@ -4,7 +4,7 @@
  * asks beyond AnyIO. `start()` and errors have their own files (taskgroup-start, taskgroup-errors).
  * Programs with sleeps run under `autojump` (virtual time).
  */
-import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option } from "effect"
 import {
   cancelScope,
   checkpoint,
@@ -168,7 +168,7 @@ describe("task group lifecycle", () => {
           })
         )
       )
-      expect(seen).toBe(true)
+      expect(seen).toEqual(Option.some(true))
     })
   )
 
@@ -358,12 +358,12 @@ describe("task group result", () => {
           })
         )
       )
-      expect(value).toBe("body value")
+      expect(value).toEqual(Option.some("body value"))
       expect(childDone).toBe(true)
     })
   )
 
-  it.effect("the group succeeds with undefined when its own cancel stopped the body", () =>
+  it.effect("the group succeeds with Option.none() when its own cancel stopped the body", () =>
     Effect.gen(function* () {
       const value = yield* autojump(
         createTaskGroup((tg) =>
@@ -375,7 +375,7 @@ describe("task group result", () => {
           })
         )
       )
-      expect(value).toBeUndefined()
+      expect(value).toEqual(Option.none())
     })
   )
 
@@ -390,7 +390,7 @@ describe("task group result", () => {
           })
         )
       )
-      expect(value).toBe("body value")
+      expect(value).toEqual(Option.some("body value"))
     })
   )
 

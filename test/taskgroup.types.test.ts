@@ -4,8 +4,9 @@
  * fails the type check when the line it guards stops being an error.
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Context, Data, Effect } from "effect"
+import { Context, Data, Effect, type Option } from "effect"
 import {
+  cancelScope,
   createTaskGroup,
   type ExceptionGroup,
   type Spawned,
@@ -63,9 +64,12 @@ describe("task group types", () => {
     expectTypeOf<Effect.Error<typeof group>>().toEqualTypeOf<TaskGroupError<E0, Spawned<E1>>>()
   })
 
-  it("the group succeeds with the body's value or undefined", () => {
+  it("the group succeeds with an Option of the body's value (None: its own cancellation stopped it)", () => {
     const group = createTaskGroup(() => Effect.succeed("value" as const))
-    expectTypeOf<Effect.Success<typeof group>>().toEqualTypeOf<"value" | undefined>()
+    expectTypeOf<Effect.Success<typeof group>>().toEqualTypeOf<Option.Option<"value">>()
+    // the same model as cancel scopes (a body that receives its handle can cancel itself)
+    const scope = cancelScope({}, () => Effect.succeed("value" as const))
+    expectTypeOf<Effect.Success<typeof scope>>().toEqualTypeOf<Effect.Success<typeof group>>()
   })
 
   it("the tasks' requirements flow out, without Spawned", () => {
@@ -83,7 +87,7 @@ describe("task group types", () => {
   it("the body's requirements flow out too", () => {
     const group = createTaskGroup(() => Effect.flatMap(Db, (db) => db.query))
     expectTypeOf<Effect.Services<typeof group>>().toEqualTypeOf<Db>()
-    expectTypeOf<Effect.Success<typeof group>>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<Effect.Success<typeof group>>().toEqualTypeOf<Option.Option<number>>()
   })
 
   it("startSoon records the task's failure as a Spawned requirement", () => {
@@ -174,7 +178,7 @@ describe("task group types", () => {
     const group = createTaskGroup((tg) =>
       tg.start((status: TaskStatus<number>) => Effect.andThen(status.started(1), fail1))
     )
-    expectTypeOf<Effect.Success<typeof group>>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<Effect.Success<typeof group>>().toEqualTypeOf<Option.Option<number>>()
     expectTypeOf<Effect.Error<typeof group>>().toEqualTypeOf<ExceptionGroup<E1>>()
   })
 

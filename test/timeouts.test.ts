@@ -560,7 +560,7 @@ describe("timeouts", () => {
           return "unreachable"
         })
       )
-      expect(r).toBeUndefined()
+      expect(r).toEqual(Option.none())
       expect(seen).toEqual([1])
       expect(scope?.cancelReason).toEqual({ _tag: "Deadline", deadline: 1 })
       expect(scope?.cancelledCaught).toBe(true)

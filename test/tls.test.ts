@@ -8,7 +8,7 @@
 import type * as net from "node:net"
 import * as tls from "node:tls"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger } from "effect"
+import { Effect, Logger, Option } from "effect"
 import { NameResolver } from "../src/Dns.ts"
 import {
   BrokenResourceError,
@@ -147,7 +147,7 @@ describe("TLSStream", () => {
             return yield* wrapper.use((w) => Effect.andThen(w.send(text("hello")), w.receive()))
           })
         )
-        expect(str(response!)).toBe("olleh")
+        expect(str(Option.getOrThrow(response))).toBe("olleh")
       })
     )
   )
@@ -295,9 +295,9 @@ describe("TLSStream", () => {
             )
             if (serverCompatible && !clientCompatible) {
               // The client hung up without close_notify: the server's closing handshake fails.
-              expect(serverResult?._tag).toBe("Failure")
+              expect(Option.getOrUndefined(serverResult)?._tag).toBe("Failure")
             } else if (serverCompatible) {
-              expect(serverResult?._tag).toBe("Success")
+              expect(Option.getOrUndefined(serverResult)?._tag).toBe("Success")
             }
           })
         )

@@ -8,9 +8,10 @@
  * (test/package.test.ts).
  */
 import { expectTypeOf } from "@effect/vitest"
-import { Cause, Data, Effect, Exit } from "effect"
+import { Cause, Data, Effect, Exit, Option } from "effect"
 import {
   catchMembers,
+  catchMembersByTag,
   catchMembersIf,
   createTaskGroup,
   Defect,
@@ -128,6 +129,24 @@ describe("catchMembers: the handler sees only its tag", () => {
     })
   )
 
+  it("catchMembersByTag: each handler sees only its tag; the Defect handler the defects", () => {
+    const program = Effect.fail(new ExceptionGroup<Fatal | Minor>("m", [new Fatal()]))
+    const handled = program.pipe(
+      catchMembersByTag({
+        Fatal: (eg) => {
+          expectTypeOf(eg).toEqualTypeOf<MatchedGroup<Fatal>>()
+          return Effect.void
+        },
+        Defect: (eg) => {
+          expectTypeOf(eg.leaves()[0]!.exception).toEqualTypeOf<Defect>()
+          return Effect.void
+        }
+      })
+    )
+    expectTypeOf<Effect.Error<typeof handled>>().toEqualTypeOf<ExceptionGroup<Minor>>()
+    expect(Effect.isEffect(handled)).toBe(true)
+  })
+
   it("a handler's group is still an ExceptionGroup of its leaves", () => {
     expectTypeOf<MatchedGroup<Fatal>>().toExtend<ExceptionGroup<Fatal>>()
     // @ts-expect-error: a group that may hold defects is not one without
@@ -187,7 +206,7 @@ describe("spawning: options first, optional and rest parameters", () => {
       const name = yield* createTaskGroup((tg) =>
         Effect.map(tg.createTask({ name: "named" }, Effect.succeed(1)), (h) => h.name)
       )
-      expect(name).toBe("named")
+      expect(name).toEqual(Option.some("named"))
     })
   )
 })

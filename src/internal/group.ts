@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { type Cause, Context, Effect, type Exit, type Fiber, References } from "effect"
+import { type Cause, Context, Effect, type Exit, type Fiber, Option, References } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import {
@@ -478,10 +478,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     this.close()
     if (this.failures !== undefined) return this.raise()
     const hostExit = this.hostExit!
-    if (hostExit._tag === "Success") return hostExit
+    // `Option`, as cancel scopes give: `None` when the group's own cancellation stopped the body.
+    if (hostExit._tag === "Success") return Effect.succeed(Option.some(hostExit.value))
     if (catches(this)) {
       this.cancelScope.cancelledCaught = true
-      return Effect.void
+      return Effect.succeed(Option.none())
     }
     return hostExit
   }
