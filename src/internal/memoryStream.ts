@@ -35,6 +35,12 @@
  * - A wake-up is one bounded re-entry (`trampoline.ts`): past its depth bound it is deferred until
  *   the outermost re-entry returns. The outcome is fixed when the waiter is served, so a receiver
  *   interrupted before its deferred wake-up runs gives its item back to the front of the stream.
+ * - Effect's run loop may yield to the scheduler between any two operations (every scheduler here,
+ *   Effect's and ours, yields once `currentOpCount` reaches `MaxOpsBeforeYield`). An item taken, or a
+ *   send committed, in the step whose result then waits in such a yield is lost if the fiber is
+ *   interrupted during it (the soak's lost item). So a step that would commit first checks
+ *   {@link yieldDue}: if the loop is about to yield, the step yields *before* committing and then
+ *   runs again (the yield was going to happen one operation later anyway).
  * - Known limit of waking in line: if a receiver woken by a `send` interrupts that sender from its own
  *   code before the sender runs again, the `send` ends interrupted although its item was delivered (no
  *   item is lost or duplicated; only the sender's view differs from AnyIO's).
@@ -50,7 +56,7 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Fiber } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
@@ -77,6 +83,21 @@ const endExit = (mode: Mode): AnyEffect =>
     : mode === MODE_NEXT
       ? exitEnd
       : Exit.fail(Cause.Done())
+
+/**
+ * True when the current fiber's run loop will yield to the scheduler at its next operation, the one
+ * that carries the step's result (module comment). Budgets of 4 operations or fewer are left alone:
+ * the retry after the yield would find the yield due again.
+ */
+const yieldDue = (): boolean => {
+  const fiber = Fiber.getCurrent()
+  if (fiber === undefined) return false
+  const cache = fiber.cache
+  const max = cache.maxOpsBeforeYield
+  return !cache.preventYield && max > 4 && fiber.currentOpCount + 1 >= max
+}
+
+const yieldThen = (effect: AnyEffect): AnyEffect => Effect.andThen(Effect.yieldNow, effect)
 
 /** A growable ring buffer: O(1) push, shift and unshift. */
 export class Deque<T> {
@@ -160,9 +181,12 @@ export class StreamState {
   // ---------------------------------------------------------------------------
 
   /** The non-blocking part of a send: an exit, or `undefined` when the sender would have to wait. */
-  sendStep(end: End, item: unknown): AnyEffect | undefined {
+  sendStep(end: End, item: unknown, nowait: boolean): AnyEffect | undefined {
     if (end.closed) return Exit.fail(new ClosedResourceError({}))
     if (this.openReceive === 0) return Exit.fail(new BrokenResourceError({}))
+    if (yieldDue() && (this.receivers.head !== undefined || this.buffer.length < this.maxBufferSize)) {
+      return yieldThen(Effect.suspend(() => (nowait ? this.sendNowait(end, item) : this.send(end, item))))
+    }
     const r = this.receivers.shift()
     if (r !== undefined) {
       r.item = item
@@ -178,19 +202,19 @@ export class StreamState {
   }
 
   send(end: End, item: unknown): AnyEffect {
-    const r = this.sendStep(end, item)
+    const r = this.sendStep(end, item, false)
     return r !== undefined
       ? r
       : Effect.callback<unknown, unknown>((resume) => this.parkSender(end, item, resume))
   }
 
   sendNowait(end: End, item: unknown): AnyEffect {
-    const r = this.sendStep(end, item)
+    const r = this.sendStep(end, item, true)
     return r !== undefined ? r : Exit.fail(new WouldBlock({}))
   }
 
   private parkSender(end: End, item: unknown, resume: Resume): Effect.Effect<void> | undefined {
-    const r = this.sendStep(end, item)
+    const r = this.sendStep(end, item, false)
     if (r !== undefined) {
       resume(r)
       return undefined
@@ -224,7 +248,7 @@ export class StreamState {
       wake(s, Exit.void)
       return retry
     }
-    if (buffer.length > 0) return itemExit(mode, buffer.shift())
+    if (buffer.length > 0) return yieldDue() ? yieldThen(retry) : itemExit(mode, buffer.shift())
     if (this.openSend === 0) return endExit(mode)
     return undefined
   }
