@@ -30,7 +30,8 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   incrementalFile: `reports/mutation/${name}.incremental.json`,
-  tempDirName: ".stryker-tmp",
+  // One temp dir per module, so that two modules can run side by side.
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
   ignorePatterns: ["dist", "reports", "scratch", ".vitest", "*.cpuprofile", "*.heapsnapshot"],
   thresholds: { high: 90, low: 85, break: null }
