@@ -153,7 +153,7 @@ describe("what a parked task waits on, in words", () => {
 describe("register re-checks the stream before parking", () => {
   it("a send made when the buffer was full, run once there is room, does not park", () => {
     const x = open(1)
-    expect(x.s.sendStep(x.send, 1)).toBeDefined()
+    expect(x.s.sendStep(x.send, 1, false)).toBeDefined()
     const op = x.s.send(x.send, 2)
     expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual([1])
     expect(Exit.isSuccess(Effect.runSyncExit(op))).toBe(true)
@@ -163,7 +163,7 @@ describe("register re-checks the stream before parking", () => {
 
   it("a receive registering when an item has arrived takes it at once", () => {
     const x = open(1)
-    x.s.sendStep(x.send, "a")
+    x.s.sendStep(x.send, "a", false)
     const got: Array<AnyEffect> = []
     expect(parkReceiver(x, (e) => got.push(e))).toBeUndefined()
     expect(values(got)).toEqual(["a"])
@@ -179,7 +179,7 @@ describe("a served waiter cancelled before its wake-up runs", () => {
     const cancelFirst = parked(first, (r) => parkReceiver(x, r))
     parked(second, (r) => parkReceiver(x, r))
     deferred(() => {
-      x.s.sendStep(x.send, "item")
+      x.s.sendStep(x.send, "item", false)
       cancelFirst()
     })
     expect(first).toEqual([])
@@ -194,7 +194,7 @@ describe("a served waiter cancelled before its wake-up runs", () => {
     const cancelFirst = parked(got, (r) => parkReceiver(x, r))
     const cancelSecond = parked(got, (r) => parkReceiver(x, r))
     deferred(() => {
-      x.s.sendStep(x.send, "item")
+      x.s.sendStep(x.send, "item", false)
       cancelFirst()
       cancelSecond()
     })
@@ -208,8 +208,8 @@ describe("a served waiter cancelled before its wake-up runs", () => {
     const got: Array<AnyEffect> = []
     const cancel = parked(got, (r) => parkReceiver(x, r))
     deferred(() => {
-      x.s.sendStep(x.send, "first")
-      x.s.sendStep(x.send, "second")
+      x.s.sendStep(x.send, "first", false)
+      x.s.sendStep(x.send, "second", false)
       cancel()
     })
     expect(got).toEqual([])
@@ -268,7 +268,7 @@ describe("taking a parked sender's item", () => {
 
   it("a sender parked behind a full buffer is taken only once the buffer has room", () => {
     const x = open(1)
-    x.s.sendStep(x.send, "a")
+    x.s.sendStep(x.send, "a", false)
     const resumed: Array<AnyEffect> = []
     parkSender(x, "b", (e) => resumed.push(e))
     const got: Array<unknown> = []
