@@ -11,7 +11,7 @@ import { soak } from "../soak/soak.ts"
 describe("soak, scaled down", () => {
   // It found a memory-stream item lost (one in some rounds): a receive that took an item and then
   // waited in one of Effect's scheduler yields, interrupted there (test/memory-stream-yield.test.ts).
-  it.skip(
+  it.live(
     "every workload, 10 s (every workload gets a round even beside other test files): nothing lost or duplicated, no handle or task left behind",
     () =>
       Effect.gen(function* () {
