@@ -365,6 +365,11 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
       readonly groupName?: string | undefined
     }
   ) {
+    // Python's rule (`argument 1 must be str`): a message that is not a string may not even
+    // convert to one (`{ toString: undefined }`), which would fail later, unclearly.
+    if (typeof message !== "string") {
+      throw new TypeError("ExceptionGroup: the first argument (message) must be a string")
+    }
     if (!Array.isArray(exceptions)) {
       throw new TypeError("ExceptionGroup: the second argument (exceptions) must be an array")
     }

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect } from "effect"
-import { CurrentScope, effectiveDeadline, nowSeconds } from "./internal/scope.ts"
+import { CurrentScope, effectiveDeadline, interruptIfCancelled, nowSeconds } from "./internal/scope.ts"
 import { toSeconds } from "./internal/time.ts"
 
 /**
@@ -130,18 +130,29 @@ export const currentEffectiveDeadline = (): Effect.Effect<number> =>
 export const checkpoint = (): Effect.Effect<void> => Effect.yieldNow
 
 /**
- * Raises a pending cancellation without yielding (AnyIO's `checkpoint_if_cancelled`). In Effect
- * every operation already observes a pending interruption, so this is a no-op operation that
- * exists for ported code.
+ * Raises a pending cancellation without yielding (AnyIO's `checkpoint_if_cancelled`): when an
+ * enclosing scope (up to the first shield) was cancelled, the current task is cancelled here, even
+ * if it has not suspended since; otherwise it goes on at once.
  *
  * @example
  * ```ts
- * import { checkpointIfCancelled } from "effect-anyio"
- * const step = checkpointIfCancelled()
+ * import { Effect } from "effect"
+ * import { cancelScope, checkpointIfCancelled } from "effect-anyio"
+ * const program = cancelScope({}, (scope) =>
+ *   Effect.gen(function* () {
+ *     yield* scope.cancel()
+ *     yield* checkpointIfCancelled() // the scope's cancellation is raised here
+ *   })
+ * )
  * ```
  * @category time
  */
-export const checkpointIfCancelled = (): Effect.Effect<void> => Effect.void
+export const checkpointIfCancelled = (): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const status = fiber.getRef(CurrentScope)
+    if (status !== undefined) interruptIfCancelled(status, fiber, true)
+    return Effect.void
+  })
 
 /**
  * Yields to other tasks without raising a pending cancellation (AnyIO's

@@ -99,9 +99,9 @@ describe("cancellation", () => {
     })
   )
 
-  // anyio: test_cancelled_not_caught (for a group)
+  // anyio: test_cancelled_not_caught (for a group; test/reference/checkpoint_delivery.py)
   it.autojump(
-    "a group body that returns right after tg.cancel() is stopped there (differs: AnyIO keeps going to a checkpoint)",
+    "a group body that returns right after tg.cancel() returns its value (no checkpoint followed)",
     () =>
       Effect.gen(function* () {
         let scope: CancelScope | undefined
@@ -112,13 +112,13 @@ describe("cancellation", () => {
             return "value"
           })
         )
-        expect(result).toEqual(Option.none())
+        expect(result).toEqual(Option.some("value"))
         expect(scope?.cancelCalled).toBe(true)
-        expect(scope?.cancelledCaught).toBe(true)
+        expect(scope?.cancelledCaught).toBe(false)
       })
   )
 
-  it.autojump("a group body stopped by tg.cancel() at a later operation gives Option.none()", () =>
+  it.autojump("a group body that goes on after tg.cancel() without suspending returns its value", () =>
     Effect.gen(function* () {
       let scope: CancelScope | undefined
       const result = yield* createTaskGroup((tg) =>
@@ -128,21 +128,25 @@ describe("cancellation", () => {
           return yield* Effect.succeed("value")
         })
       )
-      expect(result).toEqual(Option.none())
-      expect(scope?.cancelledCaught).toBe(true)
+      expect(result).toEqual(Option.some("value"))
+      expect(scope?.cancelledCaught).toBe(false)
     })
   )
 
-  it.autojump("a group body stopped by tg.cancel() after it suspended once gives Option.none()", () =>
+  it.autojump("a group body stopped by tg.cancel() at its next suspension gives Option.none()", () =>
     Effect.gen(function* () {
+      let scope: CancelScope | undefined
       const result = yield* createTaskGroup((tg) =>
         Effect.gen(function* () {
+          scope = tg.cancelScope
           yield* checkpoint()
           yield* tg.cancel()
+          yield* checkpoint()
           return yield* Effect.succeed("value")
         })
       )
       expect(result).toEqual(Option.none())
+      expect(scope?.cancelledCaught).toBe(true)
     })
   )
 
@@ -465,9 +469,9 @@ describe("cancellation", () => {
     })
   )
 
-  // anyio: test_cancelled_not_caught (differs: the fiber's own end observes the interruption)
+  // anyio: test_cancelled_not_caught
   it.autojump(
-    "a scope that cancels itself as its last operation still catches (Effect: every step observes it)",
+    "a scope that cancels itself as its last operation does not catch (no checkpoint followed)",
     () =>
       Effect.gen(function* () {
         let scope: CancelScope | undefined
@@ -475,9 +479,8 @@ describe("cancellation", () => {
           Effect.sync(() => (scope = s)).pipe(Effect.andThen(s.cancel()))
         )
         expect(scope?.cancelCalled).toBe(true)
-        // AnyIO: cancelled_caught is False (no checkpoint followed the cancel).
-        expect(scope?.cancelledCaught).toBe(true)
-        expect(Option.isNone(r)).toBe(true)
+        expect(scope?.cancelledCaught).toBe(false)
+        expect(Option.isSome(r)).toBe(true)
       })
   )
 
@@ -492,24 +495,32 @@ describe("cancellation", () => {
     })
   )
 
-  it.autojump("a scope cancelled with more code after cancel() catches at the next operation", () =>
-    Effect.gen(function* () {
-      let scope: CancelScope | undefined
-      let after = false
-      const r = yield* cancelScope({}, (s) =>
-        Effect.gen(function* () {
-          scope = s
-          yield* s.cancel()
-          yield* Effect.sync(() => (after = true))
-        })
-      )
-      expect(after).toBe(false)
-      expect(scope?.cancelledCaught).toBe(true)
-      expect(Option.isNone(r)).toBe(true)
-    })
+  // test/reference/checkpoint_delivery.py
+  it.autojump(
+    "a scope cancelled with more code after cancel() runs that code and catches at the next suspension",
+    () =>
+      Effect.gen(function* () {
+        let scope: CancelScope | undefined
+        let after = false
+        let afterCheckpoint = false
+        const r = yield* cancelScope({}, (s) =>
+          Effect.gen(function* () {
+            scope = s
+            yield* s.cancel()
+            yield* Effect.sync(() => (after = true))
+            yield* checkpoint()
+            afterCheckpoint = true
+          })
+        )
+        expect(after).toBe(true)
+        expect(afterCheckpoint).toBe(false)
+        expect(scope?.cancelledCaught).toBe(true)
+        expect(Option.isNone(r)).toBe(true)
+      })
   )
 
-  it.autojump("a scope cancelled after its body suspended once catches at the next operation", () =>
+  // test/reference/checkpoint_delivery.py
+  it.autojump("a scope cancelled after its body suspended once runs on to its end without catching", () =>
     Effect.gen(function* () {
       let after = false
       const scope = makeCancelScope()
@@ -520,9 +531,9 @@ describe("cancellation", () => {
           yield* Effect.sync(() => (after = true))
         })
       )
-      expect(after).toBe(false)
-      expect(scope.cancelledCaught).toBe(true)
-      expect(Option.isNone(r)).toBe(true)
+      expect(after).toBe(true)
+      expect(scope.cancelledCaught).toBe(false)
+      expect(Option.isSome(r)).toBe(true)
     })
   )
 
@@ -611,12 +622,12 @@ describe("cancellation", () => {
             })
           )
           expect(afterCheckpoint).toBe(false)
-          // AnyIO runs the code between the scopes (difference 1: Effect observed the outer cancel)
-          expect(codeBetweenScopesRan).toBe(false)
-          // AnyIO: the inner scope caught (its own cancel stopped the body)...
+          // as AnyIO: the code between the scopes runs (no suspension came before it)...
+          expect(codeBetweenScopesRan).toBe(true)
+          // ...the inner scope caught (its own cancel stopped the body)...
           expect(inner?.cancelledCaught).toBe(true)
-          // ...and the outer did not; here the outer cancellation was delivered, so the outer catches it
-          expect(outer.cancelledCaught).toBe(true)
+          // ...and the outer did not (no checkpoint followed its cancellation)
+          expect(outer.cancelledCaught).toBe(false)
         })
     )
   }

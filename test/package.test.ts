@@ -44,8 +44,9 @@ beforeAll(async () => {
   dist = join(installed, "dist")
   mkdirSync(installed, { recursive: true })
   writeFileSync(join(installed, "package.json"), JSON.stringify(pkg))
-  // The package's own dependencies, as an installation would provide them.
-  for (const dep of ["effect", "@effect"])
+  // The package's own dependencies, as an installation would provide them, and the consumer's
+  // `@types/node` (never found by walking up from a temp dir on a clean machine).
+  for (const dep of ["effect", "@effect", "@types"])
     symlinkSync(join(root, "node_modules", dep), join(dir, "node_modules", dep))
   await run(bin("tsc"), [
     "-p",

@@ -469,9 +469,11 @@ describe("timeouts", () => {
     })
   )
 
-  it.autojump("setting a deadline in the past while active cancels at once", () =>
+  // test/reference/checkpoint_delivery.py
+  it.autojump("setting a deadline in the past while active cancels at the next suspension", () =>
     Effect.gen(function* () {
       let after = false
+      let afterCheckpoint = false
       const scope = makeCancelScope()
       const r = yield* cancelScope(scope, () =>
         Effect.gen(function* () {
@@ -480,10 +482,13 @@ describe("timeouts", () => {
             scope.deadline = 0.5
           })
           after = true
+          yield* checkpoint()
+          afterCheckpoint = true
         })
       )
       expect(Option.isNone(r)).toBe(true)
-      expect(after).toBe(false)
+      expect(after).toBe(true)
+      expect(afterCheckpoint).toBe(false)
       expect(scope.cancelReason).toEqual({ _tag: "Deadline", deadline: 0.5 })
       expect(yield* currentTime()).toBe(1)
     })

@@ -16,6 +16,7 @@ import {
   type CancelScopeImpl,
   describeReason,
   hasFailures,
+  interruptFiber,
   isEffectivelyCancelled,
   reasonOfCause
 } from "./scope.ts"
@@ -158,7 +159,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     if (this.exit !== undefined || this.cancelRequested) return
     this.cancelRequested = true
     this.extra.cancelAnnotations = annotations
-    this.fiber?.interruptUnsafe(undefined, annotations)
+    if (this.fiber !== undefined) interruptFiber(this.fiber, annotations)
   }
   /** Why the task was cancelled: who cancelled it, else what its interruption says. */
   cancelReason(): CancelReason | undefined {

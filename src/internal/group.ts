@@ -34,7 +34,8 @@ import {
   exit,
   failuresOnly,
   hasFailures,
-  interruptIfCancelledOnEntry
+  interruptFiber,
+  interruptIfCancelled
 } from "./scope.ts"
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
@@ -162,7 +163,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       hostFiber.addObserver((exit) => this.onExit(undefined, exit))
       // Level-triggered: entered inside an effectively cancelled scope, the body is cancelled
       // at its first suspension.
-      interruptIfCancelledOnEntry(this, hostFiber)
+      interruptIfCancelled(this, hostFiber)
     }
   }
 
@@ -172,6 +173,10 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   protected override settleAtOnce(): Effect.Effect<unknown, unknown> {
     return Effect.uninterruptible(Effect.andThen(Effect.yieldNow, this.settle()))
+  }
+
+  protected override get exitIsCheckpoint(): boolean {
+    return true
   }
 
   protected waiting(_host: AnyFiber, mark: number): void {
@@ -199,11 +204,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       // per task on a fan-out of thousands); with tracing on, the annotation is kept for spans.
       const children: Array<Child> = []
       for (let c = this.first; c !== undefined; c = c.next) children.push(c)
-      this.hostRunning?.interruptUnsafe(undefined, annotations)
+      if (this.hostRunning !== undefined) interruptFiber(this.hostRunning, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       for (const child of children) {
         child.cancelledBy ??= by ?? OUTSIDE
-        child.fiber!.interruptUnsafe(undefined, taskAnnotations)
+        interruptFiber(child.fiber!, taskAnnotations)
       }
     } finally {
       this.delivering--
@@ -400,8 +405,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     }
     fiber.addObserver(child.onFiberExit.bind(child))
     // A task that begins in a cancelled group is cancelled at its first suspension, as in AnyIO.
-    if (child.cancelRequested) fiber.interruptUnsafe(undefined, child.cancelAnnotations)
-    else interruptIfCancelledOnEntry(this, fiber)
+    if (child.cancelRequested) interruptFiber(fiber, child.cancelAnnotations)
+    else interruptIfCancelled(this, fiber)
   }
 
   private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {

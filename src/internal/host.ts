@@ -29,17 +29,21 @@ import { TaskTracing } from "../Debugging.ts"
 import { InvalidArgumentError } from "../Errors.ts"
 import {
   arm,
+  beginHostWait,
   type CancelScopeImpl,
   CancelStatus,
   cancelIfDeadlinePassed,
   catches,
+  endHostWait,
   enter,
   exit,
   failuresOnly,
   hasDeadline,
   hasFailures,
-  interruptIfCancelledOnEntry,
+  interruptFiber,
+  interruptIfCancelled,
   onOuterCancel,
+  redeliver,
   settle
 } from "./scope.ts"
 import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./task.ts"
@@ -76,12 +80,25 @@ export abstract class Host<A, E> extends CancelStatus {
   /** Step 3, when the host has to wait: record the wait for printouts, arm timers. */
   protected abstract waiting(host: AnyFiber, mark: number): void
 
+  /**
+   * Leaving this scope is a checkpoint (a task group's exit, as in AnyIO): an interruption held
+   * while the host waited is raised there, unless the scope shields it.
+   */
+  protected get exitIsCheckpoint(): boolean {
+    return false
+  }
+
   /** A subclass calls this when its last direct fiber ended. */
   protected finished(): void {
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined
-      bounded(() => resume(this.settle()))
+      bounded(() => {
+        const held = endHostWait(this, this.exitIsCheckpoint)
+        // true: a held interruption was delivered at once; the host settles through its canceler.
+        if (held === true) return
+        resume(held === undefined ? this.settle() : redeliver(held, this.settle()))
+      })
       return
     }
     const wake = this.wake
@@ -100,6 +117,7 @@ export abstract class Host<A, E> extends CancelStatus {
       if (h.done) return resume(h.settleAtOnce())
       // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
       h.resume = resume
+      beginHostWait(h, host)
       h.waiting(host, mark)
       return h.onHostInterrupted()
     })
@@ -108,6 +126,7 @@ export abstract class Host<A, E> extends CancelStatus {
   private onHostInterrupted(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.resume = undefined
+      endHostWait(this, false)
       onOuterCancel(this)
       return Effect.flatMap(
         Effect.callback<void>((wake) => {
@@ -135,7 +154,7 @@ class ScopeHost<A, E> extends Host<Option.Option<A>, E> {
   }
 
   interruptDirect(_by: CancelScopeImpl | undefined, annotations: Context.Context<never> | undefined) {
-    this.body?.interruptUnsafe(undefined, annotations)
+    if (this.body !== undefined) interruptFiber(this.body, annotations)
   }
 
   get done(): boolean {
@@ -167,7 +186,7 @@ class ScopeHost<A, E> extends Host<Option.Option<A>, E> {
     }
     // Rule 8: cancelled before entry, or entered inside an effectively cancelled scope
     // (level-triggered), the body is cancelled at its first suspension.
-    interruptIfCancelledOnEntry(this, fiber)
+    interruptIfCancelled(this, fiber)
     fiber.addObserver((exit) => {
       this.bodyExit = exit
       if (this.wait !== undefined) endWait(this.wait)

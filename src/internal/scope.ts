@@ -23,13 +23,19 @@
  * 1. Every scope body runs in its own fiber; a task group runs its host body and each child in
  *    fibers of their own. These are the scope's *direct fibers*, owned by its status. The fiber
  *    that entered the scope (the *host*) waits for them.
- * 2. `cancel(scope)` interrupts the scope's direct fibers, with an annotation naming the scope.
- * 3. Cancellation travels down the tree through the waiting hosts: a host that is interrupted
- *    while it waits forwards the interruption to the direct fibers of the scope it waits on,
- *    unless that scope is shielded; it then keeps waiting (uninterruptibly) until they finished.
- *    Because Effect runs an interrupted suspended fiber synchronously, the whole subtree is
- *    interrupted within the `cancel` call. Foreign interruptions (a `Fiber.interrupt` or
- *    `Effect.timeout` around our code, SIGINT through `run`) travel the same way.
+ * 2. `cancel(scope)` interrupts the scope's direct fibers, with an annotation naming the scope
+ *    ({@link interruptFiber}): a suspended fiber at once, a running one (the task that cancels its
+ *    own scope, turns a shield off, sets a deadline into the past) at its next suspension, so that
+ *    its code up to there runs, as AnyIO's does up to the next checkpoint.
+ * 3. Cancellation travels down the tree through the waiting hosts. A host that waits on a scope is
+ *    not interrupted by our deliveries: the interruption is forwarded to the direct fibers of the
+ *    scope it waits on, unless that scope is shielded, and held (`held`) until the wait ends; then
+ *    the host gets it at its next suspension (a task group's unshielded exit is a checkpoint: there
+ *    at once), so that the host's code after the scope runs up to there, as in AnyIO. A host that
+ *    is interrupted anyway while it waits (foreign interruptions: a `Fiber.interrupt` or
+ *    `Effect.timeout` around our code, SIGINT through `run`) forwards the same way and keeps
+ *    waiting (uninterruptibly) until the direct fibers finished. Because Effect runs an interrupted
+ *    suspended fiber synchronously, the whole subtree is interrupted within the `cancel` call.
  * 4. A shielded scope records the outer cancellation it blocked (`outer`); turning the shield off
  *    delivers it. {@link receivesOuter}: an outer cancellation reached the scope and no shield of
  *    its own holds it back.
@@ -48,8 +54,8 @@
  *    its first suspension and is cancelled there (AnyIO: at its first checkpoint). Tasks begun in a
  *    cancelled group likewise.
  *
- * Difference from AnyIO, by construction: Effect observes a pending interruption at every
- * operation, not only at `await` points, and a fiber cannot un-see one. See the README.
+ * Difference from AnyIO, by construction: a fiber cannot un-see an interruption (a shielded scope
+ * inside an interrupted fiber cannot shield it). See the README.
  *
  * @internal
  */
@@ -173,6 +179,10 @@ export abstract class CancelStatus implements DeadlineOwner {
   /** Memo of `enclosingCancellation` (valid while `memoEpoch === epoch`). */
   memoEpoch = -1
   memo: CancelStatus | undefined = undefined
+  /** The host fiber while it waits for the direct fibers (see `beginHostWait`). */
+  waitingHost: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** An interruption of the waiting host, held until its wait ends (null: without annotations). */
+  held: Context.Context<never> | null | undefined = undefined
 
   constructor(cancelScope: CancelScopeImpl) {
     this.cancelScope = cancelScope
@@ -196,6 +206,93 @@ export abstract class CancelStatus implements DeadlineOwner {
 // ---------------------------------------------------------------------------------------------
 // Delivery (rules 2-4)
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Rule 2's delivery to one fiber. Interrupting a running fiber would stop it at its next operation;
+ * scheduling the interrupt on its own dispatcher lets it run on through its synchronous operations
+ * and interrupts it exactly at its next suspension (or not at all if it finishes first), which is
+ * AnyIO's checkpoint rule. "Running" is Effect's own flag (set while the fiber's loop is on the
+ * stack, also when it resumed another fiber synchronously); `Fiber.getCurrent()` would miss that.
+ */
+export const interruptFiber = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  annotations: Context.Context<never> | undefined
+): void => {
+  if ((fiber as unknown as { readonly _running?: boolean })._running === true) {
+    fiber.currentDispatcher.scheduleTask(() => interruptSuspended(fiber, annotations), 0)
+  } else interruptSuspended(fiber, annotations)
+}
+
+/**
+ * Delivery to a fiber that is not running. Also the scheduled half of rule 2: by then the fiber
+ * may have entered a scope and be waiting on it (it cancelled an enclosing scope from inside the
+ * body it was starting), and rule 3 applies.
+ */
+const interruptSuspended = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  annotations: Context.Context<never> | undefined
+): void => {
+  const waitingOn = hostWaits.get(fiber)
+  if (waitingOn !== undefined) {
+    // Rule 3: the fiber waits on a scope: forward into it, and hold the fiber's own interruption.
+    if (waitingOn.held === undefined) waitingOn.held = annotations ?? null
+    if (!waitingOn.outer) onOuterCancel(waitingOn)
+    return
+  }
+  fiber.interruptUnsafe(undefined, annotations)
+}
+
+/** Host fibers waiting on a scope, and that scope's status (rule 3). */
+const hostWaits = new WeakMap<Fiber.Fiber<unknown, unknown>, CancelStatus>()
+
+/** The host of `status` starts waiting for its direct fibers (rule 3). */
+export const beginHostWait = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): void => {
+  status.waitingHost = host
+  hostWaits.set(host, status)
+}
+
+/**
+ * The host's wait ended (its fibers are done, or the host was interrupted anyway). An interruption
+ * held meanwhile is delivered: `atOnce` (a task group's exit, a checkpoint, when the group's scope
+ * does not shield it) now, and true is returned (the host then settles through its canceler).
+ * Otherwise the held annotations are returned (null: none) for the host to re-raise on itself once
+ * it runs again ({@link redeliver}), so that it lands at the host's next suspension after the code
+ * that follows the scope; undefined when nothing was held.
+ */
+export const endHostWait = (
+  status: CancelStatus,
+  atOnce: boolean
+): true | Context.Context<never> | null | undefined => {
+  const host = status.waitingHost
+  if (host === undefined) return undefined
+  status.waitingHost = undefined
+  hostWaits.delete(host)
+  const held = status.held
+  if (held === undefined) return undefined
+  status.held = undefined
+  if (atOnce && !status.cancelScope._shield) {
+    host.interruptUnsafe(undefined, held ?? undefined)
+    return true
+  }
+  return held
+}
+
+/**
+ * Re-raises a held interruption on the running host (see {@link endHostWait}): scheduled on its own
+ * dispatcher by rule 2, so it lands at the host's next suspension. Scheduling it before the host
+ * resumed would let it overtake the host (a resumed fiber may itself be scheduled).
+ */
+export const redeliver = <A, E>(
+  held: Context.Context<never> | null,
+  then: Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.flatMap(
+    Effect.withFiber((self) => {
+      interruptFiber(self, held ?? undefined)
+      return Effect.void
+    }),
+    () => then
+  )
 
 const deliver = (status: CancelStatus, own: boolean): void => bounded(() => deliverNow(status, own))
 
@@ -239,7 +336,8 @@ export const setShield = (scope: CancelScopeImpl, shield: boolean): void => {
   scope._shield = shield
   epoch++
   const status = scope.status
-  if (was && !shield && status !== undefined && scope.state === ACTIVE) {
+  if (status === undefined || scope.state !== ACTIVE) return
+  if (was && !shield) {
     if (status.outer || enclosingCancellation(status) !== undefined) deliver(status, false)
   }
 }
@@ -407,18 +505,25 @@ export const exit = (status: CancelStatus): void => {
 /**
  * Rule 8: a body (or task) that starts in a scope that was cancelled before entry, or inside an
  * effectively cancelled scope (level-triggered), runs until its first suspension and is cancelled
- * there, as AnyIO cancels at the first checkpoint. Call once the fiber has suspended.
+ * there, as AnyIO cancels at the first checkpoint. Call once the fiber has suspended. Called on the
+ * running fiber (`checkpointIfCancelled`), the interruption lands at its next operation.
  */
-export const interruptIfCancelledOnEntry = (
+export const interruptIfCancelled = (
   status: CancelStatus,
-  fiber: Fiber.Fiber<unknown, unknown>
+  fiber: Fiber.Fiber<unknown, unknown>,
+  now = false
 ): void => {
   const scope = status.cancelScope
   const by = scope.cancelCalled ? status : enclosingCancellation(status)
   if (by !== undefined) {
     const byScope = by.cancelScope
-    fiber.interruptUnsafe(undefined, byScope.cancelCalled ? byScope.cancelAnnotations() : undefined)
-  } else if (receivesOuter(status)) fiber.interruptUnsafe()
+    const annotations = byScope.cancelCalled ? byScope.cancelAnnotations() : undefined
+    if (now) fiber.interruptUnsafe(undefined, annotations)
+    else interruptFiber(fiber, annotations)
+  } else if (receivesOuter(status)) {
+    if (now) fiber.interruptUnsafe()
+    else interruptFiber(fiber, undefined)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
