@@ -543,6 +543,36 @@ export const interruptIfCancelled = (
   }
 }
 
+const landHere: Effect.Effect<void> = Effect.void
+
+/**
+ * AnyIO's `checkpoint_if_cancelled` at the start of an operation that may complete without
+ * suspending (a memory stream `send` with buffer space, an uncontended `acquire`, `wait` on a set
+ * event): when a cancellation is pending for the running fiber, it is raised before anything is
+ * done. Returns the effect to run instead of the operation (the interruption lands there), or
+ * undefined. In an uninterruptible region (an Effect finalizer) the operation goes on, as
+ * everything there does.
+ */
+export const pendingCancellation = (
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+): Effect.Effect<void> | undefined => {
+  if (
+    fiber === undefined ||
+    (fiber as unknown as { readonly interruptible: boolean }).interruptible !== true
+  ) {
+    return undefined
+  }
+  const status = fiber.getRef(CurrentScope)
+  if (status === undefined || !isEffectivelyCancelled(status)) return undefined
+  interruptIfCancelled(status, fiber, true)
+  return landHere
+}
+
+/** {@link pendingCancellation} as an effect (before an operation built in an uninterruptible mask). */
+export const checkCancelled: Effect.Effect<void> = Effect.withFiber(
+  (fiber) => pendingCancellation(fiber) ?? Effect.void
+)
+
 // ---------------------------------------------------------------------------------------------
 // Outcomes (rule 6)
 // ---------------------------------------------------------------------------------------------
