@@ -62,6 +62,7 @@ import * as client from "./internal/cluster/client.ts"
 import * as embedded from "./internal/cluster/embedded.ts"
 import { makeEntity } from "./internal/cluster/protocol.ts"
 import * as server from "./internal/cluster/server.ts"
+import { textOf } from "./internal/text.ts"
 import { toSeconds } from "./internal/time.ts"
 import type { TaskStatus } from "./TaskGroup.ts"
 import type { Seconds } from "./Time.ts"
@@ -293,7 +294,7 @@ export const make = <const Name extends string, const Specs extends Record<strin
 ): RemoteTasks<Name, Specs> => {
   const spread = options?.spread ?? 16
   if (!Number.isInteger(spread) || spread < 1) {
-    throw new InvalidArgumentError({ message: `spread must be a positive integer, got ${String(spread)}` })
+    throw new InvalidArgumentError({ message: `spread must be a positive integer, got ${textOf(spread)}` })
   }
   const timeout =
     options?.cancelTimeout === undefined ? undefined : toSeconds(options.cancelTimeout, "cancelTimeout")

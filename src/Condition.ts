@@ -8,6 +8,7 @@ import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, type WouldBlock } from "./Errors.ts"
 import { coreOf, type LockCore } from "./internal/lock.ts"
 import { taskOfFiber } from "./internal/task.ts"
+import { textOf } from "./internal/text.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 import { Lock, type LockStatistics } from "./Lock.ts"
 
@@ -160,7 +161,9 @@ export class Condition {
    */
   notify(n = 1): Effect.Effect<void> {
     if (!Number.isSafeInteger(n) || n < 0) {
-      return Effect.die(new InvalidArgumentError({ message: `n must be a non-negative integer, got ${n}` }))
+      return Effect.die(
+        new InvalidArgumentError({ message: `n must be a non-negative integer, got ${textOf(n)}` })
+      )
     }
     const core = this.#core
     return Effect.withFiber((fiber) => {

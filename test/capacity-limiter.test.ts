@@ -6,17 +6,7 @@ import { Effect, Fiber } from "effect"
 import { CapacityLimiter } from "../src/CapacityLimiter.ts"
 import { RuntimeError, WouldBlock } from "../src/Errors.ts"
 import { Event } from "../src/Event.ts"
-import {
-  describe,
-  expect,
-  expectDefect,
-  expectFailure,
-  expectThrows,
-  isDone,
-  it,
-  scheduledWakeups,
-  settle
-} from "./helpers.ts"
+import { describe, expect, expectDefect, expectFailure, expectThrows, isDone, it, settle } from "./helpers.ts"
 
 // Built outside of any running program, on purpose.
 const moduleLimiter = new CapacityLimiter(1)
@@ -327,22 +317,20 @@ describe("CapacityLimiter", () => {
   )
 
   it.effect("a token handed to a waiter cancelled before it ran goes to the next waiter", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const limiter = new CapacityLimiter(1)
-        yield* limiter.acquireOnBehalfOfNowait("A")
-        const b = yield* Effect.forkChild(limiter.acquireOnBehalfOf("B"))
-        yield* settle()
-        const c = yield* Effect.forkChild(limiter.acquireOnBehalfOf("C"))
-        yield* settle()
-        yield* limiter.releaseOnBehalfOf("A")
-        expect(limiter.statistics().borrowers).toEqual(["B"])
-        yield* Fiber.interrupt(b)
-        expect(limiter.statistics().borrowers).toEqual(["C"])
-        yield* Fiber.join(c)
-        expect(limiter.statistics()).toMatchObject({ borrowers: ["C"], tasksWaiting: 0 })
-      })
-    )
+    Effect.gen(function* () {
+      const limiter = new CapacityLimiter(1)
+      yield* limiter.acquireOnBehalfOfNowait("A")
+      const b = yield* Effect.forkChild(limiter.acquireOnBehalfOf("B"))
+      yield* settle()
+      const c = yield* Effect.forkChild(limiter.acquireOnBehalfOf("C"))
+      yield* settle()
+      yield* limiter.releaseOnBehalfOf("A")
+      expect(limiter.statistics().borrowers).toEqual(["B"])
+      yield* Fiber.interrupt(b)
+      expect(limiter.statistics().borrowers).toEqual(["C"])
+      yield* Fiber.join(c)
+      expect(limiter.statistics()).toMatchObject({ borrowers: ["C"], tasksWaiting: 0 })
+    })
   )
 
   // anyio: TestCapacityLimiter.test_acquire_nowait
@@ -369,22 +357,20 @@ describe("CapacityLimiter", () => {
 
   // anyio: TestCapacityLimiter.test_nowait_acquire_after_release_does_not_oversubscribe
   it.effect("a token freed for a waiter is reserved for it", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const limiter = new CapacityLimiter(1)
-        yield* limiter.acquireOnBehalfOfNowait("A")
-        const waiter = yield* Effect.forkChild(limiter.acquireOnBehalfOf("B"))
-        yield* settle()
-        expect(limiter.statistics().tasksWaiting).toBe(1)
-        yield* limiter.releaseOnBehalfOf("A")
-        expectFailure(yield* Effect.exit(limiter.acquireOnBehalfOfNowait("X")), WouldBlock)
-        yield* Fiber.join(waiter)
-        expect(limiter.borrowedTokens).toBeLessThanOrEqual(limiter.totalTokens)
-        expect(limiter.availableTokens).toBeGreaterThanOrEqual(0)
-        expect(limiter.statistics().borrowers).toEqual(["B"])
-        yield* limiter.releaseOnBehalfOf("B")
-      })
-    )
+    Effect.gen(function* () {
+      const limiter = new CapacityLimiter(1)
+      yield* limiter.acquireOnBehalfOfNowait("A")
+      const waiter = yield* Effect.forkChild(limiter.acquireOnBehalfOf("B"))
+      yield* settle()
+      expect(limiter.statistics().tasksWaiting).toBe(1)
+      yield* limiter.releaseOnBehalfOf("A")
+      expectFailure(yield* Effect.exit(limiter.acquireOnBehalfOfNowait("X")), WouldBlock)
+      yield* Fiber.join(waiter)
+      expect(limiter.borrowedTokens).toBeLessThanOrEqual(limiter.totalTokens)
+      expect(limiter.availableTokens).toBeGreaterThanOrEqual(0)
+      expect(limiter.statistics().borrowers).toEqual(["B"])
+      yield* limiter.releaseOnBehalfOf("B")
+    })
   )
 
   it.effect("lowering totalTokens makes newcomers wait until enough tokens come back", () =>

@@ -7,16 +7,7 @@ import { Condition } from "../src/Condition.ts"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "../src/Errors.ts"
 import { Event } from "../src/Event.ts"
 import { Lock } from "../src/Lock.ts"
-import {
-  describe,
-  expect,
-  expectDefect,
-  expectFailure,
-  isDone,
-  it,
-  scheduledWakeups,
-  settle
-} from "./helpers.ts"
+import { describe, expect, expectDefect, expectFailure, isDone, it, settle } from "./helpers.ts"
 
 // Built outside of any running program, on purpose.
 const moduleCondition = new Condition()
@@ -150,26 +141,24 @@ describe("Condition", () => {
   )
 
   it.effect("a waiter notified, then cancelled before it ran, passes the notification on", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const condition = new Condition()
-        const acquirer = condition.withLock(condition.wait())
-        const first = yield* Effect.forkChild(acquirer)
-        const second = yield* Effect.forkChild(acquirer)
-        yield* settle()
-        yield* condition.withLock(
-          Effect.gen(function* () {
-            yield* condition.notify(1)
-            first.interruptUnsafe()
-          })
-        )
-        yield* settle()
-        expect(Exit.hasInterrupts(first.pollUnsafe()!)).toBe(true)
-        expect(isDone(second)).toBe(true)
-        expect(Exit.isSuccess(second.pollUnsafe()!)).toBe(true)
-        expect(condition.statistics()).toMatchObject({ tasksWaiting: 0, lockStatistics: { locked: false } })
-      })
-    )
+    Effect.gen(function* () {
+      const condition = new Condition()
+      const acquirer = condition.withLock(condition.wait())
+      const first = yield* Effect.forkChild(acquirer)
+      const second = yield* Effect.forkChild(acquirer)
+      yield* settle()
+      yield* condition.withLock(
+        Effect.gen(function* () {
+          yield* condition.notify(1)
+          first.interruptUnsafe()
+        })
+      )
+      yield* settle()
+      expect(Exit.hasInterrupts(first.pollUnsafe()!)).toBe(true)
+      expect(isDone(second)).toBe(true)
+      expect(Exit.isSuccess(second.pollUnsafe()!)).toBe(true)
+      expect(condition.statistics()).toMatchObject({ tasksWaiting: 0, lockStatistics: { locked: false } })
+    })
   )
 
   // anyio: TestCondition.test_wait_no_lock

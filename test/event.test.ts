@@ -4,6 +4,7 @@
  */
 import { Effect, Exit, Fiber } from "effect"
 import { Event } from "../src/Event.ts"
+import { createTaskGroup } from "../src/TaskGroup.ts"
 import { describe, expect, it, settle } from "./helpers.ts"
 
 // Built outside of any running program, on purpose.
@@ -50,29 +51,44 @@ describe("Event", () => {
   )
 
   // anyio: TestEvent.test_event_wait_before_set_before_cancel
-  it.effect("a waiter woken by set() before being cancelled still returns from wait", () =>
+  it.effect("a waiter woken by set() before its scope is cancelled still returns from wait", () =>
     Effect.gen(function* () {
       const event = new Event()
       let setterStarted = false
       let waiterWoke = false
-      const waiter = yield* Effect.forkChild(
-        event.wait().pipe(
-          Effect.tap(() => Effect.sync(() => (waiterWoke = true))),
-          Effect.andThen(Effect.never)
-        )
-      )
-      yield* settle()
-      yield* Effect.forkChild(
+      yield* createTaskGroup((tg) =>
         Effect.gen(function* () {
-          setterStarted = true
-          expect(event.isSet()).toBe(false)
-          yield* event.set()
-          yield* Fiber.interrupt(waiter)
+          yield* tg.startSoon(
+            Effect.gen(function* () {
+              setterStarted = true
+              expect(event.isSet()).toBe(false)
+              yield* event.set()
+              yield* tg.cancelScope.cancel()
+            })
+          )
+          yield* event.wait()
+          waiterWoke = true
         })
       )
-      yield* Fiber.await(waiter)
       expect(setterStarted).toBe(true)
       expect(waiterWoke).toBe(true)
+    })
+  )
+
+  it.effect("a waiter woken by set(), then interrupted from outside before it ran, ends interrupted", () =>
+    Effect.gen(function* () {
+      // Effect's own interruption cannot be refused, unlike a cancel scope's (previous test); the
+      // waiter was served, but its wake-up had not run yet.
+      const event = new Event()
+      let waiterWoke = false
+      const waiter = yield* Effect.forkChild(
+        event.wait().pipe(Effect.tap(() => Effect.sync(() => (waiterWoke = true))))
+      )
+      yield* settle()
+      yield* event.set()
+      yield* Fiber.interrupt(waiter)
+      expect(waiterWoke).toBe(false)
+      expect(event.statistics().tasksWaiting).toBe(0)
     })
   )
 

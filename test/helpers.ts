@@ -6,7 +6,6 @@ import { it as base, describe, expect } from "@effect/vitest"
 import { Cause, Effect, Exit, type Fiber } from "effect"
 import { InvalidArgumentError, type RuntimeError } from "../src/Errors.ts"
 import { createTaskGroup } from "../src/index.ts"
-import { setScheduledWakeups } from "../src/internal/waitQueue.ts"
 import { autojump } from "../src/Testing.ts"
 
 /**
@@ -58,14 +57,6 @@ export const asTask =
   (name: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     Effect.asVoid(createTaskGroup((tg) => tg.startSoon(effect, { name })))
-
-/** Runs `effect` with every wake-up scheduled instead of inline (opens the grant-then-cancel window). */
-export const scheduledWakeups = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => setScheduledWakeups(true)),
-    () => effect,
-    (previous) => Effect.sync(() => setScheduledWakeups(previous))
-  )
 
 export const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
   if (!Exit.isFailure(exit)) return undefined

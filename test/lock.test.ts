@@ -3,22 +3,13 @@
  * forked fiber is its own AnyIO task); no test depends on time. `// anyio: name` marks a port.
  */
 import { Effect, Exit, Fiber, Scope } from "effect"
+import { cancelScope, makeCancelScope } from "../src/CancelScope.ts"
 import { CapacityLimiter } from "../src/CapacityLimiter.ts"
 import { RuntimeError, WouldBlock } from "../src/Errors.ts"
 import { Event } from "../src/Event.ts"
 import { Lock } from "../src/Lock.ts"
 import { Semaphore } from "../src/Semaphore.ts"
-import {
-  asTask,
-  describe,
-  expect,
-  expectDefect,
-  expectFailure,
-  isDone,
-  it,
-  scheduledWakeups,
-  settle
-} from "./helpers.ts"
+import { asTask, describe, expect, expectDefect, expectFailure, isDone, it, settle } from "./helpers.ts"
 
 // Built outside of any running program, on purpose.
 const moduleLock = new Lock()
@@ -241,7 +232,8 @@ describe("Lock", () => {
             expect(stats.tasksWaiting).toBe(0)
             for (let i = 1; i < 3; i++) {
               // a fiber forked by "holder" would be the same task: give each waiter its own
-              waiters.push(yield* Effect.forkChild(asTask(`waiter${i}`)(lock.withLock(Effect.void))))
+              // (detached: the holder's task ends before the waiters, woken in turn, have run)
+              waiters.push(yield* Effect.forkDetach(asTask(`waiter${i}`)(lock.withLock(Effect.void))))
               yield* settle()
               expect(lock.statistics().tasksWaiting).toBe(i)
             }
@@ -269,56 +261,70 @@ describe("Lock", () => {
 
   // anyio: TestLock.test_cancel_after_release (the window between hand-off and resumption)
   it.effect("a waiter cancelled after the lock was handed to it passes the lock on", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const lock = new Lock()
-        yield* lock.acquireNowait()
-        const task1 = yield* Effect.forkChild(asTask("task1")(lock.acquire()))
-        yield* settle()
-        yield* lock.release()
-        expect(lock.statistics().owner?.name).toBe("task1") // handed over, not yet resumed
-        yield* Fiber.interrupt(task1)
-        expect(lock.statistics()).toEqual({ locked: false, owner: undefined, tasksWaiting: 0 })
-        yield* lock.acquireNowait()
-      })
-    )
-  )
-
-  it.effect("a lock handed over, then cancelled, goes to the next waiter in line", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const lock = new Lock()
-        yield* lock.acquireNowait()
-        const task1 = yield* Effect.forkChild(asTask("task1")(lock.acquire()))
-        yield* settle()
-        const task2 = yield* Effect.forkChild(asTask("task2")(lock.withLock(Effect.never)))
-        yield* settle()
-        yield* lock.release()
-        yield* Fiber.interrupt(task1)
-        expect(lock.statistics().owner?.name).toBe("task2")
-        yield* settle()
-        expect(isDone(task2)).toBe(false) // inside its body
-        yield* Fiber.interrupt(task2)
-        expect(lock.locked()).toBe(false)
-      })
-    )
-  )
-
-  it.effect("a hand-off that already happened wins over a later cancellation", () =>
     Effect.gen(function* () {
       const lock = new Lock()
       yield* lock.acquireNowait()
-      let acquired = false
+      // The native cancellation (asyncio's `task1.cancel()`) reaches the acquiring fiber itself.
+      let acquirer: Fiber.Fiber<unknown, unknown> | undefined
       const task1 = yield* Effect.forkChild(
-        lock.acquire().pipe(
-          Effect.tap(() => Effect.sync(() => (acquired = true))),
-          Effect.andThen(Effect.never),
-          Effect.ensuring(lock.release())
+        asTask("task1")(Effect.withFiber((self) => ((acquirer = self), lock.acquire())))
+      )
+      yield* settle()
+      yield* lock.release()
+      expect(lock.statistics().owner?.name).toBe("task1") // handed over, not yet resumed
+      acquirer!.interruptUnsafe()
+      yield* Fiber.await(task1)
+      expect(lock.statistics()).toEqual({ locked: false, owner: undefined, tasksWaiting: 0 })
+      yield* lock.acquireNowait()
+    })
+  )
+
+  it.effect("a lock handed over, then cancelled, goes to the next waiter in line", () =>
+    Effect.gen(function* () {
+      const lock = new Lock()
+      yield* lock.acquireNowait()
+      let acquirer: Fiber.Fiber<unknown, unknown> | undefined
+      const task1 = yield* Effect.forkChild(
+        asTask("task1")(Effect.withFiber((self) => ((acquirer = self), lock.acquire())))
+      )
+      yield* settle()
+      const task2 = yield* Effect.forkChild(asTask("task2")(lock.withLock(Effect.never)))
+      yield* settle()
+      yield* lock.release()
+      acquirer!.interruptUnsafe() // native: the hand-off is undone
+      yield* Fiber.await(task1)
+      expect(lock.statistics().owner?.name).toBe("task2")
+      yield* settle()
+      expect(isDone(task2)).toBe(false) // inside its body
+      yield* Fiber.interrupt(task2)
+      expect(lock.locked()).toBe(false)
+    })
+  )
+
+  it.effect("a hand-off that already happened wins over a later cancel scope cancellation", () =>
+    Effect.gen(function* () {
+      // AnyIO does not cancel a task whose wait already completed: it is cancelled at its next
+      // checkpoint, holding the lock.
+      const lock = new Lock()
+      yield* lock.acquireNowait()
+      let acquired = false
+      const scope = makeCancelScope()
+      const task1 = yield* Effect.forkChild(
+        asTask("task1")(
+          cancelScope(
+            scope,
+            lock.acquire().pipe(
+              Effect.tap(() => Effect.sync(() => (acquired = true))),
+              Effect.andThen(Effect.never),
+              Effect.ensuring(lock.release())
+            )
+          )
         )
       )
       yield* settle()
       yield* lock.release()
-      yield* Fiber.interrupt(task1)
+      yield* scope.cancel()
+      yield* Fiber.join(task1)
       expect(acquired).toBe(true)
       expect(lock.locked()).toBe(false)
     })

@@ -8,12 +8,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Stream } from "effect"
 import fc from "fast-check"
+import { type CancelScope, cancelScope, makeCancelScope } from "../src/CancelScope.ts"
+import { waitAllTasksBlocked } from "../src/Debugging.ts"
 import { InvalidArgumentError } from "../src/Errors.ts"
 import {
   createMemoryObjectStream,
   type MemoryObjectReceiveStream,
   type MemoryObjectSendStream
 } from "../src/MemoryObjectStream.ts"
+import { createTaskGroup, type TaskStatus } from "../src/TaskGroup.ts"
+import { autojump } from "../src/Testing.ts"
 
 const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.forkChild(effect, { startImmediately: true })
 
@@ -91,7 +95,7 @@ describe("AnyIO test_memory.py", () => {
       const [send, receive] = createMemoryObjectStream<string>(0)
       const sender = yield* fork(send.send("hello"))
       expect(yield* receive.receiveNowait()).toBe("hello")
-      expect(sender.pollUnsafe()).toStrictEqual(Exit.void)
+      expect(yield* Fiber.await(sender)).toStrictEqual(Exit.void)
     })
   )
 
@@ -103,7 +107,7 @@ describe("AnyIO test_memory.py", () => {
       const sender = yield* fork(send.send("anyio"))
       expect(sender.pollUnsafe()).toBeUndefined()
       expect(yield* receive.receiveNowait()).toBe("hello")
-      expect(sender.pollUnsafe()).toStrictEqual(Exit.void)
+      expect(yield* Fiber.await(sender)).toStrictEqual(Exit.void)
       expect(yield* receive.receiveNowait()).toBe("anyio")
     })
   )
@@ -260,19 +264,38 @@ describe("AnyIO test_memory.py", () => {
   )
 
   // anyio: test_cancel_during_receive
-  it.effect("an item handed to a receiver is kept when the receiver is cancelled right after", () =>
+  it.effect("an item handed to a receiver is kept when the receiver's scope is cancelled right after", () =>
     Effect.gen(function* () {
       const [send, receive] = createMemoryObjectStream<string>()
       const received: Array<string> = []
-      const receiver = yield* fork(
+      const scopedReceiver = (taskStatus: TaskStatus<CancelScope>) =>
+        cancelScope({}, (scope) =>
+          Effect.gen(function* () {
+            yield* taskStatus.started(scope)
+            received.push(yield* receive.receive())
+          })
+        ).pipe(Effect.tap(() => Effect.sync(() => expect(receiverScope!.cancelCalled).toBe(true))))
+      let receiverScope: CancelScope | undefined
+      yield* createTaskGroup((tg) =>
         Effect.gen(function* () {
-          received.push(yield* receive.receive())
-          yield* Effect.never
+          receiverScope = yield* tg.start(scopedReceiver)
+          yield* waitAllTasksBlocked()
+          yield* send.sendNowait("hello")
+          yield* receiverScope.cancel()
         })
       )
+      expect(received).toEqual(["hello"])
+    }).pipe((effect) => autojump(effect))
+  )
+
+  it.effect("a receiver given an item, then interrupted from outside before it ran, gives it back", () =>
+    Effect.gen(function* () {
+      // Effect's own interruption cannot wait for the wake-up (a cancel scope's does: above).
+      const [send, receive] = createMemoryObjectStream<string>()
+      const receiver = yield* fork(receive.receive())
       yield* send.sendNowait("hello")
       yield* Fiber.interrupt(receiver)
-      expect(received).toEqual(["hello"])
+      expect(yield* receive.receiveNowait()).toBe("hello")
     })
   )
 
@@ -593,10 +616,9 @@ describe("closing", () => {
 })
 
 describe("cancellation never loses an item", () => {
-  it.effect("a sender whose code, run by the receive that took its item, cancels that receiver", () =>
+  it.effect("a receiver that took a parked sender's item has it before the woken sender runs", () =>
     Effect.gen(function* () {
-      // The receiver resumes the parked sender in line; the sender then interrupts the receiver before
-      // the receiver's own code got the item. The item must stay in the stream.
+      // The sender is woken after the receiver's step: its code cannot reach the receiver's item.
       const [send, receive] = createMemoryObjectStream<string>(0)
       let victim: Fiber.Fiber<string, unknown> | undefined
       const sender = yield* fork(
@@ -605,50 +627,13 @@ describe("cancellation never loses an item", () => {
           Effect.sync(() => victim!.interruptUnsafe())
         )
       )
-      victim = yield* Effect.forkChild(receive.receive())
-      expect(yield* interrupted(victim)).toBe(true)
+      victim = yield* Effect.forkChild(receive.receive(), { startImmediately: true })
+      expect(yield* Fiber.await(victim)).toStrictEqual(Exit.succeed("precious"))
       expect(yield* Fiber.await(sender)).toStrictEqual(Exit.void)
-      expect(yield* receive.receiveNowait()).toBe("precious")
     })
   )
 
-  it.effect(
-    "a receiver served past the re-entry bound (deep hand-off chains) gives its item back if cancelled",
-    () =>
-      Effect.gen(function* () {
-        // A pipeline of stages, each receiving from one stream and sending to the next. Sending into
-        // the first stage wakes the stages in line, one inside the other, until the re-entry bound; the
-        // next stage is then served with its item, its wake-up deferred. The stage that served it
-        // notices (the next stage has not parked again) and cancels it before it runs.
-        const stages = 200
-        const streams = Array.from({ length: stages + 1 }, () => createMemoryObjectStream<number>(0))
-        const fibers: Array<Fiber.Fiber<void, unknown>> = []
-        let assigned = -1
-        const cancelNextIfServed = (i: number) =>
-          Effect.sync(() => {
-            if (assigned >= 0 || i + 1 >= stages || streams[i + 1]![1].statistics().tasksWaitingReceive !== 0)
-              return
-            assigned = i + 1
-            fibers[assigned]!.interruptUnsafe()
-          })
-        for (let i = 0; i < stages; i++) {
-          const [, rx] = streams[i]!
-          const [tx] = streams[i + 1]!
-          fibers.push(
-            yield* fork(rx.runForEach((n) => Effect.andThen(tx.send(n + 1), cancelNextIfServed(i))))
-          )
-        }
-        yield* streams[0]![0].send(0)
-        expect(assigned).toBeGreaterThan(0)
-        // Stage `assigned` was handed its item but had not run yet when it was cancelled.
-        expect(yield* interrupted(fibers[assigned]!)).toBe(true)
-        const [, rx] = streams[assigned]!
-        expect(rx.statistics().currentBufferUsed).toBe(1)
-        expect(yield* rx.receiveNowait()).toBe(assigned)
-      })
-  )
-
-  it.effect("long in-line hand-off chains complete in order", () =>
+  it.effect("long hand-off chains complete in order", () =>
     Effect.gen(function* () {
       const stages = 200
       const streams = Array.from({ length: stages + 1 }, () => createMemoryObjectStream<number>(0))
@@ -746,6 +731,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 interface Outcome {
   readonly sent: Array<number>
   readonly received: Array<number>
+  /** Items whose send was interrupted from outside after a receiver took them (may be received). */
+  readonly maybe: Array<number>
+  /** What each consumer (and the drain, last) received, in its own order. */
+  readonly perConsumer: Array<Array<number>>
 }
 
 /**
@@ -754,51 +743,92 @@ interface Outcome {
  * clones and record every item. At the end every producer is cancelled, every send end closed, the
  * consumers run to the end of the stream and a drain clone (open all along) takes what is left.
  */
-const scenario = (buffer: number, commands: ReadonlyArray<Command>) =>
+const scenario = (buffer: number, commands: ReadonlyArray<Command>, native: boolean) =>
   Effect.gen(function* () {
+    // An actor is stopped by its cancel scope (AnyIO's way), or with `Fiber.interrupt` (`native`).
+    const spawn = (body: Effect.Effect<void, unknown>) =>
+      Effect.map(native ? Effect.succeed(undefined) : Effect.sync(() => makeCancelScope()), (scope) => ({
+        scope,
+        fiber: Effect.runFork(scope === undefined ? body : cancelScope(scope, body)) as Fiber.Fiber<
+          unknown,
+          unknown
+        >
+      }))
+    const stop = (actor: { scope: CancelScope | undefined; fiber: Fiber.Fiber<unknown, unknown> }) =>
+      actor.scope === undefined
+        ? Fiber.interrupt(actor.fiber)
+        : Effect.andThen(actor.scope.cancel(), Fiber.await(actor.fiber))
     const [send, receive] = createMemoryObjectStream<number>(buffer)
     const drain = yield* receive.clone()
     const sent: Array<number> = []
     const received: Array<number> = []
-    const producers: Array<{ fiber: Fiber.Fiber<void, unknown>; end: MemoryObjectSendStream<number> }> = []
-    const consumers: Array<{ fiber: Fiber.Fiber<void, unknown>; end: MemoryObjectReceiveStream<number> }> = []
+    const maybe: Array<number> = []
+    const perConsumer: Array<Array<number>> = []
+    const inFlight = new Map<number, number>()
+    const producers: Array<{
+      id: number
+      scope: CancelScope | undefined
+      fiber: Fiber.Fiber<unknown, unknown>
+      end: MemoryObjectSendStream<number>
+    }> = []
+    // `Fiber.interrupt` of a sender whose item a receiver took, before the sender's wake-up ran,
+    // ends the send interrupted although the item was delivered (see internal/memoryStream.ts).
+    const interruptProducer = (p: (typeof producers)[number]) =>
+      Effect.andThen(
+        stop(p),
+        Effect.sync(() => {
+          const item = inFlight.get(p.id)
+          if (item !== undefined) maybe.push(item)
+          inFlight.delete(p.id)
+        })
+      )
+    const consumers: Array<{
+      scope: CancelScope | undefined
+      fiber: Fiber.Fiber<unknown, unknown>
+      end: MemoryObjectReceiveStream<number>
+    }> = []
     let nextProducer = 0
     for (const command of commands) {
       switch (command._tag) {
         case "producer": {
           const end = yield* send.clone()
           const id = nextProducer++
-          const fiber = yield* Effect.forkChild(
+          const actor = yield* spawn(
             Effect.gen(function* () {
               for (let seq = 0; seq < command.count; seq++) {
                 if (command.yields) yield* Effect.yieldNow
+                inFlight.set(id, id * 1000 + seq)
                 yield* end.send(id * 1000 + seq)
+                inFlight.delete(id)
                 sent.push(id * 1000 + seq)
               }
             })
           )
-          producers.push({ fiber, end })
+          producers.push({ id, ...actor, end })
           break
         }
         case "consumer": {
           const end = yield* receive.clone()
-          const fiber = yield* Effect.forkChild(
+          const mine: Array<number> = []
+          perConsumer.push(mine)
+          const actor = yield* spawn(
             Effect.gen(function* () {
               while (true) {
                 if (command.yields) yield* Effect.yieldNow
                 const item = yield* end.receive()
                 received.push(item)
+                mine.push(item)
               }
             })
           )
-          consumers.push({ fiber, end })
+          consumers.push({ ...actor, end })
           break
         }
         case "interruptProducer":
-          if (producers.length > 0) yield* Fiber.interrupt(producers[command.index % producers.length]!.fiber)
+          if (producers.length > 0) yield* interruptProducer(producers[command.index % producers.length]!)
           break
         case "interruptConsumer":
-          if (consumers.length > 0) yield* Fiber.interrupt(consumers[command.index % consumers.length]!.fiber)
+          if (consumers.length > 0) yield* stop(consumers[command.index % consumers.length]!)
           break
         case "closeProducerEnd":
           if (producers.length > 0) yield* producers[command.index % producers.length]!.end.close()
@@ -818,41 +848,58 @@ const scenario = (buffer: number, commands: ReadonlyArray<Command>) =>
           break
       }
     }
-    for (const p of producers) yield* Fiber.interrupt(p.fiber)
+    for (const p of producers) yield* interruptProducer(p)
     for (const p of producers) yield* p.end.close()
     yield* send.close()
     for (const c of consumers) yield* Fiber.await(c.fiber)
+    const drained: Array<number> = []
+    perConsumer.push(drained)
     while (true) {
       const exit = yield* Effect.exit(drain.receiveNowait())
       if (Exit.isFailure(exit)) break
       received.push(exit.value)
+      drained.push(exit.value)
     }
     const stats = receive.statistics()
     expect(stats).toMatchObject({ currentBufferUsed: 0, tasksWaitingSend: 0, tasksWaitingReceive: 0 })
     expect(stats.openSendStreams).toBe(0)
-    return { sent, received } satisfies Outcome
+    return { sent, received, maybe, perConsumer } satisfies Outcome
   })
 
+const check = (native: boolean) => async (buffer: number, commands: ReadonlyArray<Command>) => {
+  const { sent, received, maybe, perConsumer } = await Effect.runPromise(scenario(buffer, commands, native))
+  const sorted = (xs: Array<number>) => [...xs].sort((a, b) => a - b)
+  // Every item whose send succeeded is received exactly once; nothing else is received but items
+  // whose send was interrupted from outside after a receiver took them (never with cancel scopes).
+  expect(new Set(received).size).toBe(received.length)
+  expect(sorted(native ? received.filter((x) => !maybe.includes(x)) : received)).toEqual(sorted(sent))
+  if (native) return
+  // FIFO per producer: each consumer gets the items of a producer in the order it sent them (items
+  // are handed out in order; woken consumers run later, so the global order of `received` may
+  // differ). Not with `Fiber.interrupt`: a receiver interrupted after it was served gives its item
+  // back, possibly after a later item of the same producer went to another receiver.
+  for (const items of perConsumer) {
+    const lastSeq = new Map<number, number>()
+    for (const item of items) {
+      const producer = Math.floor(item / 1000)
+      expect(item % 1000).toBeGreaterThan(lastSeq.get(producer) ?? -1)
+      lastSeq.set(producer, item % 1000)
+    }
+  }
+}
+
+const buffers = fc.constantFrom(0, 1, 2, 5, Number.POSITIVE_INFINITY)
+
 describe("property", () => {
-  it("received items are exactly the items whose send succeeded, in each producer's order", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(0, 1, 2, 5, Number.POSITIVE_INFINITY),
-        fc.array(commandArb, { maxLength: 40 }),
-        async (buffer, commands) => {
-          const { sent, received } = await Effect.runPromise(scenario(buffer, commands))
-          const sorted = (xs: Array<number>) => [...xs].sort((a, b) => a - b)
-          expect(sorted(received)).toEqual(sorted(sent))
-          // FIFO per producer: the items of each producer arrive in the order it sent them.
-          const lastSeq = new Map<number, number>()
-          for (const item of received) {
-            const producer = Math.floor(item / 1000)
-            expect(item % 1000).toBeGreaterThan(lastSeq.get(producer) ?? -1)
-            lastSeq.set(producer, item % 1000)
-          }
-        }
-      ),
-      { numRuns: 300 }
-    )
+  it("cancel scopes: received items are exactly the items whose send succeeded, in each producer's order", async () => {
+    await fc.assert(fc.asyncProperty(buffers, fc.array(commandArb, { maxLength: 40 }), check(false)), {
+      numRuns: 300
+    })
+  })
+
+  it("Fiber.interrupt: no item lost or duplicated", async () => {
+    await fc.assert(fc.asyncProperty(buffers, fc.array(commandArb, { maxLength: 40 }), check(true)), {
+      numRuns: 200
+    })
   })
 })

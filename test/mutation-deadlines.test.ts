@@ -64,7 +64,9 @@ class Item extends DeadlineEntry {
         fired.push(this)
         // Fired twice: the queue kept it after firing it (stop a loop that would never end).
         if (this.fired > 1) throw new Error(`item ${this.id} fired twice`)
-      }
+        return false
+      },
+      deliverDeadline: () => {}
     })
     this.id = id
   }

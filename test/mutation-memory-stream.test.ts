@@ -3,8 +3,8 @@
  * (internal/memoryStream.ts; see test/MUTATION.md). Most drive `StreamState` directly with stand-in
  * resumes, outside any fiber, so that the rare paths run deterministically: a served waiter
  * cancelled before its wake-up runs (its item goes back to the front, an end-of-stream is not turned
- * into an item; the window is opened by waking past the trampoline's depth bound, and the
- * cancellation comes before that deferred wake-up runs), a parked operation whose
+ * into an item; the stand-in resumes run after the step, as scheduled wake-ups do, and the
+ * cancellation comes before), a parked operation whose
  * register finds the stream changed, the ring buffer's growth. The last tests check, through the
  * public API, what a task parked on a stream is shown waiting on, and that it stops once served
  * or cancelled.
@@ -22,7 +22,6 @@ import {
   waitAllTasksBlocked
 } from "../src/index.ts"
 import { Deque, type End, MODE_RECEIVE, StreamState } from "../src/internal/memoryStream.ts"
-import { bounded } from "../src/internal/trampoline.ts"
 import { autojump } from "../src/Testing.ts"
 
 type AnyEffect = Effect.Effect<unknown, unknown>
@@ -54,15 +53,22 @@ const values = (effects: ReadonlyArray<AnyEffect>) =>
     return Exit.isSuccess(exit) ? exit.value : "fail"
   })
 
+/** Wake-ups made inside `deferred`, run after it (outside a fiber `wake` resumes at once). */
+let deferring: Array<() => void> | undefined
+
 /**
  * A parked operation's stand-in `Effect.callback`: `resume` is ignored once cancelled (as Effect
- * ignores a resume that comes after the interruption). Returns the resume and `cancel`, which runs
- * the canceler `park` returned.
+ * ignores a resume that comes after the interruption). Returns `cancel`, which runs the canceler
+ * `park` returned.
  */
 const parked = (got: Array<AnyEffect>, park: (resume: Resume) => Effect.Effect<void> | undefined) => {
   let cancelled = false
   const canceler = park((e) => {
-    if (!cancelled) got.push(e)
+    const run = () => {
+      if (!cancelled) got.push(e)
+    }
+    if (deferring !== undefined) deferring.push(run)
+    else run()
   })
   return () => {
     cancelled = true
@@ -71,27 +77,18 @@ const parked = (got: Array<AnyEffect>, park: (resume: Resume) => Effect.Effect<v
 }
 
 /**
- * Runs `f` where a wake-up does not run at once: nested past the trampoline's depth bound, so that
- * wake-ups made by `f` run only once the outermost re-entry returns (after `f`). Only the outcome
- * after that is asserted, not when a wake-up runs.
+ * Runs `f` where a wake-up does not run at once, as a scheduled wake-up (`waitQueue.ts`) does not:
+ * wake-ups made by `f` run after it. Only the outcome after that is asserted.
  */
 const deferred = (f: () => void): void => {
-  let done = false
-  const nest = (): void => {
-    if (done) return
-    let ran = false
-    bounded(() => {
-      ran = true
-      nest()
-    })
-    // Not run at once: this is the depth bound.
-    if (!ran && !done) {
-      done = true
-      f()
-    }
+  const queue: Array<() => void> = []
+  deferring = queue
+  try {
+    f()
+  } finally {
+    deferring = undefined
   }
-  nest()
-  expect(done).toBe(true)
+  for (const run of queue) run()
 }
 
 describe("Deque: a ring buffer", () => {
@@ -245,16 +242,24 @@ describe("a served waiter cancelled before its wake-up runs", () => {
 })
 
 describe("taking a parked sender's item", () => {
-  it("moves the item into the buffer, commits the send, and asks for a retry", () => {
+  it("returns the item, commits the send and takes the sender out of the queue", () => {
     const x = open(0)
     const resumed: Array<AnyEffect> = []
     parkSender(x, "a", (e) => resumed.push(e))
     expect(x.s.senders.size).toBe(1)
-    expect(x.s.receiveStep(x.recv, MODE_RECEIVE, retry)).toBe(retry)
+    expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual(["a"])
     expect(values(resumed)).toEqual([undefined])
     expect(x.s.senders.size).toBe(0)
-    expect(x.s.buffer.length).toBe(1)
+    expect(x.s.buffer.length).toBe(0)
+  })
+
+  it("after the buffered items, which are older", () => {
+    const x = open(1)
+    x.s.sendStep(x.send, "a", false)
+    parkSender(x, "b", () => {})
     expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual(["a"])
+    expect(x.s.senders.size).toBe(0)
+    expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual(["b"])
   })
 
   it("a cancelled parked sender withdraws its item; the receiver then waits", () => {

@@ -17,7 +17,7 @@ import {
   sleepForever,
   waitAllTasksBlocked
 } from "../src/index.ts"
-import { primitiveId, setScheduledWakeups, Waiter, WaitQueue, wake } from "../src/internal/waitQueue.ts"
+import { primitiveId, Waiter, WaitQueue, wake } from "../src/internal/waitQueue.ts"
 import { autojump } from "../src/Testing.ts"
 
 const waiter = (name: string, got?: Array<string>) =>
@@ -132,24 +132,17 @@ describe("primitive ids and wake", () => {
     expect(b).toBe(a + 1)
   })
 
-  it("wake resumes the waiter with what it was given (outside a fiber, also with scheduled wake-ups on)", () => {
+  it("wake resumes the waiter with what it was given (outside a fiber: at once)", () => {
     const got: Array<string> = []
     wake(waiter("a", got), "one")
-    const previous = setScheduledWakeups(true)
-    try {
-      expect(previous).toBe(false)
-      wake(waiter("b", got), "two")
-    } finally {
-      expect(setScheduledWakeups(previous)).toBe(true)
-    }
+    wake(waiter("b", got), "two")
     expect(got).toEqual(["a:one", "b:two"])
   })
 
-  it.effect("with scheduled wake-ups on, a woken task still gets what it was given", () =>
+  it.effect("a woken task gets what it was given, after the waker's step", () =>
     autojump(
       Effect.gen(function* () {
-        const previous = setScheduledWakeups(true)
-        try {
+        {
           const event = new Event()
           let seen = false
           yield* createTaskGroup((tg) =>
@@ -165,8 +158,6 @@ describe("primitive ids and wake", () => {
             })
           )
           expect(seen).toBe(true)
-        } finally {
-          setScheduledWakeups(previous)
         }
       })
     )

@@ -5,17 +5,7 @@
 import { Effect, Fiber } from "effect"
 import { RuntimeError, WouldBlock } from "../src/Errors.ts"
 import { Semaphore } from "../src/Semaphore.ts"
-import {
-  describe,
-  expect,
-  expectDefect,
-  expectFailure,
-  expectThrows,
-  isDone,
-  it,
-  scheduledWakeups,
-  settle
-} from "./helpers.ts"
+import { describe, expect, expectDefect, expectFailure, expectThrows, isDone, it, settle } from "./helpers.ts"
 
 // Built outside of any running program, on purpose.
 const moduleSemaphore = new Semaphore(1, { maxValue: 3 })
@@ -144,18 +134,16 @@ describe("Semaphore", () => {
 
   // anyio: TestSemaphore.test_acquire_race
   it.effect("a unit released to a waiter cannot be taken by acquireNowait", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const semaphore = new Semaphore(1)
-        yield* semaphore.acquireNowait()
-        const waiter = yield* Effect.forkChild(semaphore.acquire())
-        yield* settle()
-        yield* semaphore.release()
-        expectFailure(yield* Effect.exit(semaphore.acquireNowait()), WouldBlock)
-        yield* Fiber.join(waiter)
-        expect(semaphore.value).toBe(0)
-      })
-    )
+    Effect.gen(function* () {
+      const semaphore = new Semaphore(1)
+      yield* semaphore.acquireNowait()
+      const waiter = yield* Effect.forkChild(semaphore.acquire())
+      yield* settle()
+      yield* semaphore.release()
+      expectFailure(yield* Effect.exit(semaphore.acquireNowait()), WouldBlock)
+      yield* Fiber.join(waiter)
+      expect(semaphore.value).toBe(0)
+    })
   )
 
   // anyio: TestSemaphore.test_asyncio_deadlock
@@ -174,19 +162,17 @@ describe("Semaphore", () => {
 
   // anyio: TestSemaphore.test_cancel_after_release
   it.effect("a waiter cancelled after a unit was handed to it gives the unit back", () =>
-    scheduledWakeups(
-      Effect.gen(function* () {
-        const semaphore = new Semaphore(0, { maxValue: 1 })
-        const task1 = yield* Effect.forkChild(semaphore.acquire())
-        yield* settle()
-        yield* semaphore.release()
-        expect(semaphore.value).toBe(0) // handed over, not yet resumed
-        yield* Fiber.interrupt(task1)
-        expect(semaphore.value).toBe(1)
-        expect(semaphore.statistics().tasksWaiting).toBe(0)
-        yield* semaphore.acquireNowait()
-      })
-    )
+    Effect.gen(function* () {
+      const semaphore = new Semaphore(0, { maxValue: 1 })
+      const task1 = yield* Effect.forkChild(semaphore.acquire())
+      yield* settle()
+      yield* semaphore.release()
+      expect(semaphore.value).toBe(0) // handed over, not yet resumed
+      yield* Fiber.interrupt(task1)
+      expect(semaphore.value).toBe(1)
+      expect(semaphore.statistics().tasksWaiting).toBe(0)
+      yield* semaphore.acquireNowait()
+    })
   )
 
   // anyio: TestSemaphore.test_cancelled_after_acquire

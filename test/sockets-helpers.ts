@@ -123,6 +123,8 @@ export const readRaw = (socket: net.Socket, n = 1): Effect.Effect<Uint8Array> =>
           size += d.length
           if (size >= n) done()
         }
+        // Its end may have come already (a socket emits 'end' without a reader once it is empty).
+        if (socket.readableEnded || socket.destroyed) return done()
         socket.on("data", onData)
         socket.once("end", done)
         socket.once("close", done)

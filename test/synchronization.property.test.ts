@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { CapacityLimiter } from "../src/CapacityLimiter.ts"
 import { Lock } from "../src/Lock.ts"
 import { Semaphore } from "../src/Semaphore.ts"
-import { describe, expect, isDone, it, scheduledWakeups } from "./helpers.ts"
+import { describe, expect, isDone, it } from "./helpers.ts"
 
 // Property tests: random interleavings of acquire / hold / release / cancel across many fibers.
 
@@ -22,7 +22,6 @@ interface Actor {
 interface Scenario {
   readonly capacity: number
   readonly fastAcquire: boolean
-  readonly scheduled: boolean
   readonly actors: ReadonlyArray<Actor>
 }
 
@@ -42,7 +41,6 @@ const scenario = (maxCapacity: number): fc.Arbitrary<Scenario> =>
   fc.record({
     capacity: fc.integer({ min: 1, max: maxCapacity }),
     fastAcquire: fc.boolean(),
-    scheduled: fc.boolean(),
     actors: fc.array(
       fc.record({
         startDelay: fc.integer({ min: 0, max: 3 }),
@@ -135,7 +133,7 @@ const runScenario = (s: Scenario, subject: Subject): Effect.Effect<void> => {
     if (!subject.idle()) problems.push("primitive not idle at the end")
     expect(problems).toEqual([])
   })
-  return s.scheduled ? scheduledWakeups(body) : body
+  return body
 }
 
 describe("properties", () => {

@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import type { Context, Exit, Fiber } from "effect"
-import { Effect } from "effect"
+import type { Context, Exit } from "effect"
+import { Effect, Fiber } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { RuntimeError, TaskCancelled, TaskFailed, TaskNotFinished } from "../Errors.ts"
 import { fromCause } from "../ExceptionGroup.ts"
@@ -21,6 +21,7 @@ import {
   reasonOfCause
 } from "./scope.ts"
 import { beginJoinWait, endWait, type GroupView, nextId, type TaskNode, type Wait } from "./task.ts"
+import { scheduleWake } from "./waitQueue.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -36,6 +37,8 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
   value: unknown = undefined
   called = false
   resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
+  /** The fiber that called start() (woken by `started()`). */
+  caller: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Set by the caller's canceler: wakes it when the child is done. */
   onDone: (() => void) | undefined = undefined
   child: Child | undefined = undefined
@@ -57,7 +60,13 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
       if (child !== undefined) child.startValue = value
       const resume = this.resume
       this.resume = undefined
-      resume?.(Effect.succeed(this.returnHandle ? child : value))
+      // The caller of start() is woken as AnyIO wakes it: scheduled, after this task's step.
+      const result = Effect.succeed(this.returnHandle ? child : value)
+      const caller = this.caller
+      if (resume !== undefined) {
+        if (caller === undefined) resume(result)
+        else scheduleWake(caller, () => resume(result))
+      }
       return Effect.void
     })
   }
@@ -188,9 +197,12 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     return Effect.callback<void>((resume) => {
       if (this.exit !== undefined) return resume(Effect.void)
       const wait = beginJoinWait(this) // for printouts
+      const joiner = Fiber.getCurrent()
+      // The task's exit wakes its joiners as AnyIO does: scheduled, in order (waitQueue.ts).
       const waiter = () => {
         endWait(wait)
-        resume(Effect.void)
+        if (joiner === undefined) resume(Effect.void)
+        else scheduleWake(joiner, () => resume(Effect.void))
       }
       ;(this.extra.waiters ??= []).push(waiter)
       return Effect.sync(() => {

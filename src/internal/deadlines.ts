@@ -14,13 +14,19 @@
  * @internal
  */
 import { Clock, Context, Duration, Effect, type Fiber } from "effect"
+import { together } from "./trampoline.ts"
 
 /** What a deadline belongs to: the plumbing of an entered cancel scope (`CancelStatus` in scope.ts). */
 export interface DeadlineOwner {
   /** The context a timer fiber on a custom clock runs in (the scope's host's). */
   readonly hostContext: Context.Context<never> | undefined
-  /** Called once its deadline has passed (it is no longer armed then). */
-  onDeadline(): void
+  /**
+   * Its deadline has passed (it is no longer armed then): records the cancellation and returns
+   * whether it must still be delivered (by `deliverDeadline`). Deadlines due in one tick are all
+   * recorded first, then delivered.
+   */
+  onDeadline(): boolean
+  deliverDeadline(): void
 }
 
 /**
@@ -160,12 +166,20 @@ export class DeadlineQueue {
     const heap = this.heap
     this.firing = true
     try {
-      // Firing a deadline runs cancellation code at once, which may arm or disarm other scopes:
-      // the heap is re-read after each one.
+      // Deadlines due together are cancelled together (AnyIO): every one is recorded before any is
+      // delivered, so that the outermost of nested scopes with equal deadlines catches, and the
+      // deliveries all land before a cancelled body's host goes on (`together`). Delivering runs
+      // cancellation code, which may arm scopes that are due already: the heap is re-read.
       while (heap.length > 0 && heap[0]!.armedFor <= now) {
-        const item = heap[0]!
-        this.remove(item)
-        item.owner.onDeadline()
+        const due: Array<DeadlineOwner> = []
+        while (heap.length > 0 && heap[0]!.armedFor <= now) {
+          const item = heap[0]!
+          this.remove(item)
+          if (item.owner.onDeadline()) due.push(item.owner)
+        }
+        together(() => {
+          for (const owner of due) owner.deliverDeadline()
+        })
       }
     } finally {
       this.firing = false

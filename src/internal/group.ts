@@ -441,6 +441,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   private startImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
     return Effect.withFiber((caller) => {
       const status = new TaskStatusImpl(taskOfFiber(caller).id)
+      status.caller = caller
       const { effect, name, options } = resolveTask(input, status)
       status.returnHandle = options?.returnHandle === true
       return Effect.callback<unknown, unknown>((resume) => {

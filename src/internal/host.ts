@@ -11,8 +11,9 @@
  * 2. start: fork the direct fibers; each registers itself (as its first operation, or before it
  *    runs) so that a cancellation made while it still runs synchronously reaches it;
  * 3. if every direct fiber is already done, settle at once; else wait, recording the wait for
- *    printouts. The last direct fiber to end wakes the host (through `bounded`: deep trees unwind
- *    level by level) and the host settles: the scope's outcome.
+ *    printouts. The last direct fiber to end wakes the host (a plain scope's at once, through
+ *    `resumeHost`: deep trees unwind level by level; a task group's scheduled, as a woken task) and
+ *    the host settles: the scope's outcome.
  * 4. The canceler: when the host is interrupted while it waits, it forwards the interruption to
  *    the direct fibers (scope.ts, rule 3: unless shielded), keeps waiting until they all ended, then
  *    lets only their real failures join its interruption (Effect merges a canceler's failure into
@@ -48,7 +49,8 @@ import {
 } from "./scope.ts"
 import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./task.ts"
 import { traced } from "./tracing.ts"
-import { bounded, startBody } from "./trampoline.ts"
+import { resumeHost, startBody } from "./trampoline.ts"
+import { scheduleWake } from "./waitQueue.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -88,23 +90,31 @@ export abstract class Host<A, E> extends CancelStatus {
     return false
   }
 
-  /** A subclass calls this when its last direct fiber ended. */
+  /**
+   * A subclass calls this when its last direct fiber ended. A plain scope's host goes on at once
+   * (AnyIO: the code after a `with` block runs in the same task, no task switch); a task group's
+   * host is a task woken by its last task's exit, so it is scheduled after the tasks already
+   * queued, as AnyIO wakes it (`waitQueue.ts`).
+   */
   protected finished(): void {
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined
-      bounded(() => {
+      const go = () => {
         const held = endHostWait(this, this.exitIsCheckpoint)
         // true: a held interruption was delivered at once; the host settles through its canceler.
         if (held === true) return
         resume(held === undefined ? this.settle() : redeliver(held, this.settle()))
-      })
+      }
+      const host = this.waitingHost
+      if (this.exitIsCheckpoint && host !== undefined) scheduleWake(host, go)
+      else resumeHost(go)
       return
     }
     const wake = this.wake
     if (wake !== undefined) {
       this.wake = undefined
-      bounded(() => wake(Effect.void))
+      resumeHost(() => wake(Effect.void))
     }
   }
 

@@ -21,37 +21,29 @@
  *   have yielded to the scheduler between the fast path and `register`), so checking and queueing are
  *   one atomic step. The canceler it returns runs synchronously if the fiber is interrupted while
  *   parked: a parked sender withdraws its item, a parked receiver leaves the queue.
- * - Waking is `resume(exit)`, which runs the woken fiber's continuation at once, in the waker's call
- *   stack. So a hand-off completes before anyone can interrupt the woken fiber: a receive that was given
- *   an item returns it even if a cancellation is requested right after (as in AnyIO), and a parked send
- *   whose item was taken succeeds. Everything is updated **before** `resume`, since the woken fiber may
- *   re-enter the stream at once.
- * - The item a receiver takes must not vanish if the woken sender's code interrupts the receiver (Effect
- *   raises a pending interruption before the receiver's value reaches its continuation). So a receiver
- *   that takes a parked sender's item first moves that item into the buffer and resumes the sender, then
- *   retries as a new operation: if the sender interrupted it meanwhile, the interruption is raised
- *   before the retry and the item is still in the buffer. The rule: never resume another fiber after
- *   taking an item in the same step.
- * - A wake-up is one bounded re-entry (`trampoline.ts`): past its depth bound it is deferred until
- *   the outermost re-entry returns. The outcome is fixed when the waiter is served, so a receiver
- *   interrupted before its deferred wake-up runs gives its item back to the front of the stream.
+ * - Waking is scheduled (`waitQueue.ts`): the woken fiber runs after the waker's step, as in AnyIO, and
+ *   the waker never runs another fiber's code in its own call. The outcome is fixed when the waiter is
+ *   served: a receiver's item (or end of stream) is assigned then, a parked sender's item is taken
+ *   then. A cancel scope does not interrupt a served waiter before its wake-up has run, so a receive
+ *   that was given an item returns it and a send whose item was taken succeeds (AnyIO's
+ *   test_cancel_during_receive); the cancellation lands at the next suspension. A foreign
+ *   interruption in that window (`Fiber.interrupt`) makes a served receiver give its item back to the
+ *   front of the stream; a served sender's send ends interrupted although its item was delivered (as
+ *   with asyncio's `task.cancel()` under AnyIO): no item is lost or duplicated.
  * - Effect's run loop may yield to the scheduler between any two operations (every scheduler here,
  *   Effect's and ours, yields once `currentOpCount` reaches `MaxOpsBeforeYield`). An item taken, or a
  *   send committed, in the step whose result then waits in such a yield is lost if the fiber is
  *   interrupted during it (the soak's lost item). So a step that would commit first checks
  *   {@link yieldDue}: if the loop is about to yield, the step yields *before* committing and then
  *   runs again (the yield was going to happen one operation later anyway).
- * - Known limit of waking in line: if a receiver woken by a `send` interrupts that sender from its own
- *   code before the sender runs again, the `send` ends interrupted although its item was delivered (no
- *   item is lost or duplicated; only the sender's view differs from AnyIO's).
  *
  * ## Invariants
  *
  * - Parked receivers exist only while the buffer is empty and no sender is parked.
  * - Parked senders exist only while the buffer holds at least `maxBufferSize` items (it may hold one
- *   more: an item given back by an interrupted receiver, or a sender's item being handed over).
- * - A waiter is queued or served (out of the queue, its outcome fixed, its resume called or
- *   deferred); see `waitQueue.ts`. Its canceler runs only while it is suspended, so a canceler that
+ *   more: an item given back by an interrupted receiver).
+ * - A waiter is queued or served (out of the queue, its outcome fixed, its resume scheduled
+ *   or run); see `waitQueue.ts`. Its canceler runs only while it is suspended, so a canceler that
  *   finds its waiter no longer queued knows it was served but not yet resumed.
  *
  * @internal
@@ -232,21 +224,24 @@ export class StreamState {
   // ---------------------------------------------------------------------------
 
   /**
-   * The non-blocking part of a receive: an exit, an effect to run next (`retry`, after waking a
-   * parked sender), or `undefined` when the receiver would have to wait.
+   * The non-blocking part of a receive: an exit, an effect to run next (`retry`, after a yield the
+   * run loop was about to make), or `undefined` when the receiver would have to wait.
    */
   receiveStep(end: End, mode: Mode, retry: AnyEffect): AnyEffect | undefined {
     if (end.closed) return Exit.fail(new ClosedResourceError({}))
     const buffer = this.buffer
     const s = this.senders.head
     if (s !== undefined && buffer.length <= this.maxBufferSize) {
-      // Take a parked sender's item: move it into the buffer, commit its send, then retry (module comment).
+      if (yieldDue()) return yieldThen(retry)
+      // Take a parked sender's item (after the buffered ones, which are older) and commit its send.
       this.senders.remove(s)
-      buffer.push(s.item)
+      const item = s.item
       s.item = undefined
       s.hasItem = false
       wake(s, Exit.void)
-      return retry
+      if (buffer.length === 0) return itemExit(mode, item)
+      buffer.push(item)
+      return itemExit(mode, buffer.shift())
     }
     if (buffer.length > 0) return yieldDue() ? yieldThen(retry) : itemExit(mode, buffer.shift())
     if (this.openSend === 0) return endExit(mode)

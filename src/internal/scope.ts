@@ -67,6 +67,7 @@ import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./dead
 import { contextWithTask } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
+import { isWakePending } from "./waitQueue.ts"
 
 /** The status a fiber runs in (the innermost enclosing entered scope). */
 export const CurrentScope = Context.Reference<CancelStatus | undefined>("effect-anyio/CurrentScope", {
@@ -197,9 +198,13 @@ export abstract class CancelStatus implements DeadlineOwner {
     annotations: Context.Context<never> | undefined
   ): void
 
-  /** Its armed deadline has passed (see deadlines.ts). */
-  onDeadline(): void {
-    cancel(this.cancelScope, { _tag: "Deadline", deadline: deadlineOf(this.cancelScope) })
+  /** Its armed deadline has passed (see deadlines.ts): recorded now, delivered with the others. */
+  onDeadline(): boolean {
+    const scope = this.cancelScope
+    return markCancelled(scope, { _tag: "Deadline", deadline: deadlineOf(scope) })
+  }
+  deliverDeadline(): void {
+    deliver(this, true)
   }
 }
 
@@ -211,14 +216,16 @@ export abstract class CancelStatus implements DeadlineOwner {
  * Rule 2's delivery to one fiber. Interrupting a running fiber would stop it at its next operation;
  * scheduling the interrupt on its own dispatcher lets it run on through its synchronous operations
  * and interrupts it exactly at its next suspension (or not at all if it finishes first), which is
- * AnyIO's checkpoint rule. "Running" is Effect's own flag (set while the fiber's loop is on the
+ * AnyIO's checkpoint rule. A fiber woken but not resumed yet (`waitQueue.ts`) is treated the same:
+ * its wake-up runs first, as AnyIO does not cancel a task whose awaited future is done. "Running" is
+ * Effect's own flag (set while the fiber's loop is on the
  * stack, also when it resumed another fiber synchronously); `Fiber.getCurrent()` would miss that.
  */
 export const interruptFiber = (
   fiber: Fiber.Fiber<unknown, unknown>,
   annotations: Context.Context<never> | undefined
 ): void => {
-  if ((fiber as unknown as { readonly _running?: boolean })._running === true) {
+  if ((fiber as unknown as { readonly _running?: boolean })._running === true || isWakePending(fiber)) {
     fiber.currentDispatcher.scheduleTask(() => interruptSuspended(fiber, annotations), 0)
   } else interruptSuspended(fiber, annotations)
 }
@@ -232,6 +239,11 @@ const interruptSuspended = (
   fiber: Fiber.Fiber<unknown, unknown>,
   annotations: Context.Context<never> | undefined
 ): void => {
+  // Woken but not resumed yet (a scheduler that reorders tasks ran this first): wait for the wake-up.
+  if (isWakePending(fiber)) {
+    fiber.currentDispatcher.scheduleTask(() => interruptSuspended(fiber, annotations), 0)
+    return
+  }
   const waitingOn = hostWaits.get(fiber)
   if (waitingOn !== undefined) {
     // Rule 3: the fiber waits on a scope: forward into it, and hold the fiber's own interruption.
@@ -309,14 +321,19 @@ export const receivesOuter = (status: CancelStatus): boolean => status.outer && 
 
 /** `scope.cancel(reason)`: idempotent; callable before entry, while active and after exit. */
 export const cancel = (scope: CancelScopeImpl, reason: CancelReason): void => {
-  if (scope.cancelCalled) return
+  if (markCancelled(scope, reason)) deliver(scope.status!, true)
+}
+
+/** The recording half of `cancel`: true when the scope is active, so the cancellation must be delivered. */
+const markCancelled = (scope: CancelScopeImpl, reason: CancelReason): boolean => {
+  if (scope.cancelCalled) return false
   scope.cancelCalled = true
   epoch++
   scope.reason = reason
   const status = scope.status
-  if (status === undefined) return
+  if (status === undefined) return false
   disarm(status)
-  if (scope.state === ACTIVE) deliver(status, true)
+  return scope.state === ACTIVE
 }
 
 /**
@@ -525,6 +542,36 @@ export const interruptIfCancelled = (
     else interruptFiber(fiber, undefined)
   }
 }
+
+const landHere: Effect.Effect<void> = Effect.void
+
+/**
+ * AnyIO's `checkpoint_if_cancelled` at the start of an operation that may complete without
+ * suspending (a memory stream `send` with buffer space, an uncontended `acquire`, `wait` on a set
+ * event): when a cancellation is pending for the running fiber, it is raised before anything is
+ * done. Returns the effect to run instead of the operation (the interruption lands there), or
+ * undefined. In an uninterruptible region (an Effect finalizer) the operation goes on, as
+ * everything there does.
+ */
+export const pendingCancellation = (
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+): Effect.Effect<void> | undefined => {
+  if (
+    fiber === undefined ||
+    (fiber as unknown as { readonly interruptible: boolean }).interruptible !== true
+  ) {
+    return undefined
+  }
+  const status = fiber.getRef(CurrentScope)
+  if (status === undefined || !isEffectivelyCancelled(status)) return undefined
+  interruptIfCancelled(status, fiber, true)
+  return landHere
+}
+
+/** {@link pendingCancellation} as an effect (before an operation built in an uninterruptible mask). */
+export const checkCancelled: Effect.Effect<void> = Effect.withFiber(
+  (fiber) => pendingCancellation(fiber) ?? Effect.void
+)
 
 // ---------------------------------------------------------------------------------------------
 // Outcomes (rule 6)

@@ -50,14 +50,39 @@ export const bounded = (f: () => void): void => {
   else reenter(call, f)
 }
 
+let holding = 0
+let held: Array<() => void> = []
+
 /**
- * `resume(value)` as one bounded re-entry: the wake-up of a parked fiber (`bounded` without a
- * closure on the usual, shallow path).
+ * Runs `deliver` (cancellations delivered together: deadlines that fell due in one tick) and holds
+ * back the continuations it releases through {@link resumeHost} until every delivery is made, then
+ * runs them in order. Effect runs an interrupted suspended fiber at once, inside `interruptUnsafe`;
+ * without this, a scope body cancelled by the first deadline would go on (say, take an item from a
+ * stream) before the second deadline's delivery reached its own task, where AnyIO delivers every
+ * cancellation of one loop iteration before any task runs.
  * @internal
  */
-export const wake = <X>(resume: (value: X) => void, value: X): void => {
-  if (depth >= MAX_DEPTH) queue.push(() => resume(value))
-  else reenter(resume, value)
+export const together = (deliver: () => void): void => {
+  holding++
+  try {
+    deliver()
+  } finally {
+    holding--
+  }
+  if (holding > 0 || held.length === 0) return
+  const continuations = held
+  held = []
+  for (const f of continuations) bounded(f)
+}
+
+/**
+ * A scope's host continuing after its body ended: a bounded re-entry, held back while `together`
+ * delivers.
+ * @internal
+ */
+export const resumeHost = (f: () => void): void => {
+  if (holding > 0) held.push(f)
+  else bounded(f)
 }
 
 /**

@@ -14,13 +14,15 @@
  *   runs (synchronously, in the interrupter's call stack) if and only if the fiber is interrupted
  *   while suspended there; a `resume` after that is ignored.
  * - `resume(effect)` runs the waiter's continuation synchronously, in the caller's call stack
- *   (Effect's `Deferred` wakes its waiters the same way). Waking in line is what makes a hand-off
- *   atomic: the waiter has left its wait before anyone can interrupt it, so, as in AnyIO and trio, a
- *   wait that completed wins over a cancellation requested afterwards (e.g. `event.set()` then
- *   cancelling the waiter: the waiter still sees the event).
- * - A wake-up is one bounded re-entry (`trampoline.ts`): chains of hand-offs (A releases to B, whose
- *   body releases to C, ...) run in line up to its depth bound; past it the wake-up waits for the
- *   outermost re-entry to return.
+ *   (Effect's `Deferred` wakes its waiters the same way). AnyIO's waker goes on to its own next
+ *   checkpoint before the woken task runs, so `wake` does not call `resume` in line: it schedules it
+ *   on the waiter's dispatcher (FIFO, as Effect's `Latch` and `Queue` wake theirs). The hand-off
+ *   itself is atomic all the same: what the waiter waits for is its own from the moment it is served.
+ * - A served waiter whose wake-up has not run yet is not interrupted by a cancel scope
+ *   ({@link isWakePending}): a wait that completed wins over a cancellation requested afterwards, as
+ *   in AnyIO and trio (`event.set()` then cancelling the waiter's scope: the waiter still sees the
+ *   event, and is cancelled at its next suspension). Only a foreign interruption (`Fiber.interrupt`)
+ *   can reach it in that window; its canceler then passes the resource on or gives it back.
  *
  * Rules every user of the queue follows:
  * - A waiter is either queued (`queued`) or served: taken out of the queue by `shift` and given what
@@ -38,7 +40,6 @@
  */
 import { type Effect, Fiber } from "effect"
 import { beginWait, endWait, Wait, waitingTask } from "./task.ts"
-import { wake as wakeBounded } from "./trampoline.ts"
 
 let nextPrimitiveId = 0
 
@@ -133,26 +134,43 @@ export class WaitQueue<W extends Waiter<never>> {
   }
 }
 
-let scheduleAll = false
+/**
+ * Fibers that were served and whose wake-up is scheduled but has not run yet. A cancel scope does
+ * not interrupt such a fiber at once (`scope.ts`, rule 2): as AnyIO on asyncio does not cancel a task
+ * whose awaited future is already done, the wake-up wins and the cancellation lands at the fiber's
+ * next suspension. (A fiber has one wait at a time, so a set is enough.)
+ */
+const pendingWakes = new Set<Fiber.Fiber<unknown, unknown>>()
 
 /**
- * Test hook: `true` makes every wake-up go through the waiter's dispatcher instead of running in
- * line, which opens the serve-then-cancel window on purpose. Returns the previous value.
+ * True while `fiber` has a wake-up scheduled that has not run yet (see {@link scheduleWake}).
  * @internal
  */
-export const setScheduledWakeups = (on: boolean): boolean => {
-  const previous = scheduleAll
-  scheduleAll = on
-  return previous
+export const isWakePending = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
+  pendingWakes.size !== 0 && pendingWakes.has(fiber)
+
+/**
+ * Runs `run` (which resumes `fiber`) as a task on the fiber's own dispatcher, in FIFO order with
+ * every other scheduled task: the waker goes on to its own next suspension first, as in AnyIO, and
+ * woken tasks run in the order they were woken. Effect's dispatchers batch the tasks of one step
+ * into one round, so a burst of wake-ups costs one hop, not one each.
+ * @internal
+ */
+export const scheduleWake = (fiber: Fiber.Fiber<unknown, unknown>, run: () => void): void => {
+  pendingWakes.add(fiber)
+  fiber.currentDispatcher.scheduleTask(() => {
+    pendingWakes.delete(fiber)
+    run()
+  }, 0)
 }
 
 /**
- * Resumes a served waiter (one taken out of its queue by `shift`) with `effect`, as one bounded
- * re-entry (see the module comment).
+ * Resumes a served waiter (one taken out of its queue by `shift`) with `effect`, scheduled (see
+ * {@link scheduleWake} and the module comment).
  * @internal
  */
 export const wake = <X>(w: Waiter<X>, effect: X): void => {
-  const dispatcher = scheduleAll ? w.fiber?.currentDispatcher : undefined
-  if (dispatcher !== undefined) dispatcher.scheduleTask(() => w.resume(effect), 0)
-  else wakeBounded(w.resume, effect)
+  const fiber = w.fiber
+  if (fiber === undefined) w.resume(effect)
+  else scheduleWake(fiber, () => w.resume(effect))
 }
