@@ -28,7 +28,7 @@ export const defectOf = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<unkno
     return defect.defect
   })
 
-/** A plain Node server on a loopback address; `accept()` gives the next connection. */
+/** A plain Node server (on a loopback address or a Unix path); `accept()` gives the next connection. */
 export interface RawServer {
   readonly server: net.Server
   readonly host: string
@@ -38,7 +38,7 @@ export interface RawServer {
   readonly sockets: Set<net.Socket>
 }
 
-const openRawServer = (host: string, options?: net.ServerOpts): Promise<RawServer> =>
+const openRawServer = (listen: net.ListenOptions, options?: net.ServerOpts): Promise<RawServer> =>
   new Promise((resolve, reject) => {
     const server = net.createServer({ allowHalfOpen: true, ...options })
     const queue: Array<net.Socket> = []
@@ -53,12 +53,12 @@ const openRawServer = (host: string, options?: net.ServerOpts): Promise<RawServe
       else queue.push(s)
     })
     server.once("error", reject)
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo
+    server.listen(listen, () => {
+      const address = server.address()
       resolve({
         server,
-        host,
-        port,
+        host: listen.host ?? "",
+        port: typeof address === "object" && address !== null ? address.port : 0,
         sockets,
         accept: () =>
           Effect.promise(
@@ -73,6 +73,16 @@ const openRawServer = (host: string, options?: net.ServerOpts): Promise<RawServe
     })
   })
 
+/** Closes a raw server and every connection it accepted. */
+const closeRawServer = (s: RawServer): Effect.Effect<void> =>
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const sock of s.sockets) sock.destroy()
+        s.server.close(() => resolve())
+      })
+  )
+
 /** Runs `f` with a raw server on `host`; closes the server and every connection it accepted. */
 export const withRawServer = <A, E, R>(
   host: string,
@@ -80,16 +90,20 @@ export const withRawServer = <A, E, R>(
   options?: net.ServerOpts
 ): Effect.Effect<A, E, R> =>
   Effect.acquireUseRelease(
-    Effect.promise(() => openRawServer(host, options)),
+    Effect.promise(() => openRawServer({ port: 0, host }, options)),
     f,
-    (s) =>
-      Effect.promise(
-        () =>
-          new Promise<void>((resolve) => {
-            for (const sock of s.sockets) sock.destroy()
-            s.server.close(() => resolve())
-          })
-      )
+    closeRawServer
+  )
+
+/** {@link withRawServer} on a Unix socket `path` (`host` is "" and `port` 0 there). */
+export const withRawUnixServer = <A, E, R>(
+  path: string,
+  f: (server: RawServer) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Effect.promise(() => openRawServer({ path })),
+    f,
+    closeRawServer
   )
 
 /** A port that was free a moment ago (AnyIO's `free_tcp_port` fixture). */
