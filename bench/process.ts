@@ -22,7 +22,7 @@ import { ChildProcess } from "effect/process"
 import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import { openProcess, runProcess } from "../src/Process.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
-import { anyioRow, runAnyioScript } from "./python.ts"
+import { withAnyioRows } from "./python.ts"
 
 const N = Number(process.env.BENCH_PROCESS_N ?? 40)
 
@@ -115,19 +115,16 @@ export const cases: ReadonlyArray<Case> = [
 
 export const run = async (): Promise<Array<Result>> => {
   const results = await measure(cases, { n: N, samples: 5, warmup: 1 })
-  const anyio = runAnyioScript("anyio_process.py", ["--n", String(N), "--samples", "5"])
-  if (typeof anyio === "string") {
-    console.error(`AnyIO rows skipped: ${anyio}`)
-    return results
-  }
-  const row = (label: string, key: string, our: string): Result =>
-    anyioRow(anyio, label, key, results.find((r) => r.name === our)!)
-  return [
-    ...results,
-    row("run_process(['true'])", "run_process_true", "runProcess(['true'])"),
-    row("open_process(['true']) + wait()", "open_process_true", "openProcess(['true'], {}, (p) => p.wait())"),
-    row("the subprocess.Popen() call (vfork + exec)", "popen_call", spawnCall)
-  ]
+  return withAnyioRows(
+    results,
+    "anyio_process.py",
+    ["--n", String(N), "--samples", "5"],
+    [
+      ["run_process(['true'])", "run_process_true", "runProcess(['true'])"],
+      ["open_process(['true']) + wait()", "open_process_true", "openProcess(['true'], {}, (p) => p.wait())"],
+      ["the subprocess.Popen() call (vfork + exec)", "popen_call", spawnCall]
+    ]
+  )
 }
 
 if (import.meta.main) {

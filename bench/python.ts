@@ -86,3 +86,23 @@ export const anyioRow = (anyio: AnyioFigures, label: string, key: string, ours: 
   reference: ours.name,
   ratio: ours.nsPerOp / anyio.figures[key]!
 })
+
+/**
+ * `results` followed by a row per `[label, AnyIO's key, the name of our result]` (see
+ * {@link anyioRow}), with AnyIO's figures from `script`; `results` alone, said on stderr, when
+ * there are none.
+ */
+export const withAnyioRows = (
+  results: Array<Result>,
+  script: string,
+  args: ReadonlyArray<string>,
+  rows: ReadonlyArray<readonly [label: string, key: string, ours: string]>
+): Array<Result> => {
+  const anyio = runAnyioScript(script, args)
+  if (typeof anyio === "string") {
+    console.error(`AnyIO rows skipped: ${anyio}`)
+    return results
+  }
+  const find = (name: string) => results.find((r) => r.name === name)!
+  return [...results, ...rows.map(([label, key, ours]) => anyioRow(anyio, label, key, find(ours)))]
+}

@@ -19,7 +19,7 @@ import * as toProcess from "../src/ToProcess.ts"
 import * as toThread from "../src/ToThread.ts"
 import { workerFunction } from "../src/WorkerFunction.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
-import { anyioRow, runAnyioScript } from "./python.ts"
+import { withAnyioRows } from "./python.ts"
 
 const N = Number(process.env.BENCH_WORKERS_N ?? 2000)
 const WIDTH = 8
@@ -198,24 +198,21 @@ export const run = async (): Promise<Array<Result>> => {
   const results = await measure(cases, { n: N, samples: 7, warmup: 2 })
   await Promise.all(rawWorkers.map((w) => w.terminate()))
   rawChild?.kill()
-  const anyio = runAnyioScript("anyio_workers.py", ["--n", "1000", "--samples", "3"])
-  if (typeof anyio === "string") {
-    console.error(`AnyIO rows skipped: ${anyio}`)
-    return results
-  }
-  const row = (label: string, key: string, our: string): Result =>
-    anyioRow(anyio, label, key, results.find((r) => r.name === our)!)
-  return [
-    ...results,
-    row("to_thread.run_sync, sequential", "thread_sequential", "toThread.runSync round trip, sequential"),
-    row(
-      `to_thread.run_sync, ${WIDTH} in flight`,
-      "thread_in_flight_8",
-      `toThread.runSync, ${WIDTH} in flight`
-    ),
-    row("to_process.run_sync, warm worker", "process_warm", "toProcess.runSync on a warm worker"),
-    row("Path.read_text(small file)", "path_read_text", "Path.readText(small file)")
-  ]
+  return withAnyioRows(
+    results,
+    "anyio_workers.py",
+    ["--n", "1000", "--samples", "3"],
+    [
+      ["to_thread.run_sync, sequential", "thread_sequential", "toThread.runSync round trip, sequential"],
+      [
+        `to_thread.run_sync, ${WIDTH} in flight`,
+        "thread_in_flight_8",
+        `toThread.runSync, ${WIDTH} in flight`
+      ],
+      ["to_process.run_sync, warm worker", "process_warm", "toProcess.runSync on a warm worker"],
+      ["Path.read_text(small file)", "path_read_text", "Path.readText(small file)"]
+    ]
+  )
 }
 
 if (import.meta.main) {
