@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { Cause, Effect, Exit } from "effect"
+import { Effect } from "effect"
 import { NameResolver, type ResolvedAddress } from "../src/Dns.ts"
 import { OSError } from "../src/Errors.ts"
 import type { IPAddressFamily } from "../src/Sockets.ts"
@@ -19,14 +19,7 @@ export const reversed = (b: Uint8Array): Uint8Array => Uint8Array.from(b).revers
 export const families: ReadonlyArray<IPAddressFamily> = ["AF_INET", "AF_INET6"]
 export const loopback = (family: IPAddressFamily): string => (family === "AF_INET" ? "127.0.0.1" : "::1")
 
-/** The defect an effect died with (fails the test if it did not die). */
-export const defectOf = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<unknown> =>
-  Effect.map(Effect.exit(effect), (exit) => {
-    if (Exit.isSuccess(exit)) throw new Error("expected a defect, got a success")
-    const defect = exit.cause.reasons.find(Cause.isDieReason)
-    if (defect === undefined) throw new Error(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    return defect.defect
-  })
+export { defectOf } from "./streams-helpers.ts"
 
 /** A plain Node server (on a loopback address or a Unix path); `accept()` gives the next connection. */
 export interface RawServer {
