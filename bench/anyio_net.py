@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
-from importlib import metadata
 
 try:
     import anyio
@@ -28,30 +25,13 @@ except ImportError:
     print("anyio is not importable by " + sys.executable, file=sys.stderr)
     sys.exit(3)
 
+from anyio_info import anyio_version  # noqa: E402 (after the import check)
+
 CHUNK = 64 * 1024
 TOTAL = 64 * 1024 * 1024
 CONNECTIONS = 1000
 IN_FLIGHT = 50
 PING = b"\x07" * 16
-
-
-def anyio_version() -> str:
-    version = os.environ.get("ANYIO_VERSION")
-    if version:
-        return version
-    try:
-        return metadata.version("anyio")
-    except metadata.PackageNotFoundError:
-        pass
-    src = os.environ.get("ANYIO_SRC_DIR")
-    if src:
-        try:
-            return subprocess.run(
-                ["git", "-C", src, "describe", "--tags"], capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            pass
-    return getattr(anyio, "__version__", "unknown")
 
 
 async def echo(stream) -> None:
@@ -142,6 +122,6 @@ if __name__ == "__main__":
     figures = anyio.run(main, args.n, args.samples, backend="asyncio")
     print(
         json.dumps(
-            {"anyio": anyio_version(), "python": platform.python_version(), "figures": figures}
+            {"anyio": anyio_version()[0], "python": platform.python_version(), "figures": figures}
         )
     )

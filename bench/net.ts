@@ -1,26 +1,10 @@
-/**
- * Networking (issue 17), on 127.0.0.1, each row against raw `node:net` in the same run:
- *
- * - 16-byte ping-pong, one round trip per op: our `connectTcp` client and `serve` echo server vs
- *   a raw `net` client and server (target ≤ 1.2×).
- * - Echo throughput: 64 MiB in 64 KiB writes, one op = one 64 KiB write echoed back (target
- *   ≥ 0.8× raw's MiB/s, i.e. a ratio of ns/op ≤ 1.25×).
- * - Accepts through `serve`: 1,000 short connections (raw clients, 50 in flight), one op = one
- *   connection accepted, handled (closed) and seen closed by the client, vs a raw `net` server.
- * - AnyIO 4.14 on asyncio (`bench/anyio_net.py`, when a python3 that can `import anyio` is around;
- *   `/work/anyio-env.sh` is read when present).
- *
- * Run: `node bench/net.ts` (Node 24). `run()` is also used by the bench runner.
- */
-import { spawnSync } from "node:child_process"
-import * as fs from "node:fs"
 import * as net from "node:net"
-import { fileURLToPath } from "node:url"
 import { Effect, type Fiber } from "effect"
 import { withBatchingScheduler } from "../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../src/Tcp.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
+import { anyioRow, runAnyioScript } from "./python.ts"
 
 const ROUND_TRIPS = Number(process.env.BENCH_NET_N ?? 4000)
 const CHUNK = 64 * 1024
@@ -217,39 +201,6 @@ export const cases: ReadonlyArray<Case> = [
 
 // ----- AnyIO
 
-interface AnyioFigures {
-  readonly anyio: string
-  readonly python: string
-  readonly figures: Record<string, number>
-}
-
-/** The environment for python3: ours plus `/work/anyio-env.sh`'s exports, when that file exists. */
-const pythonEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env }
-  try {
-    for (const line of fs.readFileSync("/work/anyio-env.sh", "utf8").split("\n")) {
-      const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim())
-      if (m) env[m[1]!] = m[2]!.replace(/^"|"$/g, "")
-    }
-  } catch {
-    // not there: python3 as it is
-  }
-  return env
-}
-
-const anyioFigures = (): AnyioFigures | string => {
-  const script = fileURLToPath(new URL("./anyio_net.py", import.meta.url))
-  const r = spawnSync("python3", [script, "--n", String(ROUND_TRIPS), "--samples", "3"], {
-    encoding: "utf8",
-    timeout: 300_000,
-    env: pythonEnv()
-  })
-  if (r.error !== undefined) return `python3 not runnable: ${r.error.message}`
-  if (r.status !== 0)
-    return r.status === 3 ? "anyio not importable (. /work/anyio-env.sh)" : `failed: ${r.stderr}`
-  return JSON.parse(r.stdout) as AnyioFigures
-}
-
 const n = (c: Case): number =>
   c.name.includes("ping-pong")
     ? ROUND_TRIPS
@@ -280,22 +231,18 @@ export const run = async (): Promise<Array<Result>> => {
   }
   for (const srv of await Promise.all([rawEchoServer, rawCloseServer])) srv.close()
 
-  const anyio = anyioFigures()
+  const anyio = runAnyioScript("anyio_net.py", ["--n", String(ROUND_TRIPS), "--samples", "3"])
   if (typeof anyio === "string") {
     console.error(`AnyIO rows skipped: ${anyio}`)
     return withRates
   }
-  const ours = (prefix: string) =>
-    withRates.find((r) => r.name.startsWith(prefix) && !r.name.includes("batching"))!
-  const row = (label: string, key: string, ourPrefix: string): Result => {
-    const our = ours(ourPrefix)
-    return {
-      name: `AnyIO ${anyio.anyio} asyncio: ${label} (ratio: ours ÷ AnyIO)`,
-      nsPerOp: anyio.figures[key]!,
-      reference: our.name,
-      ratio: our.nsPerOp / anyio.figures[key]!
-    }
-  }
+  const row = (label: string, key: string, ourPrefix: string): Result =>
+    anyioRow(
+      anyio,
+      label,
+      key,
+      withRates.find((r) => r.name.startsWith(ourPrefix) && !r.name.includes("batching"))!
+    )
   return [
     ...withRates,
     row("16-byte ping-pong (ns per round trip)", "ping_pong", "connectTcp + serve 16-byte ping-pong"),

@@ -15,16 +15,14 @@
  *
  * Run: `node bench/process.ts` (Node 24). `run()` is also used by the bench runner.
  */
-import { spawn, spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { spawn } from "node:child_process"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect } from "effect"
 import { ChildProcess } from "effect/process"
 import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import { openProcess, runProcess } from "../src/Process.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
-import { anyioHint, findAnyioPython } from "./python.ts"
+import { withAnyioRows } from "./python.ts"
 
 const N = Number(process.env.BENCH_PROCESS_N ?? 40)
 
@@ -115,51 +113,18 @@ export const cases: ReadonlyArray<Case> = [
   }
 ]
 
-interface AnyioFigures {
-  readonly anyio: string
-  readonly python: string
-  readonly figures: Record<string, number>
-}
-
-const anyioFigures = (): AnyioFigures | string => {
-  const script = fileURLToPath(new URL("./anyio_process.py", import.meta.url))
-  const args = [script, "--n", String(N), "--samples", "5"]
-  const options = { encoding: "utf8", timeout: 300_000 } as const
-  // The suite's finder first (PYTHONPATH / ANYIO_SRC_DIR); else this machine's env script.
-  const found = findAnyioPython()
-  const envScript = "/work/anyio-env.sh"
-  const r =
-    found !== undefined
-      ? spawnSync(found.python, args, { ...options, env: found.env })
-      : existsSync(envScript)
-        ? spawnSync("sh", ["-c", `. ${envScript} && exec python3 "$@"`, "sh", ...args], options)
-        : undefined
-  if (r === undefined) return anyioHint
-  if (r.error !== undefined) return `python3 not found (${r.error.message})`
-  if (r.status !== 0) return r.status === 3 ? anyioHint : `failed: ${r.stderr}`
-  return JSON.parse(r.stdout) as AnyioFigures
-}
-
 export const run = async (): Promise<Array<Result>> => {
   const results = await measure(cases, { n: N, samples: 5, warmup: 1 })
-  const anyio = anyioFigures()
-  if (typeof anyio === "string") {
-    console.error(`AnyIO rows skipped: ${anyio}`)
-    return results
-  }
-  const ours = (name: string) => results.find((r) => r.name === name)!.nsPerOp
-  const row = (label: string, key: string, our: string): Result => ({
-    name: `AnyIO ${anyio.anyio} asyncio: ${label} (ratio: ours ÷ AnyIO)`,
-    nsPerOp: anyio.figures[key]!,
-    reference: our,
-    ratio: ours(our) / anyio.figures[key]!
-  })
-  return [
-    ...results,
-    row("run_process(['true'])", "run_process_true", "runProcess(['true'])"),
-    row("open_process(['true']) + wait()", "open_process_true", "openProcess(['true'], {}, (p) => p.wait())"),
-    row("the subprocess.Popen() call (vfork + exec)", "popen_call", spawnCall)
-  ]
+  return withAnyioRows(
+    results,
+    "anyio_process.py",
+    ["--n", String(N), "--samples", "5"],
+    [
+      ["run_process(['true'])", "run_process_true", "runProcess(['true'])"],
+      ["open_process(['true']) + wait()", "open_process_true", "openProcess(['true'], {}, (p) => p.wait())"],
+      ["the subprocess.Popen() call (vfork + exec)", "popen_call", spawnCall]
+    ]
+  )
 }
 
 if (import.meta.main) {

@@ -1,6 +1,6 @@
 /**
  * Finding a Python that can import AnyIO, for the AnyIO columns of the benchmark
- * (`bench/anyio_bench.py`, `bench/anyio_workers.py`).
+ * (`bench/anyio_*.py`), running those scripts and making their rows.
  *
  * AnyIO 4.x is often run from its source tree: `PYTHONPATH` is passed on as it is, and
  * `ANYIO_SRC_DIR` (AnyIO's `src` directory) is put in front of it. `ANYIO_PYTHON` picks the
@@ -8,7 +8,10 @@
  * the AnyIO columns.
  */
 import { spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
 import * as nodePath from "node:path"
+import { fileURLToPath } from "node:url"
+import type { Result } from "./harness.ts"
 
 export interface AnyioPython {
   readonly python: string
@@ -46,3 +49,60 @@ export const findAnyioPython = (): AnyioPython | undefined => {
 /** How to make AnyIO importable, for the message of a skipped AnyIO column. */
 export const anyioHint =
   "no python3 here can `import anyio`: put AnyIO 4.x's src on PYTHONPATH or set ANYIO_SRC_DIR (here: `. /work/anyio-env.sh`), or install anyio>=4 and trio>=0.32"
+
+/** What a `bench/anyio_*.py` script prints: AnyIO's version, the interpreter, the figures (ns per op). */
+export interface AnyioFigures {
+  readonly anyio: string
+  readonly python: string
+  readonly figures: Record<string, number>
+}
+
+/**
+ * Runs `bench/<script>` with `args` under a Python that can import AnyIO ({@link findAnyioPython}'s,
+ * else `python3` after this machine's `/work/anyio-env.sh`) and parses the JSON it prints; or says
+ * why there are no AnyIO figures (a script exits with status 3 when AnyIO is not importable).
+ */
+export const runAnyioScript = <F = AnyioFigures>(script: string, args: ReadonlyArray<string>): F | string => {
+  const path = fileURLToPath(new URL(`./${script}`, import.meta.url))
+  const options = { encoding: "utf8", timeout: 300_000 } as const
+  const found = findAnyioPython()
+  const envScript = "/work/anyio-env.sh"
+  const r =
+    found !== undefined
+      ? spawnSync(found.python, [path, ...args], { ...options, env: found.env })
+      : existsSync(envScript)
+        ? spawnSync("sh", ["-c", `. ${envScript} && exec python3 "$@"`, "sh", path, ...args], options)
+        : undefined
+  if (r === undefined) return anyioHint
+  if (r.error !== undefined) return `python3 not runnable (${r.error.message})`
+  if (r.status !== 0) return r.status === 3 ? anyioHint : `failed: ${r.stderr}`
+  return JSON.parse(r.stdout) as F
+}
+
+/** A row for AnyIO's figure `key` beside our result `ours`, with the ratio ours ÷ AnyIO. */
+export const anyioRow = (anyio: AnyioFigures, label: string, key: string, ours: Result): Result => ({
+  name: `AnyIO ${anyio.anyio} asyncio: ${label} (ratio: ours ÷ AnyIO)`,
+  nsPerOp: anyio.figures[key]!,
+  reference: ours.name,
+  ratio: ours.nsPerOp / anyio.figures[key]!
+})
+
+/**
+ * `results` followed by a row per `[label, AnyIO's key, the name of our result]` (see
+ * {@link anyioRow}), with AnyIO's figures from `script`; `results` alone, said on stderr, when
+ * there are none.
+ */
+export const withAnyioRows = (
+  results: Array<Result>,
+  script: string,
+  args: ReadonlyArray<string>,
+  rows: ReadonlyArray<readonly [label: string, key: string, ours: string]>
+): Array<Result> => {
+  const anyio = runAnyioScript(script, args)
+  if (typeof anyio === "string") {
+    console.error(`AnyIO rows skipped: ${anyio}`)
+    return results
+  }
+  const find = (name: string) => results.find((r) => r.name === name)!
+  return [...results, ...rows.map(([label, key, ours]) => anyioRow(anyio, label, key, find(ours)))]
+}

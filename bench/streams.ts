@@ -1,26 +1,9 @@
-/**
- * Stream layer (issue 16): `BufferedByteReceiveStream.receiveUntil("\n")` splitting 64 MiB into
- * lines (about 100 bytes each, delivered in 64 KiB chunks), against a hand-written `Uint8Array`
- * scan of the same chunks (target ≤ 1.5×), and AnyIO 4.14's `receive_until` on asyncio over the same
- * bytes (`bench/anyio_streams.py`, when a python3 that can `import anyio` is around:
- * `. /work/anyio-env.sh`; target ≥ 10× faster). Both sides read from a trivial object stream of the
- * chunks, so the splitting is what is measured.
- *
- * One Effect per line costs more than the scan of a 100-byte line (the "floor" row: the hand scan
- * plus one `yield* Effect.succeed` per line, an `Exit` that `Effect.gen` takes inline), so
- * `receiveUntil` per line cannot come nearer the hand scan than that floor; it reaches it because a
- * buffered line completes inline under `yield*` too (src/internal/suspendInline.ts).
- * `receiveUntilAll` (every line buffered, one Effect per chunk) is the row meant to meet 1.5×.
- *
- * Run: `node bench/streams.ts` (Node 24). `run()` is also used by the bench runner.
- */
-import { spawnSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { BufferedByteReceiveStream } from "../src/BufferedStream.ts"
 import { EndOfStream } from "../src/Errors.ts"
 import { ObjectReceiveStreamBase } from "../src/Streams.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
+import { runAnyioScript } from "./python.ts"
 
 const MIB = Number(process.env.BENCH_STREAMS_MIB ?? 64)
 const CHUNK = 65536
@@ -174,28 +157,17 @@ export const cases: ReadonlyArray<Case> = [
   { name: FLOOR, run: () => floorLines, reference: REFERENCE }
 ]
 
-interface AnyioFigures {
+interface AnyioLines {
   readonly anyio: string
   readonly python: string
   readonly lines: number
   readonly nsPerLine: number
 }
 
-const anyioFigures = (): AnyioFigures | string => {
-  const script = fileURLToPath(new URL("./anyio_streams.py", import.meta.url))
-  const r = spawnSync("python3", [script, "--mib", String(MIB), "--samples", "3"], {
-    encoding: "utf8",
-    timeout: 300_000
-  })
-  if (r.status !== 0)
-    return r.status === 3 ? "anyio not importable (. /work/anyio-env.sh)" : `failed: ${r.stderr}`
-  return JSON.parse(r.stdout) as AnyioFigures
-}
-
 export const run = async (): Promise<Array<Result>> => {
   const results = await measure(cases, { n: LINES, samples: 7, warmup: 2 })
   if (sink < 0) console.log(sink)
-  const anyio = anyioFigures()
+  const anyio = runAnyioScript<AnyioLines>("anyio_streams.py", ["--mib", String(MIB), "--samples", "3"])
   if (typeof anyio === "string") {
     console.error(`AnyIO rows skipped: ${anyio}`)
     return results

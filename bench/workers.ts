@@ -8,11 +8,10 @@
  *
  * Run: `node bench/workers.ts` (Node 24). `run()` is also used by the bench runner.
  */
-import { type ChildProcess, fork, spawnSync } from "node:child_process"
+import { type ChildProcess, fork } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Effect } from "effect"
 import { Path } from "../src/Path.ts"
@@ -20,7 +19,7 @@ import * as toProcess from "../src/ToProcess.ts"
 import * as toThread from "../src/ToThread.ts"
 import { workerFunction } from "../src/WorkerFunction.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
-import { anyioHint, findAnyioPython } from "./python.ts"
+import { withAnyioRows } from "./python.ts"
 
 const N = Number(process.env.BENCH_WORKERS_N ?? 2000)
 const WIDTH = 8
@@ -182,25 +181,6 @@ export const cases: ReadonlyArray<Case> = [
   }
 ]
 
-interface AnyioFigures {
-  readonly anyio: string
-  readonly python: string
-  readonly figures: Record<string, number>
-}
-
-const anyioFigures = (): AnyioFigures | string => {
-  const script = fileURLToPath(new URL("./anyio_workers.py", import.meta.url))
-  const found = findAnyioPython()
-  if (found === undefined) return anyioHint
-  const r = spawnSync(found.python, [script, "--n", "1000", "--samples", "3"], {
-    encoding: "utf8",
-    timeout: 300_000,
-    env: found.env
-  })
-  if (r.status !== 0) return r.status === 3 ? anyioHint : `failed: ${r.stderr}`
-  return JSON.parse(r.stdout) as AnyioFigures
-}
-
 export const run = async (): Promise<Array<Result>> => {
   // Warm-up outside the samples: workers started, modules imported.
   await Effect.runPromise(
@@ -218,29 +198,21 @@ export const run = async (): Promise<Array<Result>> => {
   const results = await measure(cases, { n: N, samples: 7, warmup: 2 })
   await Promise.all(rawWorkers.map((w) => w.terminate()))
   rawChild?.kill()
-  const anyio = anyioFigures()
-  if (typeof anyio === "string") {
-    console.error(`AnyIO rows skipped: ${anyio}`)
-    return results
-  }
-  const ours = (name: string) => results.find((r) => r.name === name)!.nsPerOp
-  const row = (label: string, key: string, our: string): Result => ({
-    name: `AnyIO ${anyio.anyio} asyncio: ${label} (ratio: ours ÷ AnyIO)`,
-    nsPerOp: anyio.figures[key]!,
-    reference: our,
-    ratio: ours(our) / anyio.figures[key]!
-  })
-  return [
-    ...results,
-    row("to_thread.run_sync, sequential", "thread_sequential", "toThread.runSync round trip, sequential"),
-    row(
-      `to_thread.run_sync, ${WIDTH} in flight`,
-      "thread_in_flight_8",
-      `toThread.runSync, ${WIDTH} in flight`
-    ),
-    row("to_process.run_sync, warm worker", "process_warm", "toProcess.runSync on a warm worker"),
-    row("Path.read_text(small file)", "path_read_text", "Path.readText(small file)")
-  ]
+  return withAnyioRows(
+    results,
+    "anyio_workers.py",
+    ["--n", "1000", "--samples", "3"],
+    [
+      ["to_thread.run_sync, sequential", "thread_sequential", "toThread.runSync round trip, sequential"],
+      [
+        `to_thread.run_sync, ${WIDTH} in flight`,
+        "thread_in_flight_8",
+        `toThread.runSync, ${WIDTH} in flight`
+      ],
+      ["to_process.run_sync, warm worker", "process_warm", "toProcess.runSync on a warm worker"],
+      ["Path.read_text(small file)", "path_read_text", "Path.readText(small file)"]
+    ]
+  )
 }
 
 if (import.meta.main) {

@@ -22,6 +22,7 @@ import {
   sleepForever,
   type TaskStatus
 } from "../src/index.ts"
+import { runTraffic, trafficChecks } from "../stress/traffic.ts"
 import { prng, type Round, Tally, type Workload } from "./workload.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly i: number }> {}
@@ -193,91 +194,26 @@ export const streams: Workload = {
           const consumers = 4
           const buffer = [0, 1, 16][round % 3]!
           const [send, receive] = createMemoryObjectStream<number>(buffer)
-          const sentCount = new Uint8Array(items)
-          const receivedCount = new Uint8Array(items)
-          let received = 0
-          const perProducer = Math.ceil(items / producers)
           // One producer and one consumer are cancelled from another task when the number of
           // items received crosses a random threshold, wherever they are (sending, parked).
           const doomed: Array<{ at: number; scope: CancelScope }> = []
-          const maybeCancelled = (i: number, work: Effect.Effect<void, unknown>) => {
-            if (i !== 1) return work
-            const scope = makeCancelScope()
-            doomed.push({ at: Math.floor(random() * items * 0.8), scope })
-            return Effect.asVoid(cancelScope(scope, work))
-          }
-          const cancelDue = (): void => {
-            for (const d of doomed) if (d.at <= received) d.scope.cancelUnsafe("soak")
-          }
-          yield* createTaskGroup((tg) =>
-            Effect.gen(function* () {
-              for (let p = 0; p < producers; p++) {
-                const end = yield* send.clone()
-                const from = p * perProducer
-                const to = Math.min(items, from + perProducer)
-                const work = end.use((s) =>
-                  Effect.gen(function* () {
-                    for (let x = from; x < to; x++) {
-                      yield* Effect.onExit(s.send(x), (exit) =>
-                        Effect.sync(() => {
-                          if (Exit.isSuccess(exit)) sentCount[x]!++
-                        })
-                      )
-                    }
-                  })
-                )
-                yield* tg.startSoon(maybeCancelled(p, work))
-              }
-              for (let c = 0; c < consumers; c++) {
-                const end = yield* receive.clone()
-                const work = end.use((r) =>
-                  Effect.gen(function* () {
-                    for (;;) {
-                      const exit = yield* Effect.exit(
-                        Effect.onExit(r.receive(), (exit) =>
-                          Effect.sync(() => {
-                            if (Exit.isSuccess(exit)) {
-                              receivedCount[exit.value]!++
-                              received++
-                              cancelDue()
-                            }
-                          })
-                        )
-                      )
-                      if (Exit.isSuccess(exit)) continue
-                      const reason = exit.cause.reasons[0]
-                      if (reason?._tag === "Fail" && reason.error._tag === "EndOfStream") return
-                      return yield* exit
-                    }
-                  })
-                )
-                yield* tg.startSoon(maybeCancelled(c, work))
-              }
-              yield* send.close()
-              yield* receive.close()
-            })
-          )
-          let lost = 0
-          let duplicated = 0
-          let phantom = 0
-          let sent = 0
-          for (let x = 0; x < items; x++) {
-            const s = sentCount[x]!
-            const r = receivedCount[x]!
-            sent += s
-            if (s > 1 || r > 1) duplicated++
-            else if (s === 1 && r === 0) lost++
-            else if (s === 0 && r === 1) phantom++
-          }
-          tally.expect("items sent but never received", lost, 0)
-          tally.expect("items received twice", duplicated, 0)
-          tally.expect("items received whose send did not succeed", phantom, 0)
-          tally.expect("items received = items sent", received, sent)
-          const stats = send.statistics()
-          tally.expect("senders waiting", stats.tasksWaitingSend, 0)
-          tally.expect("receivers waiting", stats.tasksWaitingReceive, 0)
-          tally.expect("open send ends", stats.openSendStreams, 0)
-          tally.expect("open receive ends", stats.openReceiveStreams, 0)
+          const traffic = yield* runTraffic({
+            send,
+            receive,
+            producers,
+            consumers,
+            items,
+            wrap: (_side, i, work) => {
+              if (i !== 1) return work
+              const scope = makeCancelScope()
+              doomed.push({ at: Math.floor(random() * items * 0.8), scope })
+              return Effect.asVoid(cancelScope(scope, work))
+            },
+            onReceived: (received) => {
+              for (const d of doomed) if (d.at <= received) d.scope.cancelUnsafe("soak")
+            }
+          })
+          for (const [what, got, want] of trafficChecks(traffic, send)) tally.expect(what, got, want)
           // A receiver that closes while senders wait: they fail with BrokenResourceError.
           const [s2, r2] = createMemoryObjectStream<number>(0)
           let broken = 0
@@ -295,7 +231,7 @@ export const streams: Workload = {
           yield* s2.close()
           tally.expect("senders told the receiver closed", broken, 3)
           tally.add("streams", 2)
-          tally.add("items moved", received)
+          tally.add("items moved", traffic.received)
           return tally.report()
         })
     })

@@ -21,6 +21,7 @@ import {
   sleepForever,
   type TaskGroup
 } from "../src/index.ts"
+import { runTraffic, trafficChecks } from "./traffic.ts"
 
 export interface ScenarioResult {
   readonly metrics: Record<string, number | string>
@@ -255,9 +256,8 @@ export const lockContention = (n: number): Effect.Effect<ScenarioResult, unknown
 /**
  * `producers` producers send `items` distinct numbers in total through one stream (buffer 16) to
  * `consumers` consumers; a fifth of each side is cancelled by a consumer (another task) when the
- * number of items received crosses a random threshold, wherever that worker is (sending, parked). Every producer and consumer has its own clone of its end and closes it when it
- * ends, so the consumers left see `EndOfStream` once every producer ended. Checked: every item
- * whose `send` succeeded was received exactly once, and no other item was.
+ * number of items received crosses a random threshold, wherever that worker is (sending, parked).
+ * The traffic and its checks are `traffic.ts`'s (shared with the soak's `streams` workload).
  */
 export const streamFanInOut = (
   producers: number,
@@ -266,115 +266,52 @@ export const streamFanInOut = (
 ): Effect.Effect<ScenarioResult, unknown> =>
   Effect.gen(function* () {
     const [send, receive] = createMemoryObjectStream<number>(16)
-    const sentCount = new Uint8Array(items)
-    const receivedCount = new Uint8Array(items)
-    let sent = 0
-    let received = 0
     let cancelledProducers = 0
     let cancelledConsumers = 0
-    const perProducer = Math.ceil(items / producers)
     // A fifth of each side is cancelled from another task (a consumer) at a random moment: when the
     // number of items received crosses a random threshold, that worker's scope is cancelled.
     const doomed: Array<{ at: number; scope: CancelScope }> = []
-    const maybeCancelled = (i: number, work: Effect.Effect<void, unknown>, onCancel: () => void) => {
+    const wrap = (side: "producer" | "consumer", i: number, work: Effect.Effect<void, unknown>) => {
       if (i % 5 !== 4) return work
       const scope = makeCancelScope()
       doomed.push({ at: Math.floor(Math.random() * items * 0.8), scope })
       return Effect.flatMap(cancelScope(scope, work), (r) =>
         Effect.sync(() => {
-          if (r._tag === "None") onCancel()
+          if (r._tag !== "None") return
+          if (side === "producer") cancelledProducers++
+          else cancelledConsumers++
         })
       )
     }
-    const cancelDue = (): void => {
+    const onReceived = (received: number): void => {
       while (doomed.length > 0 && doomed[doomed.length - 1]!.at <= received)
         doomed.pop()!.scope.cancelUnsafe("stress")
     }
     const t0 = now()
-    yield* createTaskGroup((tg) =>
-      Effect.gen(function* () {
-        for (let p = 0; p < producers; p++) {
-          const end = yield* send.clone()
-          const from = p * perProducer
-          const to = Math.min(items, from + perProducer)
-          const work = end.use((s) =>
-            Effect.gen(function* () {
-              for (let x = from; x < to; x++) {
-                yield* Effect.onExit(s.send(x), (exit) =>
-                  Effect.sync(() => {
-                    if (Exit.isSuccess(exit)) {
-                      sentCount[x]!++
-                      sent++
-                    }
-                  })
-                )
-              }
-            })
-          )
-          yield* tg.startSoon(maybeCancelled(p, work, () => cancelledProducers++))
-        }
-        for (let c = 0; c < consumers; c++) {
-          const end = yield* receive.clone()
-          const work = end.use((r) =>
-            Effect.gen(function* () {
-              for (;;) {
-                const exit = yield* Effect.exit(
-                  Effect.onExit(r.receive(), (exit) =>
-                    Effect.sync(() => {
-                      if (Exit.isSuccess(exit)) {
-                        receivedCount[exit.value]!++
-                        received++
-                        cancelDue()
-                      }
-                    })
-                  )
-                )
-                if (Exit.isSuccess(exit)) continue
-                const reason = exit.cause.reasons[0]
-                if (reason?._tag === "Fail" && reason.error._tag === "EndOfStream") return
-                return yield* exit
-              }
-            })
-          )
-          yield* tg.startSoon(maybeCancelled(c, work, () => cancelledConsumers++))
-        }
-        doomed.sort((a, b) => b.at - a.at)
-        yield* send.close()
-        yield* receive.close()
-      })
-    )
+    const traffic = yield* runTraffic({
+      send,
+      receive,
+      producers,
+      consumers,
+      items,
+      wrap,
+      onReceived,
+      onStarted: () => doomed.sort((a, b) => b.at - a.at)
+    })
     const ms = now() - t0
     const violations: Array<string> = []
-    let lost = 0
-    let duplicated = 0
-    let phantom = 0
-    for (let x = 0; x < items; x++) {
-      const s = sentCount[x]!
-      const r = receivedCount[x]!
-      if (s > 1 || r > 1) duplicated++
-      else if (s === 1 && r === 0) lost++
-      else if (s === 0 && r === 1) phantom++
-    }
-    expectEq(violations, "items sent but never received", lost, 0)
-    expectEq(violations, "items received twice (or sent twice)", duplicated, 0)
-    expectEq(violations, "items received but whose send did not succeed", phantom, 0)
-    expectEq(violations, "received = sent", received, sent)
-    const stats = send.statistics()
-    expectEq(violations, "senders waiting", stats.tasksWaitingSend, 0)
-    expectEq(violations, "receivers waiting", stats.tasksWaitingReceive, 0)
-    expectEq(violations, "open send ends", stats.openSendStreams, 0)
-    expectEq(violations, "open receive ends", stats.openReceiveStreams, 0)
+    for (const [what, got, want] of trafficChecks(traffic, send)) expectEq(violations, what, got, want)
     expectEq(violations, "tasks left running", (yield* leftoverTasks).length, 0)
     return {
       metrics: {
         producers,
         consumers,
         "items offered": items,
-        "items moved": received,
+        "items moved": traffic.received,
         "producers cancelled": cancelledProducers,
         "consumers cancelled": cancelledConsumers,
         ms: Math.round(ms),
-        "µs/item": +((ms * 1000) / Math.max(1, received)).toFixed(2)
+        "µs/item": +((ms * 1000) / Math.max(1, traffic.received)).toFixed(2)
       },
       violations
     }

@@ -5,7 +5,7 @@
  */
 import { PassThrough } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import fc from "fast-check"
 import { BufferedByteReceiveStream, BufferedByteStream, BufferedConnectable } from "../src/BufferedStream.ts"
 import {
@@ -18,20 +18,11 @@ import {
 import { fromReadable } from "../src/internal/nodeStream.ts"
 import { createMemoryObjectStream } from "../src/MemoryObjectStream.ts"
 import { StapledObjectStream } from "../src/StapledStream.ts"
-import { ByteReceiveStreamBase, type ObjectStream, type ObjectStreamConnectable } from "../src/Streams.ts"
-import { attributeMap, typedAttribute } from "../src/TypedAttribute.ts"
+import { ByteReceiveStreamBase } from "../src/Streams.ts"
+import { typedAttribute } from "../src/TypedAttribute.ts"
+import { chunkSource, defectOf, fork, labelledByteStream, memoryConnectable } from "./streams-helpers.ts"
 
 const b = (s: string) => new TextEncoder().encode(s)
-const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.forkChild(effect, { startImmediately: true })
-
-/** The defect an effect dies with. */
-const defectOf = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.map(Effect.exit(effect), (exit) => {
-    if (Exit.isSuccess(exit)) throw new Error("expected a defect, got a success")
-    const die = exit.cause.reasons.find(Cause.isDieReason)
-    if (die === undefined) throw new Error(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    return die.defect
-  })
 
 describe("BufferedByteReceiveStream (AnyIO's test_buffered.py)", () => {
   // anyio: test_receive_exactly
@@ -128,14 +119,7 @@ describe("BufferedByteReceiveStream (AnyIO's test_buffered.py)", () => {
     Effect.gen(function* () {
       const [sendStream, receiveStream] = createMemoryObjectStream<Uint8Array>(1)
       const memoryStream = new StapledObjectStream(sendStream, receiveStream)
-
-      class MemoryObjectConnectable implements ObjectStreamConnectable<Uint8Array, unknown> {
-        connect(): Effect.Effect<ObjectStream<Uint8Array, unknown>> {
-          return Effect.succeed(memoryStream)
-        }
-      }
-
-      const connectable = new BufferedConnectable(new MemoryObjectConnectable())
+      const connectable = new BufferedConnectable(memoryConnectable(memoryStream))
       yield* Effect.flatMap(connectable.connect(), (stream) =>
         stream.use((stream) =>
           Effect.gen(function* () {
@@ -207,14 +191,6 @@ describe("AnyIO's docs/streams.rst examples", () => {
     })
   )
 })
-
-/** An object stream of byte chunks given up front, counting its receives. */
-const chunkSource = (chunks: ReadonlyArray<Uint8Array>) => {
-  const [send, receive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY)
-  for (const c of chunks) Effect.runSync(send.send(c))
-  Effect.runSync(send.close())
-  return receive
-}
 
 describe("BufferedByteReceiveStream: the rules", () => {
   it.effect("results are views of the received chunks, copied only when they span two", () =>
@@ -467,18 +443,7 @@ describe("BufferedByteReceiveStream: the rules", () => {
   it.effect("typed attributes are the wrapped stream's", () =>
     Effect.gen(function* () {
       const label = typedAttribute<string>("test.label")
-      class Labelled extends ByteReceiveStreamBase<EndOfStream> {
-        receive() {
-          return Effect.fail(new EndOfStream({}))
-        }
-        close() {
-          return Effect.void
-        }
-        override get extraAttributes() {
-          return attributeMap([[label, () => "inner"]])
-        }
-      }
-      const s = new BufferedByteReceiveStream(new Labelled())
+      const s = new BufferedByteReceiveStream(labelledByteStream(label, "inner"))
       expect(yield* s.extra(label)).toBe("inner")
     })
   )

@@ -16,18 +16,7 @@ import { autojump } from "../src/Testing.ts"
 import { currentTime } from "../src/Time.ts"
 import { Boom, Events, Tasks, TasksLive } from "./fixtures/cluster-tasks.ts"
 
-/** Runs `program` on a fresh embedded cluster serving `Tasks`, on the virtual clock. */
-const onCluster = <A, E>(
-  program: (events: Array<string>) => Effect.Effect<A, E, import("effect/cluster/Sharding").Sharding>
-) => {
-  const events: Array<string> = []
-  const layer = TasksLive.pipe(
-    Layer.provide(Layer.succeed(Events, { record: (event) => events.push(event) })),
-    Layer.provideMerge(Cluster.layerEmbedded())
-  )
-  return Effect.map(autojump(Effect.scoped(Effect.provide(program(events), layer))), (a) => ({ a, events }))
-}
-
+/** Runs `program` on a fresh embedded cluster serving `Tasks`, on the virtual clock: its exit, the events. */
 const exitOnCluster = <A, E>(
   program: (events: Array<string>) => Effect.Effect<A, E, import("effect/cluster/Sharding").Sharding>
 ) => {
@@ -36,11 +25,16 @@ const exitOnCluster = <A, E>(
     Layer.provide(Layer.succeed(Events, { record: (event) => events.push(event) })),
     Layer.provideMerge(Cluster.layerEmbedded())
   )
-  return Effect.map(Effect.exit(autojump(Effect.provide(program(events), layer))), (exit) => ({
+  return Effect.map(Effect.exit(autojump(Effect.scoped(Effect.provide(program(events), layer)))), (exit) => ({
     exit,
     events
   }))
 }
+
+/** {@link exitOnCluster} for a program that succeeds: its value, the events. */
+const onCluster = <A, E>(
+  program: (events: Array<string>) => Effect.Effect<A, E, import("effect/cluster/Sharding").Sharding>
+) => Effect.flatMap(exitOnCluster(program), ({ events, exit }) => Effect.map(exit, (a) => ({ a, events })))
 
 /** The one ExceptionGroup an exit fails with (or dies with: a group of defects only dies). */
 const groupOf = (exit: Exit.Exit<unknown, unknown>): ExceptionGroup<unknown> => {

@@ -4,9 +4,8 @@
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as nodePath from "node:path"
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import fc from "fast-check"
 import {
@@ -19,16 +18,9 @@ import {
   openFile,
   Path
 } from "../src/index.ts"
+import { tempDirs } from "./files-helpers.ts"
 
-const made: Array<string> = []
-const tmpDir = (): string => {
-  const dir = fs.realpathSync(fs.mkdtempSync(nodePath.join(os.tmpdir(), "anyio-filestream-")))
-  made.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
-})
+const tmpDir = tempDirs("anyio-filestream-")
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b)
 

@@ -3,21 +3,13 @@
  * fixture ([None, CapacityLimiter(10)]) becomes `describe.each`. Path has its own file (path).
  */
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as nodePath from "node:path"
-import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Stream } from "effect"
-import { CapacityLimiter, OSError, openFile, Path, wrapFile } from "../src/index.ts"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber } from "effect"
+import { OSError, openFile, Path, wrapFile } from "../src/index.ts"
+import { collect, limiters, tempDirs } from "./files-helpers.ts"
 
-const made: Array<string> = []
-const tmpDir = (): string => {
-  const dir = fs.realpathSync(fs.mkdtempSync(nodePath.join(os.tmpdir(), "anyio-fileio-")))
-  made.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
-})
+const tmpDir = tempDirs("anyio-fileio-")
 
 const testdata = new Uint8Array(10_000).map((_, i) => Math.floor(i / 1000))
 const testdatafile = (): string => {
@@ -25,14 +17,6 @@ const testdatafile = (): string => {
   fs.writeFileSync(file, testdata)
   return file
 }
-
-const collect = <A, E>(stream: Stream.Stream<A, E>) =>
-  Effect.map(Stream.runCollect(stream), (c) => Array.from(c))
-
-const limiters = [
-  { name: "no limiter", make: (): CapacityLimiter | undefined => undefined },
-  { name: "limiter", make: (): CapacityLimiter | undefined => new CapacityLimiter(10) }
-]
 
 describe("AsyncFile (AnyIO's TestAsyncFile)", () => {
   // anyio: test_open_close

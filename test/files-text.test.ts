@@ -4,24 +4,19 @@
  * noted beside each case), directly and through `openFile`.
  */
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as nodePath from "node:path"
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { openFile } from "../src/index.ts"
 import { Decoder, encode } from "../src/internal/files/text.ts"
+import { tempDirs } from "./files-helpers.ts"
 
-const made: Array<string> = []
+const tmpDir = tempDirs("anyio-files-text-")
 const tmpFile = (bytes: Uint8Array): string => {
-  const dir = fs.realpathSync(fs.mkdtempSync(nodePath.join(os.tmpdir(), "anyio-files-text-")))
-  made.push(dir)
-  const path = nodePath.join(dir, "f")
+  const path = nodePath.join(tmpDir(), "f")
   fs.writeFileSync(path, bytes)
   return path
 }
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
-})
 
 const u8 = (s: string) => new TextEncoder().encode(s)
 

@@ -5,27 +5,12 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Equal, Exit, Hash, Stream } from "effect"
-import { AsyncFile, CapacityLimiter, Path } from "../src/index.ts"
+import { AsyncFile, type CapacityLimiter, Path } from "../src/index.ts"
+import { collect, limiters, tempDirs } from "./files-helpers.ts"
 
-const made: Array<string> = []
-const tmpDir = (): string => {
-  const dir = fs.realpathSync(fs.mkdtempSync(nodePath.join(os.tmpdir(), "anyio-fileio-")))
-  made.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-const collect = <A, E>(stream: Stream.Stream<A, E>) =>
-  Effect.map(Stream.runCollect(stream), (c) => Array.from(c))
-
-const limiters = [
-  { name: "no limiter", make: (): CapacityLimiter | undefined => undefined },
-  { name: "limiter", make: (): CapacityLimiter | undefined => new CapacityLimiter(10) }
-]
+const tmpDir = tempDirs("anyio-fileio-")
 
 describe("Path (AnyIO's TestPath)", () => {
   const populatedTmpdir = (limiter?: CapacityLimiter) =>

@@ -26,25 +26,12 @@ import {
   runProcess,
   sleep
 } from "../src/index.ts"
+import { alive } from "./process-helpers.ts"
 
 const node = process.execPath
 type PipedProcess = Process<PipesOf<Record<never, never>>>
 const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes)
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
-
-/** Whether a process runs; a zombie counts as dead (PID 1 of some containers never reaps orphans). */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))
-  } catch {
-    return true
-  }
-}
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, session, ...]. */
 const statOf = (pid: number): Array<string> => {

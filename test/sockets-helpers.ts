@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { Cause, Effect, Exit } from "effect"
+import { Effect } from "effect"
 import { NameResolver, type ResolvedAddress } from "../src/Dns.ts"
 import { OSError } from "../src/Errors.ts"
 import type { IPAddressFamily } from "../src/Sockets.ts"
@@ -19,16 +19,9 @@ export const reversed = (b: Uint8Array): Uint8Array => Uint8Array.from(b).revers
 export const families: ReadonlyArray<IPAddressFamily> = ["AF_INET", "AF_INET6"]
 export const loopback = (family: IPAddressFamily): string => (family === "AF_INET" ? "127.0.0.1" : "::1")
 
-/** The defect an effect died with (fails the test if it did not die). */
-export const defectOf = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<unknown> =>
-  Effect.map(Effect.exit(effect), (exit) => {
-    if (Exit.isSuccess(exit)) throw new Error("expected a defect, got a success")
-    const defect = exit.cause.reasons.find(Cause.isDieReason)
-    if (defect === undefined) throw new Error(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    return defect.defect
-  })
+export { defectOf } from "./streams-helpers.ts"
 
-/** A plain Node server on a loopback address; `accept()` gives the next connection. */
+/** A plain Node server (on a loopback address or a Unix path); `accept()` gives the next connection. */
 export interface RawServer {
   readonly server: net.Server
   readonly host: string
@@ -38,7 +31,7 @@ export interface RawServer {
   readonly sockets: Set<net.Socket>
 }
 
-const openRawServer = (host: string, options?: net.ServerOpts): Promise<RawServer> =>
+const openRawServer = (listen: net.ListenOptions, options?: net.ServerOpts): Promise<RawServer> =>
   new Promise((resolve, reject) => {
     const server = net.createServer({ allowHalfOpen: true, ...options })
     const queue: Array<net.Socket> = []
@@ -53,12 +46,12 @@ const openRawServer = (host: string, options?: net.ServerOpts): Promise<RawServe
       else queue.push(s)
     })
     server.once("error", reject)
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo
+    server.listen(listen, () => {
+      const address = server.address()
       resolve({
         server,
-        host,
-        port,
+        host: listen.host ?? "",
+        port: typeof address === "object" && address !== null ? address.port : 0,
         sockets,
         accept: () =>
           Effect.promise(
@@ -73,6 +66,16 @@ const openRawServer = (host: string, options?: net.ServerOpts): Promise<RawServe
     })
   })
 
+/** Closes a raw server and every connection it accepted. */
+const closeRawServer = (s: RawServer): Effect.Effect<void> =>
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const sock of s.sockets) sock.destroy()
+        s.server.close(() => resolve())
+      })
+  )
+
 /** Runs `f` with a raw server on `host`; closes the server and every connection it accepted. */
 export const withRawServer = <A, E, R>(
   host: string,
@@ -80,16 +83,20 @@ export const withRawServer = <A, E, R>(
   options?: net.ServerOpts
 ): Effect.Effect<A, E, R> =>
   Effect.acquireUseRelease(
-    Effect.promise(() => openRawServer(host, options)),
+    Effect.promise(() => openRawServer({ port: 0, host }, options)),
     f,
-    (s) =>
-      Effect.promise(
-        () =>
-          new Promise<void>((resolve) => {
-            for (const sock of s.sockets) sock.destroy()
-            s.server.close(() => resolve())
-          })
-      )
+    closeRawServer
+  )
+
+/** {@link withRawServer} on a Unix socket `path` (`host` is "" and `port` 0 there). */
+export const withRawUnixServer = <A, E, R>(
+  path: string,
+  f: (server: RawServer) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Effect.promise(() => openRawServer({ path })),
+    f,
+    closeRawServer
   )
 
 /** A port that was free a moment ago (AnyIO's `free_tcp_port` fixture). */

@@ -32,6 +32,7 @@ import {
   reversed,
   str,
   text,
+  withRawUnixServer,
   withTempDir
 } from "./sockets-helpers.ts"
 
@@ -45,45 +46,7 @@ const withSocketPath = <A, E>(kind: Kind, f: (path: string) => Effect.Effect<A, 
 const withUnixServer = <A, E>(
   path: string,
   f: (accept: () => Effect.Effect<net.Socket>) => Effect.Effect<A, E>
-) =>
-  Effect.flatMap(
-    Effect.sync(() => {
-      const queue: Array<net.Socket> = []
-      const waiters: Array<(s: net.Socket) => void> = []
-      const all = new Set<net.Socket>()
-      const server = net.createServer({ allowHalfOpen: true }, (s) => {
-        all.add(s)
-        s.on("error", () => {})
-        const w = waiters.shift()
-        if (w) w(s)
-        else queue.push(s)
-      })
-      return { server, queue, waiters, all }
-    }),
-    ({ server, queue, waiters, all }) =>
-      Effect.acquireUseRelease(
-        Effect.promise(() => new Promise<void>((r) => server.listen({ path }, () => r()))),
-        () =>
-          f(() =>
-            Effect.promise(
-              () =>
-                new Promise<net.Socket>((r) => {
-                  const s = queue.shift()
-                  if (s) r(s)
-                  else waiters.push(r)
-                })
-            )
-          ),
-        () =>
-          Effect.promise(
-            () =>
-              new Promise<void>((r) => {
-                for (const s of all) s.destroy()
-                server.close(() => r())
-              })
-          )
-      )
-  )
+) => withRawUnixServer(path, (server) => f(server.accept))
 
 for (const kind of ["path", "abstract"] as const) {
   describe(`Unix stream (${kind})`, () => {

@@ -3,7 +3,7 @@
  * with its dummy streams, then typed attributes and types.
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Effect, Exit } from "effect"
+import { Effect } from "effect"
 import { ClosedResourceError, EndOfStream, InvalidArgumentError, RuntimeError } from "../src/Errors.ts"
 import { createMemoryObjectStream } from "../src/MemoryObjectStream.ts"
 import { StapledByteStream, StapledObjectStream } from "../src/StapledStream.ts"
@@ -14,17 +14,10 @@ import {
   ObjectSendStreamBase
 } from "../src/Streams.ts"
 import { attributeMap, typedAttribute } from "../src/TypedAttribute.ts"
+import { defectOf } from "./streams-helpers.ts"
 
 const b = (s: string) => new TextEncoder().encode(s)
 const text = (x: Uint8Array) => new TextDecoder().decode(x)
-
-const defectOf = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.map(Effect.exit(effect), (exit) => {
-    if (Exit.isSuccess(exit)) throw new Error("expected a defect")
-    const die = exit.cause.reasons.find(Cause.isDieReason)
-    if (die === undefined) throw new Error(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    return die.defect
-  })
 
 class DummyByteReceiveStream extends ByteReceiveStreamBase<ClosedResourceError> {
   buffer: Uint8Array

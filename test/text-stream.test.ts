@@ -12,12 +12,11 @@ import { ClosedResourceError, EndOfStream, InvalidArgumentError, UnicodeError } 
 import { lookupCodec } from "../src/internal/codec.ts"
 import { createMemoryObjectStream } from "../src/MemoryObjectStream.ts"
 import { StapledObjectStream } from "../src/StapledStream.ts"
-import { ByteReceiveStreamBase, type ObjectStream, type ObjectStreamConnectable } from "../src/Streams.ts"
 import { TextConnectable, TextReceiveStream, TextSendStream, TextStream } from "../src/TextStream.ts"
-import { attributeMap, typedAttribute } from "../src/TypedAttribute.ts"
+import { typedAttribute } from "../src/TypedAttribute.ts"
+import { chunkSource, fork, labelledByteStream, memoryConnectable } from "./streams-helpers.ts"
 
 const bytes = (...xs: Array<number>) => new Uint8Array(xs)
-const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.forkChild(effect, { startImmediately: true })
 
 describe("text streams (AnyIO's test_text.py)", () => {
   // anyio: test_receive
@@ -100,14 +99,7 @@ describe("text streams (AnyIO's test_text.py)", () => {
     Effect.gen(function* () {
       const [sendStream, receiveStream] = createMemoryObjectStream<Uint8Array>(1)
       const memoryStream = new StapledObjectStream(sendStream, receiveStream)
-
-      class MemoryConnectable implements ObjectStreamConnectable<Uint8Array, unknown> {
-        connect(): Effect.Effect<ObjectStream<Uint8Array, unknown>> {
-          return Effect.succeed(memoryStream)
-        }
-      }
-
-      const connectable = new TextConnectable(new MemoryConnectable())
+      const connectable = new TextConnectable(memoryConnectable(memoryStream))
       yield* Effect.flatMap(connectable.connect(), (stream) =>
         stream.use((stream) =>
           Effect.gen(function* () {
@@ -215,17 +207,10 @@ describe("codecs: the same as CPython's incremental codecs", () => {
 // The rules
 // -----------------------------------------------------------------------------
 
-const source = (chunks: ReadonlyArray<Uint8Array>) => {
-  const [send, receive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY)
-  for (const c of chunks) Effect.runSync(send.send(c))
-  Effect.runSync(send.close())
-  return receive
-}
-
 describe("text streams: the rules", () => {
   it.effect("strict: undecodable bytes fail with UnicodeError (Python's message)", () =>
     Effect.gen(function* () {
-      const s = new TextReceiveStream(source([bytes(0x61, 0x80, 0x62)]))
+      const s = new TextReceiveStream(chunkSource([bytes(0x61, 0x80, 0x62)]))
       const err = yield* Effect.flip(s.receive())
       expect(err).toBeInstanceOf(UnicodeError)
       expect((err as UnicodeError).message).toBe(
@@ -248,15 +233,15 @@ describe("text streams: the rules", () => {
 
   it.effect("an incomplete character at the end of the stream is not dropped silently", () =>
     Effect.gen(function* () {
-      const strict = new TextReceiveStream(source([bytes(0x41, 0xe2, 0x82)]))
+      const strict = new TextReceiveStream(chunkSource([bytes(0x41, 0xe2, 0x82)]))
       expect(yield* strict.receive()).toBe("A")
       expect(yield* Effect.flip(strict.receive())).toBeInstanceOf(UnicodeError)
-      const replace = new TextReceiveStream(source([bytes(0x41, 0xe2, 0x82)]), { errors: "replace" })
+      const replace = new TextReceiveStream(chunkSource([bytes(0x41, 0xe2, 0x82)]), { errors: "replace" })
       expect(yield* replace.receive()).toBe("A")
       expect(yield* replace.receive()).toBe("\uFFFD")
       expect(yield* Effect.flip(replace.receive())).toBeInstanceOf(EndOfStream)
       expect(yield* Effect.flip(replace.receive())).toBeInstanceOf(EndOfStream)
-      const ignore = new TextReceiveStream(source([bytes(0x41, 0xe2, 0x82)]), { errors: "ignore" })
+      const ignore = new TextReceiveStream(chunkSource([bytes(0x41, 0xe2, 0x82)]), { errors: "ignore" })
       expect(yield* ignore.receive()).toBe("A")
       expect(yield* Effect.flip(ignore.receive())).toBeInstanceOf(EndOfStream)
     })
@@ -264,7 +249,7 @@ describe("text streams: the rules", () => {
 
   it.effect("receive never returns an empty string: it waits for a whole character", () =>
     Effect.gen(function* () {
-      const s = new TextReceiveStream(source([bytes(0xf0), bytes(0x9f), bytes(0x98), bytes(0x80)]))
+      const s = new TextReceiveStream(chunkSource([bytes(0xf0), bytes(0x9f), bytes(0x98), bytes(0x80)]))
       expect(yield* s.receive()).toBe("😀")
       expect(yield* Effect.flip(s.receive())).toBeInstanceOf(EndOfStream)
     })
@@ -318,18 +303,7 @@ describe("text streams: the rules", () => {
   it.effect("typed attributes are the byte stream's", () =>
     Effect.gen(function* () {
       const label = typedAttribute<string>("test.label")
-      class Labelled extends ByteReceiveStreamBase<EndOfStream> {
-        receive() {
-          return Effect.fail(new EndOfStream({}))
-        }
-        close() {
-          return Effect.void
-        }
-        override get extraAttributes() {
-          return attributeMap([[label, () => "bytes"]])
-        }
-      }
-      expect(yield* new TextReceiveStream(new Labelled()).extra(label)).toBe("bytes")
+      expect(yield* new TextReceiveStream(labelledByteStream(label, "bytes")).extra(label)).toBe("bytes")
     })
   )
 

@@ -3,7 +3,6 @@
  * program that checks nothing (thread or process) outlives it.
  */
 import { spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
@@ -20,24 +19,10 @@ import {
   waitAllTasksBlocked,
   workerModule
 } from "../src/index.ts"
+import { alive } from "./process-helpers.ts"
 
 const url = new URL("./fixtures/worker-fns.ts", import.meta.url)
 const fns = workerModule<typeof import("./fixtures/worker-fns.ts")>(url)
-
-/** Whether a process runs; a zombie counts as dead (PID 1 of some containers never reaps orphans). */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return !/^\d+ \(.*\) [ZX]/.test(stat)
-  } catch {
-    return true
-  }
-}
 
 describe("toProcess.runSync (AnyIO's test_to_process.py)", () => {
   // anyio: test_run_sync_in_process_pool

@@ -1,3 +1,6 @@
+// FROZEN COPY, not maintained: src/Scheduler.ts as of ca08663 (2026-12-02, before bb9e428 made it fit
+// to be the default), imports re-pointed. yield-cost.ts measures it against today's scheduler; the
+// duplicate-code scan pairs it with src/Scheduler.ts on purpose. Do not fix or refactor it.
 /**
  * An opt-in batching scheduler (the counterpart of AnyIO's `backend_options={"use_uvloop": True}`):
  * a faster event loop for programs whose tasks yield often.

@@ -1,26 +1,12 @@
 // Per-yield cost on each scheduler, in one run (the machine is loaded: compare ratios).
 import { AsyncResource } from "node:async_hooks"
-import { Effect, Fiber, Scheduler } from "effect"
-import { Lock } from "../../src/Lock.ts"
+import { Scheduler } from "effect"
 import { makeBatchingScheduler } from "../../src/Scheduler.ts"
 import { makeBatchingScheduler as makeOld } from "./old-scheduler.ts"
+import { runRound, yieldWorkloads } from "./sched-rounds.ts"
 
 const N = Number(process.env.N ?? 200_000)
-const loop = (n: number, op: Effect.Effect<unknown>) => {
-  let i = 0
-  return Effect.whileLoop({ while: () => i++ < n, body: () => op, step: () => {} })
-}
-const fibers = (k: number, n: number) =>
-  Effect.gen(function* () {
-    const fs = []
-    for (let j = 0; j < k; j++) fs.push(yield* Effect.forkChild(loop(n / k, Effect.yieldNow)))
-    yield* Fiber.joinAll(fs)
-  })
-const workloads: Record<string, () => Effect.Effect<unknown>> = {
-  "1 fiber yields": () => loop(N, Effect.yieldNow),
-  "10 fibers yield": () => fibers(10, N),
-  "Lock() withLock(void)": () => Effect.suspend(() => loop(N, new Lock().withLock(Effect.void)))
-}
+const workloads = yieldWorkloads(N)
 const schedulers: Record<string, () => Scheduler.Scheduler | undefined> = {
   mixed: () => undefined,
   "old batching": () => makeOld(),
@@ -29,16 +15,7 @@ const schedulers: Record<string, () => Scheduler.Scheduler | undefined> = {
 }
 const res = new Map<string, Array<number>>()
 for (let round = 0; round < 5; round++) {
-  for (const [w, make] of Object.entries(workloads)) {
-    for (const [s, sched] of Object.entries(schedulers)) {
-      const sc = sched()
-      const eff = sc === undefined ? make() : Effect.provideService(make(), Scheduler.Scheduler, sc)
-      const t = process.hrtime.bigint()
-      await Effect.runPromise(eff)
-      const ns = Number(process.hrtime.bigint() - t) / N
-      if (round > 0) res.set(`${w} | ${s}`, [...(res.get(`${w} | ${s}`) ?? []), ns])
-    }
-  }
+  await runRound(round, N, workloads, schedulers, res)
   const t = process.hrtime.bigint()
   for (let i = 0; i < N; i++) {
     const a = new AsyncResource("x")
