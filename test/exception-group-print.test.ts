@@ -1,5 +1,6 @@
 /**
- * An uncaught ExceptionGroup, as a person reads it (issue 15 part 3): the group's name, each
+ * An uncaught ExceptionGroup, as a person reads it (issue 15 part 3): the header on one line with
+ * its count (Python's `str(eg)`, through `Cause.pretty` too), the group's name, each
  * member's task (name and id), no frames of this library's machinery or of effect, and the
  * "(cancelled: ...)" line. The printout through `run` in a child process is in examples.test.ts.
  */
@@ -38,6 +39,8 @@ describe("ExceptionGroup printout", () => {
       expect(tree[2]).toBe(`  | in task 'a' (#${ids.get("a")})`)
       expect(tree[3]).toMatch(/^ {2}\| Boom/)
       const printed = Cause.pretty(cause)
+      // one header line with the count and the group's name, as Python prints `str(eg)`
+      expect(printed.split("\n")[0]).toBe(tree[0])
       expect(printed).toContain(`  | in task 'a' (#${ids.get("a")})`)
       expect(printed).toContain("(cancelled: task 'sleeper' — task 'a' failed")
       expect(printed).not.toMatch(/at .*(src\/internal\/|node_modules\/effect\/)/)
@@ -50,5 +53,40 @@ describe("ExceptionGroup printout", () => {
     expect(eg.groupName).toBeUndefined()
     expect(eg.pretty().split("\n")[0]).toBe("ExceptionGroup: by hand (1 sub-exception)")
     expect(eg.pretty()).not.toContain("in task")
+  })
+
+  it("message is Python's str(eg) (count, group name); bareMessage is Python's eg.message", () => {
+    const one = new ExceptionGroup("m", [new Boom({ n: 1 })], { groupName: "g" })
+    expect(one.message).toBe("m (1 sub-exception in task group 'g')")
+    expect(one.bareMessage).toBe("m")
+    const two = new ExceptionGroup("m", [new Boom({ n: 1 }), new Boom({ n: 2 })])
+    expect(two.message).toBe("m (2 sub-exceptions)")
+    // what every printer of errors shows: Cause.pretty, Node's inspect, Error's toString
+    expect(Cause.pretty(Cause.fail(two)).split("\n")[0]).toBe("ExceptionGroup: m (2 sub-exceptions)")
+    expect(Cause.pretty(Cause.die(two)).split("\n")[0]).toBe("ExceptionGroup: m (2 sub-exceptions)")
+    expect(Error.prototype.toString.call(two)).toBe("ExceptionGroup: m (2 sub-exceptions)")
+  })
+
+  it("split keeps the group name, the bare message and each kept member's origin", () => {
+    const eg = new ExceptionGroup<Boom | string>("m", [new Boom({ n: 1 }), "x", new Boom({ n: 2 })], {
+      origins: [
+        { name: "a", id: 1 },
+        { name: "b", id: 2 },
+        { name: "c", id: 3 }
+      ],
+      groupName: "g"
+    })
+    const [booms, rest] = eg.split("Boom")
+    expect(booms?.origins).toEqual([
+      { name: "a", id: 1 },
+      { name: "c", id: 3 }
+    ])
+    expect(rest?.origins).toEqual([{ name: "b", id: 2 }])
+    expect(booms?.groupName).toBe("g")
+    expect(booms?.message).toBe("m (2 sub-exceptions in task group 'g')")
+    expect(rest?.message).toBe("m (1 sub-exception in task group 'g')")
+    expect(booms?.pretty()).toContain("| in task 'c' (#3)")
+    // a group built without origins stays without them
+    expect(new ExceptionGroup("m", ["x", "y"]).split((e) => e === "x")[0]?.origins).toEqual([])
   })
 })

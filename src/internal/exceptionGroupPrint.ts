@@ -30,14 +30,16 @@ export const render = (eg: AnyGroup): string => {
 
 const SEPARATOR_WIDTH = 16
 
-/** `(2 sub-exceptions)`, with the group's name when it has one. */
-const count = (eg: AnyGroup): string => {
-  const n = eg.exceptions.length
-  const name = eg.groupName === undefined ? "" : ` in task group '${eg.groupName}'`
+/**
+ * `(2 sub-exceptions)`, with the group's name when it has one: what the constructor appends to the
+ * message (Python's `str(eg)`), so that every printer shows the header on one line.
+ */
+export const countNote = (n: number, groupName: string | undefined): string => {
+  const name = groupName === undefined ? "" : ` in task group '${groupName}'`
   return `(${n} sub-exception${n === 1 ? "" : "s"}${name})`
 }
 
-const header = (eg: AnyGroup): string => `${eg.name}: ${eg.message} ${count(eg)}`
+const header = (eg: AnyGroup): string => `${eg.name}: ${eg.message}`
 
 const numbered = (label: string): string => {
   const dashes = "-".repeat(SEPARATOR_WIDTH)
@@ -134,10 +136,9 @@ export const installStack = (eg: AnyGroup): void => {
         if (EFFECT_INTERNALS.test(line)) break
         if (!INTERNAL_FRAME.test(line)) frames.push(line)
       }
-      // Effect's Cause.pretty prints `name: message` and drops whatever else is on the stack's first
-      // line, so the member count goes on a line of its own.
-      const [, ...tree] = eg.pretty().split("\n")
-      cached = [`${eg.name}: ${eg.message}`, count(eg), ...tree, ...frames].join("\n")
+      // Effect's Cause.pretty rebuilds the first line as `name: message`: the message holds the
+      // count, so the header reads the same there as in `pretty()`.
+      cached = [eg.pretty(), ...frames].join("\n")
       return cached
     },
     set(value: unknown) {
