@@ -9,6 +9,7 @@ import { createTaskGroup, ExceptionGroup, sleepForever } from "../src/index.ts"
 import { describe, expect, it } from "./helpers.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
+class Empty extends Data.TaggedError("Empty")<{}> {}
 
 describe("ExceptionGroup printout", () => {
   it.effect("names the group and each member's task; no internal frames; keeps the cancelled line", () =>
@@ -45,6 +46,44 @@ describe("ExceptionGroup printout", () => {
       expect(printed).toContain("(cancelled: task 'sleeper' — task 'a' failed")
       expect(printed).not.toMatch(/at .*(src\/internal\/|node_modules\/effect\/)/)
     })
+  )
+
+  it.effect(
+    "a nested group's member names the task that ran the nested group; no 'Name: ' for an empty message",
+    () =>
+      Effect.gen(function* () {
+        const ids = new Map<string, number>()
+        const exit = yield* Effect.exit(
+          createTaskGroup(
+            (tg) =>
+              Effect.gen(function* () {
+                const nested = yield* tg.startSoon(
+                  { name: "nested" },
+                  createTaskGroup(
+                    (inner) =>
+                      Effect.gen(function* () {
+                        const deep = yield* inner.startSoon({ name: "deep" }, Effect.fail(new Empty()))
+                        ids.set("deep", deep.id)
+                      }),
+                    { name: "inner" }
+                  )
+                )
+                ids.set("nested", nested.id)
+              }),
+            { name: "outer" }
+          )
+        )
+        const lines = Cause.pretty((exit as Exit.Failure<unknown, unknown>).cause).split("\n")
+        expect(lines.slice(0, 7)).toEqual([
+          "ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception in task group 'outer')",
+          "+-+---------------- 1 ----------------",
+          `  | in task 'nested' (#${ids.get("nested")})`,
+          "  | ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception in task group 'inner')",
+          "  +-+---------------- 1 ----------------",
+          `    | in task 'deep' (#${ids.get("deep")})`,
+          "    | Empty"
+        ])
+      })
   )
 
   it("a group built by hand has no origins or group name, and prints as before", () => {

@@ -51,10 +51,10 @@ const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
 const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
   const text = cause === undefined ? "" : Cause.pretty(cause)
   if (text !== "") {
-    return text
-      .split("\n")
-      .filter((line) => !(/^\s+at /.test(line) && INTERNAL_FRAME.test(line)))
-      .join("\n")
+    const lines = text.split("\n").filter((line) => !(/^\s+at /.test(line) && INTERNAL_FRAME.test(line)))
+    // An error without a message is `Name`, as Python prints it, not `Name: `.
+    if (lines[0]!.endsWith(": ")) lines[0] = lines[0]!.slice(0, -2)
+    return lines.join("\n")
   }
   return member instanceof Error ? `${member.name}: ${member.message}` : textOf(member)
 }
@@ -89,6 +89,8 @@ const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefi
   for (let i = 0; i < shown; i++) {
     out.push(`${i === 0 ? `${indent}+-+` : `${inner}+`}${numbered(String(i + 1))}`)
     const member = eg.exceptions[i]
+    const origin = eg.origins[i]
+    if (origin !== undefined) out.push(`${bar}in task '${origin.name}' (#${origin.id})`)
     if (isGroup(member)) {
       if (depth >= MAX_DEPTH) {
         out.push(`${bar}... (max_group_depth is ${MAX_DEPTH})`)
@@ -97,8 +99,6 @@ const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefi
         closed = renderGroup(member, out, inner, bar, depth + 1)
       }
     } else {
-      const origin = eg.origins[i]
-      if (origin !== undefined) out.push(`${bar}in task '${origin.name}' (#${origin.id})`)
       for (const line of leafText(member, eg.causes[i]).split("\n")) out.push(bar + line)
       closed = false
     }
