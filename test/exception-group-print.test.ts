@@ -4,8 +4,9 @@
  * member's task (name and id), no frames of this library's machinery or of effect, and the
  * "(cancelled: ...)" line. The printout through `run` in a child process is in examples.test.ts.
  */
+import { fileURLToPath } from "node:url"
 import { Cause, Data, Effect, Exit } from "effect"
-import { createTaskGroup, ExceptionGroup, sleepForever } from "../src/index.ts"
+import { createTaskGroup, ExceptionGroup, Lock, sleepForever } from "../src/index.ts"
 import { describe, expect, it } from "./helpers.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -85,6 +86,39 @@ describe("ExceptionGroup printout", () => {
         ])
       })
   )
+
+  it.effect(
+    "a failure this library raises shows none of this library's frames (a Lock released by a non-holder)",
+    () =>
+      Effect.gen(function* () {
+        const lock = new Lock()
+        const exit = yield* Effect.exit(
+          createTaskGroup((tg) => tg.startSoon({ name: "rel" }, lock.release()))
+        )
+        const printed = Cause.pretty((exit as Exit.Failure<unknown, unknown>).cause)
+        expect(printed).toContain("  | RuntimeError: The current task is not holding this lock")
+        expect(printed).not.toContain(fileURLToPath(new URL("../src/", import.meta.url)))
+      })
+  )
+
+  it("frames are dropped by where they are: this library's files, effect, Node; a user's src/internal stays", () => {
+    const library = fileURLToPath(new URL("../src/CancelScope.ts", import.meta.url))
+    const error = new Error("mine")
+    error.stack = [
+      "Error: mine",
+      "    at userCode (/home/me/app/src/internal/jobs.ts:3:9)",
+      `    at libraryCode (${library}:10:5)`,
+      `    at libraryUrl (${new URL("../src/Lock.ts", import.meta.url).href}:1:1)`,
+      "    at effectCode (/home/me/app/node_modules/effect/dist/internal/effect.js:1:1)",
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+      "    at main (/home/me/app/main.ts:1:1)"
+    ].join("\n")
+    const lines = new ExceptionGroup("m", [error]).pretty().split("\n")
+    expect(lines.filter((l) => l.includes(" at "))).toEqual([
+      "  |     at userCode (/home/me/app/src/internal/jobs.ts:3:9)",
+      "  |     at main (/home/me/app/main.ts:1:1)"
+    ])
+  })
 
   it("a group built by hand has no origins or group name, and prints as before", () => {
     const eg = new ExceptionGroup("by hand", [new Boom({ n: 2 })])

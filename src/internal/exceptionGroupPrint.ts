@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { fileURLToPath } from "node:url"
 import { Cause } from "effect"
 import type { CancelledTask, ExceptionGroup } from "../ExceptionGroup.ts"
 import { textOf } from "./text.ts"
@@ -14,8 +15,17 @@ type AnyGroup = ExceptionGroup<unknown>
 /** Like Python: at most this many members per group and levels are printed. */
 const MAX_WIDTH = 15
 const MAX_DEPTH = 10
-/** Frames of this library's machinery and of effect: noise to the reader of an uncaught group. */
-const INTERNAL_FRAME = /[\\/](?:src|dist)[\\/]internal[\\/]|[\\/]node_modules[\\/]effect[\\/]|\(node:/
+/**
+ * This library's own files: the directory above this module's (`src/` here, `dist/` once installed),
+ * as a `file:` URL and as a path, the two forms a stack frame names a file by.
+ */
+const LIBRARY_DIR = new URL("../", import.meta.url)
+const LIBRARY = [LIBRARY_DIR.href, fileURLToPath(LIBRARY_DIR)]
+/** Frames of effect and of Node itself. */
+const PLATFORM_FRAME = /[\\/]node_modules[\\/]effect[\\/]|\(node:|^\s+at node:/
+/** A frame of this library's machinery, of effect or of Node: noise to the reader of an uncaught group. */
+const isInternalFrame = (line: string): boolean =>
+  /^\s+at /.test(line) && (PLATFORM_FRAME.test(line) || LIBRARY.some((dir) => line.includes(dir)))
 
 /** A nested group (by shape: this module does not load the class, which loads this module). */
 const isGroup = (u: unknown): u is AnyGroup =>
@@ -51,7 +61,7 @@ const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
 const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
   const text = cause === undefined ? "" : Cause.pretty(cause)
   if (text !== "") {
-    const lines = text.split("\n").filter((line) => !(/^\s+at /.test(line) && INTERNAL_FRAME.test(line)))
+    const lines = text.split("\n").filter((line) => !isInternalFrame(line))
     // An error without a message is `Name`, as Python prints it, not `Name: `.
     if (lines[0]!.endsWith(": ")) lines[0] = lines[0]!.slice(0, -2)
     return lines.join("\n")
@@ -134,7 +144,7 @@ export const installStack = (eg: AnyGroup): void => {
       for (const line of typeof original === "string" ? original.split("\n") : []) {
         if (!/^\s+at /.test(line)) continue
         if (EFFECT_INTERNALS.test(line)) break
-        if (!INTERNAL_FRAME.test(line)) frames.push(line)
+        if (!isInternalFrame(line)) frames.push(line)
       }
       // Effect's Cause.pretty rebuilds the first line as `name: message`: the message holds the
       // count, so the header reads the same there as in `pretty()`.
