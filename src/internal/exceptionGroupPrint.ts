@@ -17,10 +17,15 @@ const MAX_WIDTH = 15
 const MAX_DEPTH = 10
 /**
  * This library's own files: the directory above this module's (`src/` here, `dist/` once installed),
- * as a `file:` URL and as a path, the two forms a stack frame names a file by.
+ * as a `file:` URL and as a path, the two forms a stack frame names a file by. Only when this module
+ * is where the package puts it: bundled into someone's file, the directory above would be theirs.
  */
-const LIBRARY_DIR = new URL("../", import.meta.url)
-const LIBRARY = [LIBRARY_DIR.href, fileURLToPath(LIBRARY_DIR)]
+const libraryDirs = (here: string): ReadonlyArray<string> => {
+  if (!/^file:.*\/internal\/exceptionGroupPrint\.[cm]?[jt]s$/.test(here)) return []
+  const dir = new URL("../", here)
+  return [dir.href, fileURLToPath(dir)]
+}
+const LIBRARY = libraryDirs(import.meta.url)
 /** Frames of effect and of Node itself. */
 const PLATFORM_FRAME = /[\\/]node_modules[\\/]effect[\\/]|\(node:|^\s+at node:/
 /** A frame of this library's machinery, of effect or of Node: noise to the reader of an uncaught group. */
