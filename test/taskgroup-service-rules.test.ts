@@ -3,7 +3,7 @@
  * taskgroup-service.test.ts: shielded cleanup on close, a crash before `started()`, two failures
  * at once, a failure while the scope closes, an owner that already finished (a ManagedRuntime).
  */
-import { Cause, Data, Effect, Exit, ManagedRuntime } from "effect"
+import { Cause, Context, Data, Effect, Exit, Layer, Logger, ManagedRuntime } from "effect"
 import { vi } from "vitest"
 import {
   CurrentTaskGroup,
@@ -22,6 +22,18 @@ import {
 import { describe, expect, it } from "./helpers.ts"
 
 class Crash extends Data.TaggedError("Crash")<{ readonly id: number }> {}
+class Workers extends Context.Service<Workers, { readonly n: number }>()("test/rules/Workers") {}
+class Other extends Context.Service<Other, { readonly m: number }>()("test/rules/Other") {}
+
+/** A worker that crashes 1 s after the layer is built; a sibling layer that takes 0.1 s to build. */
+const WorkersLive = Layer.effect(Workers)(
+  Effect.gen(function* () {
+    const tg = yield* createTaskGroupScoped({ name: "workers" })
+    yield* tg.startSoon(Effect.andThen(sleep(1), Effect.fail(new Crash({ id: 5 }))))
+    return { n: 1 }
+  })
+)
+const OtherLive = Layer.effect(Other)(Effect.andThen(sleep(0.1), Effect.succeed({ m: 2 })))
 
 const groupOf = (exit: Exit.Exit<unknown, unknown>) => {
   expect(Exit.isFailure(exit)).toBe(true)
@@ -118,6 +130,46 @@ describe("createTaskGroupScoped: AnyIO's rules for a Scope's lifetime", () => {
       const eg = groupOf(exit)
       expect(eg.exceptions).toEqual([new Defect({ defect: new Crash({ id: 3 }) })])
     })
+  )
+
+  it.autojump(
+    "Layer.mergeAll builds each layer in a fiber of its own: surfaceTaskGroupFailures still fails the program at once",
+    () =>
+      Effect.gen(function* () {
+        const exit = yield* Effect.gen(function* () {
+          yield* Workers
+          yield* Other
+          yield* sleep(100)
+          return "finished normally"
+        }).pipe(Effect.provide(Layer.mergeAll(WorkersLive, OtherLive)), surfaceTaskGroupFailures, Effect.exit)
+        expect(yield* currentTime()).toBe(1)
+        expect(groupOf(exit).exceptions).toEqual([new Crash({ id: 5 })])
+      })
+  )
+
+  it.autojump(
+    "Layer.mergeAll without surfaceTaskGroupFailures: the builder fiber is gone, so logged at once, raised at the end",
+    () =>
+      Effect.gen(function* () {
+        const logged: Array<string> = []
+        const logger = Logger.make(({ message }) => {
+          logged.push(String(Array.isArray(message) ? message[0] : message))
+        })
+        const exit = yield* Effect.gen(function* () {
+          yield* Workers
+          yield* sleep(100)
+          logged.push(`program ran to ${yield* currentTime()}`)
+        }).pipe(
+          Effect.provide(Layer.mergeAll(WorkersLive, OtherLive)),
+          Effect.provide(Logger.layer([logger])),
+          Effect.exit
+        )
+        expect(logged).toEqual([
+          "a scoped task group failed after its owner finished",
+          "program ran to 100.1"
+        ])
+        expect(groupOf(exit).exceptions).toEqual([new Crash({ id: 5 })])
+      })
   )
 
   it("an owner that already finished (a ManagedRuntime's layer): the failure is logged at once, raised at dispose", async () => {
