@@ -26,7 +26,7 @@
  * @since 0.1.0
  */
 import { Cause, Context, Data, Effect, Function as Fn } from "effect"
-import { installStack, render } from "./internal/exceptionGroupPrint.ts"
+import { countNote, installStack, render } from "./internal/exceptionGroupPrint.ts"
 import { textOf } from "./internal/text.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ export type GroupOfLeaves<E> = [E] extends [never]
 // ---------------------------------------------------------------------------------------------
 
 /**
- * AnyIO's (Python's) `ExceptionGroup`: a `message` and the `exceptions` it groups, each with its
+ * AnyIO's (Python's) `ExceptionGroup`: a message and the `exceptions` it groups, each with its
  * Effect `Cause` in `causes` at the same index.
  *
  * **When to use**
@@ -326,8 +326,12 @@ export type GroupOfLeaves<E> = [E] extends [never]
  * - It is an `AggregateError` (the platform's own group), so `errors` equals `exceptions`.
  * - `E` is the union of the leaf failure types at any depth; defects are always possible members
  *   (but for a {@link MatchedGroup}, what a `catchMembers("NotFound", handler)` handler receives).
- * - `split`/`subgroup` keep the nesting, the `causes` of the kept members, the `message` and the
- *   `cancelled` notes (Python's `derive`).
+ * - `message` is what Python's `str(eg)` gives: the constructor's message and the member count,
+ *   `"unhandled errors in a TaskGroup (2 sub-exceptions in task group 'workers')"`, so every printer
+ *   of errors (`Cause.pretty`, loggers, Node) shows the header on one line. The constructor's
+ *   message alone (Python's `eg.message`) is `bareMessage`.
+ * - `split`/`subgroup` keep the nesting, the `causes`, `origins` of the kept members, the
+ *   `bareMessage`, the `groupName` and the `cancelled` notes (Python's `derive`).
  * - `stack`, `toString()` and Node's `inspect` print the tree of {@link ExceptionGroup.pretty}, so an
  *   uncaught group reads like Python's traceback.
  *
@@ -344,6 +348,11 @@ export type GroupOfLeaves<E> = [E] extends [never]
  */
 export class ExceptionGroup<E = unknown> extends AggregateError {
   readonly _tag = "ExceptionGroup" as const
+  /**
+   * The message given to the constructor (Python's `eg.message`); `message` adds the member count
+   * and the group's name, as Python's `str(eg)`: `"unhandled errors in a TaskGroup (2 sub-exceptions)"`.
+   */
+  readonly bareMessage: string
   /** The members: typed failures, defects and nested groups. */
   readonly exceptions: ReadonlyArray<Member<E>>
   /** `causes[i]` is the Effect `Cause` that `exceptions[i]` came from. */
@@ -374,8 +383,9 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
       throw new TypeError("ExceptionGroup: the second argument (exceptions) must be an array")
     }
     if (exceptions.length === 0) throw new TypeError("ExceptionGroup: the second argument must be non-empty")
-    super(exceptions, message)
+    super(exceptions, `${message} ${countNote(exceptions.length, options?.groupName)}`)
     this.name = "ExceptionGroup"
+    this.bareMessage = message
     this.exceptions = exceptions
     this.causes = options?.causes ?? exceptions.map(defaultCause)
     this.cancelled = options?.cancelled ?? []
@@ -400,7 +410,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    *   names `"Defect"`) or a predicate. It sees leaves only, never nested groups (unlike
    *   Python, where a condition may also match a whole nested group).
    * - Every leaf lands on exactly one side; nested groups are split recursively and dropped when
-   *   empty; `causes` stay aligned; `message` and `cancelled` are copied to both sides.
+   *   empty; `causes` and `origins` stay aligned; `bareMessage`, `groupName` and `cancelled` are
+   *   copied to both sides (`message` then counts the side's own members).
    * - A side that holds every leaf is the group itself (`===`).
    *
    * @example
@@ -977,47 +988,51 @@ type RefinedGroup<B> = [Extract<B, Defect>] extends [never]
 /** The tag(s) of a tag condition: `"A"` or `readonly ["A", "B"]` give `"A"` / `"A" | "B"`. */
 type TagOf<K> = K extends ReadonlyArray<infer T> ? T : K
 
-/** Python's `derive` plus what `split` copies: message and cancelled notes. */
-const derive = (
-  eg: AnyGroup,
-  exceptions: ReadonlyArray<Member<unknown>>,
-  causes: ReadonlyArray<Cause.Cause<unknown>>
-): AnyGroup => new ExceptionGroup(eg.message, exceptions, { causes, cancelled: eg.cancelled })
+/** One side of a split: the kept members, their causes and their origins, aligned. */
+interface Side {
+  readonly exceptions: Array<Member<unknown>>
+  readonly causes: Array<Cause.Cause<unknown>>
+  readonly origins: Array<TaskOrigin | undefined>
+}
+
+const emptySide = (): Side => ({ exceptions: [], causes: [], origins: [] })
+
+/** Python's `derive` plus what `split` copies: the bare message, group name and cancelled notes. */
+const derive = (eg: AnyGroup, side: Side): AnyGroup =>
+  new ExceptionGroup(eg.bareMessage, side.exceptions, {
+    causes: side.causes,
+    cancelled: eg.cancelled,
+    origins: eg.origins.length === 0 ? undefined : side.origins,
+    groupName: eg.groupName
+  })
 
 const splitGroup = (
   eg: AnyGroup,
   predicate: (leaf: unknown) => boolean
 ): [AnyGroup | undefined, AnyGroup | undefined] => {
-  const match: Array<Member<unknown>> = []
-  const matchCauses: Array<Cause.Cause<unknown>> = []
-  const rest: Array<Member<unknown>> = []
-  const restCauses: Array<Cause.Cause<unknown>> = []
-  const { exceptions, causes } = eg
+  const match = emptySide()
+  const rest = emptySide()
+  const { exceptions, causes, origins } = eg
+  const keep = (side: Side, member: Member<unknown>, cause: Cause.Cause<unknown>, i: number) => {
+    side.exceptions.push(member)
+    side.causes.push(cause)
+    side.origins.push(origins[i])
+  }
   for (let i = 0; i < exceptions.length; i++) {
     const member = exceptions[i]
     const cause = causes[i] ?? defaultCause(member)
     if (isExceptionGroup(member)) {
       const [m, r] = splitGroup(member, predicate)
-      if (m !== undefined) {
-        match.push(m)
-        matchCauses.push(m === member ? cause : replaceInCause(cause, member, m))
-      }
-      if (r !== undefined) {
-        rest.push(r)
-        restCauses.push(r === member ? cause : replaceInCause(cause, member, r))
-      }
-    } else if (predicate(member)) {
-      match.push(member)
-      matchCauses.push(cause)
+      if (m !== undefined) keep(match, m, m === member ? cause : replaceInCause(cause, member, m), i)
+      if (r !== undefined) keep(rest, r, r === member ? cause : replaceInCause(cause, member, r), i)
     } else {
-      rest.push(member)
-      restCauses.push(cause)
+      keep(predicate(member) ? match : rest, member, cause, i)
     }
   }
   // A side with every leaf: every nested group went whole to that side too, so it is `eg` itself.
-  if (rest.length === 0) return [eg, undefined]
-  if (match.length === 0) return [undefined, eg]
-  return [derive(eg, match, matchCauses), derive(eg, rest, restCauses)]
+  if (rest.exceptions.length === 0) return [eg, undefined]
+  if (match.exceptions.length === 0) return [undefined, eg]
+  return [derive(eg, match), derive(eg, rest)]
 }
 
 const withAnnotationsOf = (

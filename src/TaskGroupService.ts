@@ -17,8 +17,12 @@
  *   `Effect.runPromise` rejects with the `ExceptionGroup`, `run()` prints it and exits 1. Wrap the
  *   program in {@link surfaceTaskGroupFailures} to turn it into a typed failure instead
  *   (`catchTag("ExceptionGroup")` then works). Nothing is lost and nothing hangs.
- * - If the owner has already finished when a task fails (a Layer built once by a `ManagedRuntime`),
- *   the failure is logged at error level and raised again when the scope closes.
+ * - {@link surfaceTaskGroupFailures} also names the owner: the program it wraps, whatever fiber
+ *   builds the Layer. Without it, the creating fiber may be gone when a task fails (a Layer built
+ *   once by a `ManagedRuntime`; a Layer built in a fiber of its own, as `Layer.mergeAll` builds its
+ *   layers concurrently): the failure is then logged at error level at once, with the creator's
+ *   services (its logger), and raised again when the scope closes; the program is not stopped. Run
+ *   programs that use such Layers with `run()` or wrapped in {@link surfaceTaskGroupFailures}.
  *
  * @since 0.1.0
  */
@@ -133,6 +137,7 @@ export const createTaskGroupScoped = (options?: {
   Effect.withFiber((fiber) =>
     Effect.gen(function* () {
       const owner = fiber.getRef(OwnerRegion) ?? fiber
+      const context = fiber.context
       const ready = yield* Deferred.make<TaskGroup>()
       let closing = false
       const host = yield* Effect.forkDetach(
@@ -144,7 +149,10 @@ export const createTaskGroupScoped = (options?: {
         if (owner.pollUnsafe() === undefined) {
           owner.interruptUnsafe(host.id)
         } else {
-          Effect.runFork(Effect.logError("a scoped task group failed after its owner finished", exit.cause))
+          // With the creator's services, so the program's own logger reports it.
+          Effect.runForkWith(context)(
+            Effect.logError("a scoped task group failed after its owner finished", exit.cause)
+          )
         }
       })
       yield* Effect.addFinalizer(() =>

@@ -75,7 +75,9 @@ describe("examples", () => {
     expect(out).toContain("JobCrashed: job 4 crashed its worker")
     expect(out.match(/worker \d stopped/g)).toHaveLength(3)
     // readable printout: the group's name, each member's task, no internal frames, the cancelled line
-    expect(out).toContain("(1 sub-exception in task group 'workers')")
+    expect(out).toContain(
+      "ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception in task group 'workers')\n"
+    )
     expect(out).toMatch(/\| in task 'worker-\d' \(#\d+\)\n {2}\| JobCrashed: job 4/)
     expect(out).toMatch(/\(cancelled: tasks 'worker-\d', 'worker-\d' — task 'worker-\d' failed/)
     expect(out).not.toMatch(/at .*(src\/internal|node_modules\/effect)/)

@@ -462,7 +462,7 @@ describe("firstSuccess", () => {
         { staggerDelay: 0.5 }
       )
       const eg = yield* errorOf(autojump(program))
-      expect(eg.message).toBe("all 2 attempts failed")
+      expect((eg as ExceptionGroup<unknown>).bareMessage).toBe("all 2 attempts failed")
       expect(ids(eg)).toEqual(["a", "b"])
       expect(events).toEqual(["start a@0", "start b@0.5", "fail b@0.6", "fail a@1"])
     })
@@ -537,7 +537,9 @@ describe("quorum", () => {
         failing("y", 1, new Nope({ id: "y" }))
       ])
       const eg = yield* errorOf(autojump(program))
-      expect(eg.message).toBe("quorum of 2 can no longer be reached: 2 of 3 failed")
+      expect((eg as ExceptionGroup<unknown>).bareMessage).toBe(
+        "quorum of 2 can no longer be reached: 2 of 3 failed"
+      )
       expect(ids(eg)).toEqual(["x", "y"])
       expect(asGroup(eg).cancelled.map((c) => c.name)).toEqual(["quorum[1]"])
       expect(events.slice(3)).toEqual(["fail y@1", "fail x@2", "cancel a@2"])

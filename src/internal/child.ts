@@ -4,6 +4,7 @@
  *
  * @internal
  */
+
 import type { Context, Exit } from "effect"
 import { Effect, Fiber } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
@@ -11,6 +12,7 @@ import { RuntimeError, TaskCancelled, TaskFailed, TaskNotFinished } from "../Err
 import { fromCause } from "../ExceptionGroup.ts"
 import type { TaskHandle, TaskHandleStatus, TaskStatus } from "../TaskGroup.ts"
 import { checkReason } from "./args.ts"
+import { fnNameBetween, fnNameOfExit, frameOf } from "./fnName.ts"
 import type { Group } from "./group.ts"
 import {
   type CancelScopeImpl,
@@ -93,7 +95,7 @@ class ChildExtra {
  */
 export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   readonly id: number
-  private readonly givenName: string | undefined
+  private givenName: string | undefined
   fiber: AnyFiber | undefined = undefined
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
@@ -151,6 +153,23 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   /** Built on first use: most tasks are never asked for their name. */
   get name(): string {
     return this.givenName ?? `Task-${this.id}`
+  }
+  /**
+   * A task given no name takes the span name of the `Effect.fn` it runs in, read once its first
+   * run ends (it suspended, or its exit): AnyIO names a task by its function (internal/fnName.ts).
+   */
+  nameFromFn(
+    context: Context.Context<never>,
+    fiber: AnyFiber,
+    exit: Exit.Exit<unknown, unknown> | undefined
+  ): void {
+    if (this.givenName !== undefined) return
+    // Cheap checks first: a task that never changed its context is in no Effect.fn.
+    if (exit !== undefined) {
+      if (exit._tag === "Failure") this.givenName = fnNameOfExit(exit, frameOf(context))
+    } else if (fiber.context !== context) {
+      this.givenName = fnNameBetween(frameOf(fiber.context), frameOf(context))
+    }
   }
   state(): string {
     if (this.fiber === undefined && this.exit === undefined) return "scheduled"

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { fileURLToPath } from "node:url"
 import { Cause } from "effect"
 import type { CancelledTask, ExceptionGroup } from "../ExceptionGroup.ts"
 import { textOf } from "./text.ts"
@@ -14,8 +15,22 @@ type AnyGroup = ExceptionGroup<unknown>
 /** Like Python: at most this many members per group and levels are printed. */
 const MAX_WIDTH = 15
 const MAX_DEPTH = 10
-/** Frames of this library's machinery and of effect: noise to the reader of an uncaught group. */
-const INTERNAL_FRAME = /[\\/](?:src|dist)[\\/]internal[\\/]|[\\/]node_modules[\\/]effect[\\/]|\(node:/
+/**
+ * This library's own files: the directory above this module's (`src/` here, `dist/` once installed),
+ * as a `file:` URL and as a path, the two forms a stack frame names a file by. Only when this module
+ * is where the package puts it: bundled into someone's file, the directory above would be theirs.
+ */
+const libraryDirs = (here: string): ReadonlyArray<string> => {
+  if (!/^file:.*\/internal\/exceptionGroupPrint\.[cm]?[jt]s$/.test(here)) return []
+  const dir = new URL("../", here)
+  return [dir.href, fileURLToPath(dir)]
+}
+const LIBRARY = libraryDirs(import.meta.url)
+/** Frames of effect and of Node itself. */
+const PLATFORM_FRAME = /[\\/]node_modules[\\/]effect[\\/]|\(node:|^\s+at node:/
+/** A frame of this library's machinery, of effect or of Node: noise to the reader of an uncaught group. */
+const isInternalFrame = (line: string): boolean =>
+  /^\s+at /.test(line) && (PLATFORM_FRAME.test(line) || LIBRARY.some((dir) => line.includes(dir)))
 
 /** A nested group (by shape: this module does not load the class, which loads this module). */
 const isGroup = (u: unknown): u is AnyGroup =>
@@ -30,14 +45,16 @@ export const render = (eg: AnyGroup): string => {
 
 const SEPARATOR_WIDTH = 16
 
-/** `(2 sub-exceptions)`, with the group's name when it has one. */
-const count = (eg: AnyGroup): string => {
-  const n = eg.exceptions.length
-  const name = eg.groupName === undefined ? "" : ` in task group '${eg.groupName}'`
+/**
+ * `(2 sub-exceptions)`, with the group's name when it has one: what the constructor appends to the
+ * message (Python's `str(eg)`), so that every printer shows the header on one line.
+ */
+export const countNote = (n: number, groupName: string | undefined): string => {
+  const name = groupName === undefined ? "" : ` in task group '${groupName}'`
   return `(${n} sub-exception${n === 1 ? "" : "s"}${name})`
 }
 
-const header = (eg: AnyGroup): string => `${eg.name}: ${eg.message} ${count(eg)}`
+const header = (eg: AnyGroup): string => `${eg.name}: ${eg.message}`
 
 const numbered = (label: string): string => {
   const dashes = "-".repeat(SEPARATOR_WIDTH)
@@ -49,10 +66,10 @@ const CLOSE = "-".repeat(SEPARATOR_WIDTH * 2 + 4)
 const leafText = (member: unknown, cause: Cause.Cause<unknown> | undefined): string => {
   const text = cause === undefined ? "" : Cause.pretty(cause)
   if (text !== "") {
-    return text
-      .split("\n")
-      .filter((line) => !(/^\s+at /.test(line) && INTERNAL_FRAME.test(line)))
-      .join("\n")
+    const lines = text.split("\n").filter((line) => !isInternalFrame(line))
+    // An error without a message is `Name`, as Python prints it, not `Name: `.
+    if (lines[0]!.endsWith(": ")) lines[0] = lines[0]!.slice(0, -2)
+    return lines.join("\n")
   }
   return member instanceof Error ? `${member.name}: ${member.message}` : textOf(member)
 }
@@ -87,6 +104,8 @@ const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefi
   for (let i = 0; i < shown; i++) {
     out.push(`${i === 0 ? `${indent}+-+` : `${inner}+`}${numbered(String(i + 1))}`)
     const member = eg.exceptions[i]
+    const origin = eg.origins[i]
+    if (origin !== undefined) out.push(`${bar}in task '${origin.name}' (#${origin.id})`)
     if (isGroup(member)) {
       if (depth >= MAX_DEPTH) {
         out.push(`${bar}... (max_group_depth is ${MAX_DEPTH})`)
@@ -95,8 +114,6 @@ const renderGroup = (eg: AnyGroup, out: Array<string>, indent: string, headPrefi
         closed = renderGroup(member, out, inner, bar, depth + 1)
       }
     } else {
-      const origin = eg.origins[i]
-      if (origin !== undefined) out.push(`${bar}in task '${origin.name}' (#${origin.id})`)
       for (const line of leafText(member, eg.causes[i]).split("\n")) out.push(bar + line)
       closed = false
     }
@@ -132,12 +149,11 @@ export const installStack = (eg: AnyGroup): void => {
       for (const line of typeof original === "string" ? original.split("\n") : []) {
         if (!/^\s+at /.test(line)) continue
         if (EFFECT_INTERNALS.test(line)) break
-        if (!INTERNAL_FRAME.test(line)) frames.push(line)
+        if (!isInternalFrame(line)) frames.push(line)
       }
-      // Effect's Cause.pretty prints `name: message` and drops whatever else is on the stack's first
-      // line, so the member count goes on a line of its own.
-      const [, ...tree] = eg.pretty().split("\n")
-      cached = [`${eg.name}: ${eg.message}`, count(eg), ...tree, ...frames].join("\n")
+      // Effect's Cause.pretty rebuilds the first line as `name: message`: the message holds the
+      // count, so the header reads the same there as in `pretty()`.
+      cached = [eg.pretty(), ...frames].join("\n")
       return cached
     },
     set(value: unknown) {

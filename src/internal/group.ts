@@ -399,6 +399,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       })
     )
     const exit = fiber.pollUnsafe()
+    child.nameFromFn(context, fiber, exit)
     if (exit !== undefined) {
       this.onExit(child, exit)
       return
