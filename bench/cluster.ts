@@ -180,7 +180,11 @@ const embedded = async (): Promise<Array<Result>> => {
   const runtime: Runtime = ManagedRuntime.make(BenchLive.pipe(Layer.provideMerge(Cluster.layerEmbedded())))
   try {
     await warm(runtime)
-    return await measurePaired(await cases(runtime, "embedded", true), { n: N, rounds: ROUNDS, warmup: WARMUP })
+    return await measurePaired(await cases(runtime, "embedded", true), {
+      n: N,
+      rounds: ROUNDS,
+      warmup: WARMUP
+    })
   } finally {
     await runtime.dispose()
   }
