@@ -39,6 +39,8 @@ const N_ACROSS = Number(process.env.BENCH_CLUSTER_N_ACROSS ?? 64)
  */
 const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 61)
 const WARMUP = Number(process.env.BENCH_CLUSTER_WARMUP ?? 10)
+/** Unmeasured calls of a case before each of its samples. */
+const SETTLE = Number(process.env.BENCH_CLUSTER_SETTLE ?? 16)
 const ROUNDS_ACROSS = Number(process.env.BENCH_CLUSTER_ROUNDS_ACROSS ?? 31)
 const WARMUP_ACROSS = Number(process.env.BENCH_CLUSTER_WARMUP_ACROSS ?? 5)
 const WIDTH = 16
@@ -142,6 +144,9 @@ const measurePaired = async (
   const times = new Map<string, Array<number>>()
   const ratios = new Map<string, Array<number>>()
   const once = async (c: Case): Promise<number> => {
+    // A few unmeasured calls of this case first: what the previous, different case left behind
+    // (the JIT's feedback, caches, pending work) is absorbed here, not charged to this sample.
+    if (SETTLE > 0) await Effect.runPromise(c.run(SETTLE))
     const start = process.hrtime.bigint()
     const value = await Effect.runPromise(c.run(options.n))
     return (c.timed ? Number(value) : Number(process.hrtime.bigint() - start)) / options.n
