@@ -29,9 +29,20 @@ import { startRunners } from "../test/fixtures/cluster-procs.ts"
 import { findPgBin, freePort, postgresUrl, startPostgres } from "../test/fixtures/postgres.ts"
 import { type Case, format, type Result } from "./harness.ts"
 
-/** Calls per case per round (25 rounds after 2 warm-up rounds). */
+/** Calls per case per round. */
 const N = Number(process.env.BENCH_CLUSTER_N ?? 160)
 const N_ACROSS = Number(process.env.BENCH_CLUSTER_N_ACROSS ?? 64)
+/**
+ * Measured rounds after warm-up rounds. Many rounds: on a shared machine one round in four or so is
+ * disturbed (another process's turn, a major GC), and with 25 rounds the median ratio of the same
+ * code moved by ±10% from run to run; the first rounds also run code the JIT has not settled yet.
+ */
+const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 61)
+const WARMUP = Number(process.env.BENCH_CLUSTER_WARMUP ?? 10)
+/** Unmeasured calls of a case before each of its samples. */
+const SETTLE = Number(process.env.BENCH_CLUSTER_SETTLE ?? 16)
+const ROUNDS_ACROSS = Number(process.env.BENCH_CLUSTER_ROUNDS_ACROSS ?? 31)
+const WARMUP_ACROSS = Number(process.env.BENCH_CLUSTER_WARMUP_ACROSS ?? 5)
 const WIDTH = 16
 // The default spread of `Cluster.make`.
 const SPREAD = 16
@@ -133,6 +144,9 @@ const measurePaired = async (
   const times = new Map<string, Array<number>>()
   const ratios = new Map<string, Array<number>>()
   const once = async (c: Case): Promise<number> => {
+    // A few unmeasured calls of this case first: what the previous, different case left behind
+    // (the JIT's feedback, caches, pending work) is absorbed here, not charged to this sample.
+    if (SETTLE > 0) await Effect.runPromise(c.run(SETTLE))
     const start = process.hrtime.bigint()
     const value = await Effect.runPromise(c.run(options.n))
     return (c.timed ? Number(value) : Number(process.hrtime.bigint() - start)) / options.n
@@ -171,7 +185,11 @@ const embedded = async (): Promise<Array<Result>> => {
   const runtime: Runtime = ManagedRuntime.make(BenchLive.pipe(Layer.provideMerge(Cluster.layerEmbedded())))
   try {
     await warm(runtime)
-    return await measurePaired(await cases(runtime, "embedded", true), { n: N, rounds: 25, warmup: 2 })
+    return await measurePaired(await cases(runtime, "embedded", true), {
+      n: N,
+      rounds: ROUNDS,
+      warmup: WARMUP
+    })
   } finally {
     await runtime.dispose()
   }
@@ -206,8 +224,8 @@ const distributed = async (): Promise<Array<Result> | string> => {
     await warm(runtime)
     return await measurePaired(await cases(runtime, "across processes", false), {
       n: N_ACROSS,
-      rounds: 25,
-      warmup: 2
+      rounds: ROUNDS_ACROSS,
+      warmup: WARMUP_ACROSS
     })
   } finally {
     await runtime?.dispose()

@@ -8,6 +8,7 @@ import { JobCrashed, service } from "../examples/queue-service.ts"
 import { layerEmbedded } from "../src/Cluster.ts"
 import { isExceptionGroup, surfaceTaskGroupFailures } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
+import { findPgBin } from "./fixtures/postgres.ts"
 
 describe("examples", () => {
   it.effect("producer-consumer: every item goes through the pipeline exactly once", () =>
@@ -94,6 +95,35 @@ describe("examples", () => {
     expect(code).toBe(130)
     expect(out.match(/worker \d stopped/g)).toHaveLength(3)
   }, 30_000)
+
+  it.skipIf(findPgBin() === undefined)(
+    "cluster-fanout --distributed: two runner processes + a throwaway PostgreSQL, the same outcome",
+    async () => {
+      const file = fileURLToPath(new URL("../examples/cluster-fanout.ts", import.meta.url))
+      const child = spawn(process.execPath, [file, "--distributed"], { stdio: ["ignore", "pipe", "pipe"] })
+      let out = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString()
+      })
+      child.stderr.on("data", (chunk: Buffer) => {
+        out += chunk.toString()
+      })
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
+      expect(code, out).toBe(0)
+      const total = Array.from({ length: 40 }, (_, i) => (i + 1) ** 2).reduce((a, b) => a + b, 0)
+      expect(out).toContain(`job-1: 8 chunks, total ${total}`)
+      expect(out).toContain("job-2 failed: BadItem (chunk 2, item -13)")
+      // The chunks ran in runner processes (the caller is a client-only member): the pid after each
+      // chunk's worker is a runner's. (Which runners depends on how far the second one got with
+      // its shards when the jobs started.)
+      const pids = [...out.matchAll(/^job-1: chunk \d+ = \d+ \(worker \d+ \(pid (\d+)\)\)$/gm)].map(
+        (m) => m[1]
+      )
+      expect(pids).toHaveLength(8)
+      expect(pids).not.toContain(String(child.pid))
+    },
+    90_000
+  )
 
   it.effect(
     "cluster-fanout (embedded): chunks summed on workers; a bad item fails the job, the rest is cancelled",

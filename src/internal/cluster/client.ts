@@ -10,8 +10,10 @@
  * becomes unreachable ends it with `RemoteTaskLost` (ignored there).
  *
  * The success path adds one `onExit` and one `catchCause` frame to the cluster's client call
- * (no fiber: a fork per call costs more than it seems, ~20% of an embedded round trip); the client
- * of each entity id is made once per `Sharding` instance.
+ * (no fiber: a fork per call costs more than it seems, ~20% of an embedded round trip). What a call
+ * to one task on one entity id needs (the client, its method read once through the client's
+ * `Proxy`, the failure handler) is made once per `Sharding` instance: a call allocates its key,
+ * its header and its two frames.
  *
  * @internal
  */
@@ -20,21 +22,30 @@ import type * as Entity from "effect/cluster/Entity"
 import { Sharding } from "effect/cluster/Sharding"
 import { RemoteTaskLost } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
-import { CANCEL, KEY_HEADER, nextKey, START, type StartChunk } from "./protocol.ts"
+import { CANCEL, type KEY_HEADER, nextKey, START, type StartChunk } from "./protocol.ts"
 
 /** A cluster client for one entity id, loosely typed (the public module types calls). */
-type RawClient = Record<
-  string,
-  (
-    payload: unknown,
-    options?: { readonly asQueue?: boolean; readonly headers?: Readonly<Record<string, string>> }
-  ) => Effect.Effect<unknown, unknown>
->
+type RawClient = Record<string, RawMethod>
+
+type RawMethod = (
+  payload: unknown,
+  options?: { readonly asQueue?: boolean; readonly headers?: Readonly<Record<string, string>> }
+) => Effect.Effect<unknown, unknown>
+
+/**
+ * What a call to one task on one entity id needs, made once per `Sharding` (not per call): the
+ * client's method (read once: the client is a `Proxy`), and the failure handler of `catchCause`.
+ */
+interface Target {
+  readonly client: RawClient
+  readonly method: RawMethod
+  readonly settle: (cause: Cause.Cause<unknown>) => AnyEffect
+}
 
 interface Clients {
   readonly make: (entityId: string) => RawClient
-  /** Clients of the round-robin ids, by index. */
-  readonly pool: Array<RawClient | undefined>
+  /** Targets of the round-robin ids, by task name and index. */
+  readonly pools: Map<string, Array<Target | undefined>>
 }
 
 /** What every task function of one `make()` shares. */
@@ -50,43 +61,68 @@ export interface Meta {
 
 type AnyEffect = Effect.Effect<unknown, unknown>
 
+const makeTarget = (meta: Meta, client: RawClient, task: string, entityId: string): Target => ({
+  client,
+  method: client[task]!,
+  settle: (cause) => settle(cause, meta, task, entityId)
+})
+
 /** The task function of `task` (bound to `entityId` when given). */
 export const makeTaskFunction = (meta: Meta, task: string, entityId: string | undefined) => {
-  // A pinned function's client, for the last `Sharding` it ran with.
-  let pinned: { readonly sharding: object; readonly client: RawClient } | undefined
+  // A pinned function's target, for the last `Sharding` it ran with.
+  let pinned: { readonly sharding: object; readonly target: Target } | undefined
+  // The round-robin targets of this task, for the last `Sharding` it ran with.
+  let pool: Array<Target | undefined> = []
+  let poolOf: Clients | undefined
+  let poolSharding: object | undefined
   const call = (payload: unknown, status?: TaskStatus<unknown>): AnyEffect =>
     Effect.withFiber((parent) => {
       const sharding = Context.getUnsafe(parent.context, Sharding)
-      const clients = meta.clients.get(sharding)
-      if (clients === undefined) {
-        return Effect.flatMap(sharding.makeClient(meta.entity), (make) => {
-          if (!meta.clients.has(sharding)) meta.clients.set(sharding, { make: make as never, pool: [] })
-          return call(payload, status)
-        })
-      }
-      let id = entityId
-      let client: RawClient
-      if (id === undefined) {
+      let target: Target
+      if (entityId === undefined) {
+        if (poolSharding !== sharding || poolOf === undefined) {
+          const clients = meta.clients.get(sharding)
+          if (clients === undefined) return firstCall(meta, sharding, call, payload, status)
+          let found = clients.pools.get(task)
+          if (found === undefined) clients.pools.set(task, (found = []))
+          pool = found
+          poolOf = clients
+          poolSharding = sharding
+        }
         const index = meta.next
         meta.next = index + 1 === meta.spread ? 0 : index + 1
-        id = String(index)
-        client = clients.pool[index] ??= clients.make(id)
+        target = pool[index] ??= makeTarget(meta, poolOf.make(String(index)), task, String(index))
       } else if (pinned !== undefined && pinned.sharding === sharding) {
-        client = pinned.client
+        target = pinned.target
       } else {
-        client = clients.make(id)
-        pinned = { sharding, client }
+        const clients = meta.clients.get(sharding)
+        if (clients === undefined) return firstCall(meta, sharding, call, payload, status)
+        target = makeTarget(meta, clients.make(entityId), task, entityId)
+        pinned = { sharding, target }
       }
       const key = nextKey()
-      const headers = { [KEY_HEADER]: key }
-      const effect =
-        status === undefined || status === taskStatusIgnored
-          ? client[task]!(payload, { headers })
-          : startCall(client[`${task}${START}`]!(payload, { asQueue: true, headers }), status)
-      return supervise(meta, task, id, client, key, effect)
+      const headers = { "x-effect-anyio-call": key } satisfies Record<typeof KEY_HEADER, string>
+      if (status === undefined || status === taskStatusIgnored) {
+        return supervise(meta, target, key, target.method(payload, { headers }))
+      }
+      const open = target.client[`${task}${START}`]!(payload, { asQueue: true, headers })
+      return supervise(meta, target, key, startCall(open, status))
     })
   return call
 }
+
+/** The first call with a `Sharding`: make the entity's client there, then call. */
+const firstCall = (
+  meta: Meta,
+  sharding: Sharding["Service"],
+  call: (payload: unknown, status?: TaskStatus<unknown>) => AnyEffect,
+  payload: unknown,
+  status: TaskStatus<unknown> | undefined
+): AnyEffect =>
+  Effect.flatMap(sharding.makeClient(meta.entity), (make) => {
+    if (!meta.clients.has(sharding)) meta.clients.set(sharding, { make: make as never, pools: new Map() })
+    return call(payload, status)
+  })
 
 /** `tg.start()`: forward `Started(value)` to the local status, then return `Done(result)`. */
 const startCall = (open: Effect.Effect<unknown, unknown, unknown>, status: TaskStatus<unknown>): AnyEffect =>
@@ -107,22 +143,15 @@ const startCall = (open: Effect.Effect<unknown, unknown, unknown>, status: TaskS
 const takeChunk = (queue: Queue.Dequeue<StartChunk, unknown>): Effect.Effect<StartChunk, unknown> =>
   Queue.take(queue) as Effect.Effect<StartChunk, unknown>
 
-const supervise = (
-  meta: Meta,
-  task: string,
-  entityId: string,
-  client: RawClient,
-  key: string,
-  call: AnyEffect
-): AnyEffect =>
+const supervise = (meta: Meta, target: Target, key: string, call: AnyEffect): AnyEffect =>
   Effect.catchCause(
     // `onExit` with a callback that returns `undefined` when there is nothing to do: the cheapest
     // exit hook (no `flatMap` back to the exit on success; `onInterrupt` costs twice as much).
     Effect.onExit(call, ((exit: Exit.Exit<unknown, unknown>) =>
       exit._tag === "Failure" && Cause.hasInterrupts(exit.cause)
-        ? cancelAndWait(meta, client, key)
+        ? cancelAndWait(meta, target.client, key)
         : undefined) as unknown as (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>),
-    (cause) => settle(cause, meta, task, entityId)
+    target.settle
   )
 
 /**

@@ -52,18 +52,23 @@ export const makeHandlers = (
   for (const task of Object.keys(handlers)) {
     const handler = handlers[task]!
 
-    // The handler runs in the request's own fiber (no fork), registered for `cancel` until it
-    // ends: `onExit` with a callback returning `undefined` is the cheapest exit hook.
+    // The handler runs in the request's own fiber (no fork): the cluster's server runs each
+    // request in a fiber of its own, so interrupting that fiber interrupts the call. It stays
+    // registered for `cancel` until the fiber ends (its reply sent): an observer, not an `onExit`
+    // frame (two fewer steps and fewer allocations per call); a cancel that comes after the reply
+    // was sent finds the call over.
     out[task] = (envelope: Envelope) =>
       Effect.withFiber((fiber) => {
         const k = envelope.headers[KEY_HEADER]
         // Without a key (a plain cluster client call), it cannot be cancelled by key.
-        if (k === undefined) return handler(envelope.payload, taskStatusIgnored)
-        if (tombstones.size !== 0 && tombstones.delete(k)) return Effect.interrupt
-        running.set(k, fiber)
-        return Effect.onExit(handler(envelope.payload, taskStatusIgnored), (() => {
-          running.delete(k)
-        }) as unknown as () => Effect.Effect<void>)
+        if (k !== undefined) {
+          if (tombstones.size !== 0 && tombstones.delete(k)) return Effect.interrupt
+          running.set(k, fiber)
+          fiber.addObserver(() => {
+            running.delete(k)
+          })
+        }
+        return handler(envelope.payload, taskStatusIgnored)
       })
 
     // The stream variant runs the task in a child of the request fiber (interrupted with it), and
