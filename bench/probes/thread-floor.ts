@@ -9,7 +9,7 @@
 //     (acquireOnBehalfOf, whose uncontended acquire is that checkpoint, and releaseOnBehalfOf).
 // Run: node --expose-gc bench/probes/thread-floor.ts (as `npm run bench` runs its sections: the
 // harness then collects garbage before every sample); NOGC=1 to leave the collector alone.
-// N=<calls per sample> (2000), SAMPLES (7).
+// N=<calls per sample> (2000), SAMPLES (7), REWARM=<calls run untimed after each collection> (0).
 import { Worker } from "node:worker_threads"
 import { Effect } from "effect"
 import { CapacityLimiter } from "../../src/CapacityLimiter.ts"
@@ -114,6 +114,15 @@ const only = process.env.ONLY
 const chosen =
   only === undefined ? cases : cases.filter((c) => c.name.startsWith("raw") || c.name.includes(only))
 await Effect.runPromise(ours(WIDTH)(64))
-console.log(format(await measure(chosen, { n: N, samples: Number(process.env.SAMPLES ?? 7), warmup: 2 })))
+console.log(
+  format(
+    await measure(chosen, {
+      n: N,
+      samples: Number(process.env.SAMPLES ?? 7),
+      warmup: 2,
+      rewarm: Number(process.env.REWARM ?? 0)
+    })
+  )
+)
 await Promise.all(channels.map((c) => c.worker.terminate()))
 process.exit(0)

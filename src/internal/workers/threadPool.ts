@@ -85,6 +85,8 @@ class ThreadCall {
   abandoned = false
   /** We terminate the worker (cancelled with `terminateOnCancel`). */
   terminating = false
+  /** The call holds its limiter token. */
+  borrowed = false
   readonly moduleUrl: string
   readonly exportName: string
   readonly slot: number
@@ -316,11 +318,24 @@ export const runInThread = (
     if (limiter.totalTokens === 0) return noTokens
     if (pool.closed) return poolClosed
     const call = new ThreadCall(moduleUrl, exportName, options, fiber.context as Context.Context<never>)
-    // The limiter's acquire is AnyIO's checkpoint before the call: a task cancelled before it
-    // reaches the worker (cancelled at its first suspension) never runs the function.
+    const release = () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
+    // AnyIO's checkpoint before the call: a task cancelled there (at its first suspension) never
+    // runs the function, and gives its token back. A free token (no waiters then: a waiter is
+    // handed any token that frees up) is taken at once, then the checkpoint; otherwise the
+    // limiter's acquire waits, and is itself that checkpoint. The body of `onExitPrimitive` is
+    // uninterruptible; `restore` opens the caller's interruptibility again around the waits.
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () =>
-        Effect.onExitPrimitive(start(pool, call, args, restore), () => limiter.releaseOnBehalfOf(call))
+      Effect.onExitPrimitive(
+        limiter.availableTokens > 0
+          ? Effect.flatMap(limiter.acquireOnBehalfOfNowait(call), () => {
+              call.borrowed = true
+              return Effect.flatMap(restore(Effect.yieldNow), () => start(pool, call, args, restore))
+            })
+          : Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () => {
+              call.borrowed = true
+              return start(pool, call, args, restore)
+            }),
+        release
       )
     )
   })
