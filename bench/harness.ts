@@ -53,15 +53,29 @@ const gc = (): void => {
 /** Measures every case, interleaving them sample by sample so drift hits all alike. */
 export const measure = async (
   cases: ReadonlyArray<Case>,
-  options: { readonly n: number; readonly samples?: number; readonly warmup?: number }
+  options: {
+    readonly n: number
+    readonly samples?: number
+    readonly warmup?: number
+    /**
+     * Operations of each case run, untimed, between the collection that precedes each sample and the
+     * sample. A forced full collection deoptimizes the optimized code that embedded objects it freed
+     * (V8: "embedded weak objects cleared"; Effect's run loop among them), and the next few thousand
+     * operations run while it is re-optimized: several times slower. A section whose samples are
+     * that short measures the re-optimization unless it sets this (default 0).
+     */
+    readonly rewarm?: number
+  }
 ): Promise<Array<Result>> => {
   const samples = options.samples ?? 7
   const warmup = options.warmup ?? 2
+  const rewarm = options.rewarm ?? 0
   const times = new Map<string, Array<number>>()
   const peaks = new Map<string, number>()
   for (let round = 0; round < warmup + samples; round++) {
     for (const c of cases) {
       gc()
+      if (rewarm > 0) await Effect.runPromise(onScheduler(c.run(rewarm)))
       const heapBefore = process.memoryUsage().heapUsed
       let peak = heapBefore
       const sampler = setInterval(() => {

@@ -22,6 +22,12 @@ import { type Case, format, measure, type Result } from "./harness.ts"
 import { withAnyioRows } from "./python.ts"
 
 const N = Number(process.env.BENCH_WORKERS_N ?? 2000)
+/**
+ * Untimed calls of each case after the collection that precedes each sample (see `measure`): right
+ * after it, toThread.runSync's first 500 calls take about 4x as long, and it is back to its steady
+ * cost after about 4000 (bench/probes/README.md). 0 measures right after the collection.
+ */
+export const REWARM = Number(process.env.BENCH_WORKERS_REWARM ?? 5000)
 const WIDTH = 8
 const echo = workerFunction<(x: number) => number>(new URL("./worker-fns.ts", import.meta.url), "echo")
 
@@ -195,7 +201,9 @@ export const run = async (): Promise<Array<Result>> => {
       toProcess.runSync(echo, [0])
     )
   )
-  const results = await measure(cases, { n: N, samples: 7, warmup: 2 })
+  // rewarm: each sample follows a forced full collection, which deoptimizes Effect's run loop; a
+  // sample of 2000 round trips would mostly measure its re-optimization (harness.ts, REWARM).
+  const results = await measure(cases, { n: N, samples: 7, warmup: 2, rewarm: REWARM })
   await Promise.all(rawWorkers.map((w) => w.terminate()))
   rawChild?.kill()
   return withAnyioRows(

@@ -15,7 +15,7 @@
  * @internal
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
-import { type Context, Effect, Exit, type Fiber } from "effect"
+import { Cause, type Context, Effect, Exit, type Fiber } from "effect"
 import { cancelScope } from "../../CancelScope.ts"
 import type { CapacityLimiter } from "../../CapacityLimiter.ts"
 import {
@@ -36,7 +36,7 @@ import {
   toEffect
 } from "./callbacks.ts"
 import { IdlePool, type PoolMember } from "./idlePool.ts"
-import { CANCELLED, describeTarget, HOST_CANCELLED, READY, RUN_SYNC } from "./protocol.ts"
+import { CANCELLED, describeTarget, HOST_CANCELLED, OK, READY, RUN_SYNC } from "./protocol.ts"
 import { callMessage, type KnownSlots, slotOf } from "./slots.ts"
 
 const bootstrap = new URL(
@@ -73,14 +73,20 @@ let nextCallId = 0
 /** One call: what the host waits for, and the messages it has not taken yet. */
 class ThreadCall {
   readonly id = ++nextCallId
-  resume: ((effect: Effect.Effect<Message>) => void) | undefined = undefined
+  resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
   inbox: Array<Message> | undefined = undefined
+  /** The host waits in {@link fastWait} (`resume` takes the call's outcome, not a message). */
+  fast = false
+  /** fastWait was ended by a message for the general loop (not by an interruption). */
+  slow = false
   /** The host was cancelled and waits on, shielded (no `abandonOnCancel`). */
   cancelled = false
   /** The host left (cancelled with `abandonOnCancel`): the result goes nowhere. */
   abandoned = false
   /** We terminate the worker (cancelled with `terminateOnCancel`). */
   terminating = false
+  /** The call holds its limiter token. */
+  borrowed = false
   readonly moduleUrl: string
   readonly exportName: string
   readonly slot: number
@@ -95,11 +101,34 @@ class ThreadCall {
     this.context = context
   }
 
+  /**
+   * The worker replied. The common case, a value while the host waits in {@link fastWait}, resumes
+   * it with the value itself: no message object, no dispatch.
+   */
+  deliverReply(status: number, payload: unknown): void {
+    if (this.fast && status === OK) {
+      const resume = this.resume!
+      this.resume = undefined
+      this.fast = false
+      resume(Exit.succeed(payload))
+      return
+    }
+    this.deliver({ _tag: "Reply", status, payload })
+  }
+
   deliver(message: Message): void {
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined
-      resume(Effect.succeed(message))
+      if (this.fast) {
+        // The host waits in fastWait: it takes the message from the inbox in the general loop.
+        this.fast = false
+        this.slow = true
+        ;(this.inbox ??= []).push(message)
+        resume(slowSignal)
+      } else {
+        resume(Effect.succeed(message))
+      }
     } else if (!this.abandoned) {
       ;(this.inbox ??= []).push(message)
     }
@@ -109,7 +138,7 @@ class ThreadCall {
   readonly next: Effect.Effect<Message> = Effect.callback<Message>((resume) => {
     const queued = this.inbox?.shift()
     if (queued !== undefined) return resume(Effect.succeed(queued))
-    this.resume = resume
+    this.resume = resume as (effect: Effect.Effect<unknown, unknown>) => void
     return Effect.sync(() => {
       this.resume = undefined
     })
@@ -171,7 +200,7 @@ class PooledThread implements PoolMember {
     if (call === undefined || call.id !== id) return
     this.call = undefined
     this.pool.checkin(this)
-    call.deliver({ _tag: "Reply", status, payload })
+    call.deliverReply(status, payload)
   }
 
   private onExit(code: number): void {
@@ -289,11 +318,24 @@ export const runInThread = (
     if (limiter.totalTokens === 0) return noTokens
     if (pool.closed) return poolClosed
     const call = new ThreadCall(moduleUrl, exportName, options, fiber.context as Context.Context<never>)
-    // The limiter's acquire is AnyIO's checkpoint before the call: a task cancelled before it
-    // reaches the worker (cancelled at its first suspension) never runs the function.
+    const release = () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
+    // AnyIO's checkpoint before the call: a task cancelled there (at its first suspension) never
+    // runs the function, and gives its token back. A free token (no waiters then: a waiter is
+    // handed any token that frees up) is taken at once, then the checkpoint; otherwise the
+    // limiter's acquire waits, and is itself that checkpoint. The body of `onExitPrimitive` is
+    // uninterruptible; `restore` opens the caller's interruptibility again around the waits.
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () =>
-        Effect.onExitPrimitive(start(pool, call, args, restore), () => limiter.releaseOnBehalfOf(call))
+      Effect.onExitPrimitive(
+        limiter.availableTokens > 0
+          ? Effect.flatMap(limiter.acquireOnBehalfOfNowait(call), () => {
+              call.borrowed = true
+              return Effect.flatMap(restore(Effect.yieldNow), () => start(pool, call, args, restore))
+            })
+          : Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () => {
+              call.borrowed = true
+              return start(pool, call, args, restore)
+            }),
+        release
       )
     )
   })
@@ -323,8 +365,36 @@ const start = (
     )
   }
   w.known[call.slot] = true
-  return loop(w, call, restore)
+  return Effect.catchCause(restore(fastWait(call)), (cause) => {
+    call.fast = false
+    call.resume = undefined
+    if (call.slow) {
+      call.slow = false
+      return loop(w, call, restore)
+    }
+    // Otherwise only an interruption can end the wait: the host was cancelled.
+    return Cause.hasInterrupts(cause) ? onCancel(w, call, restore) : Effect.failCause(cause)
+  })
 }
+
+/** Tells fastWait's host that a message waits in the inbox. */
+const slowSignal = Exit.fail(undefined)
+
+/**
+ * The wait of a call that has just been posted: ends with the function's value (the common case),
+ * or with {@link slowSignal} when anything else arrives (an error, a callback, the worker's exit),
+ * which the general {@link loop} then handles, or by an interruption. No cleanup on interruption:
+ * the handler in `start` clears the stale `resume`.
+ */
+const fastWait = (call: ThreadCall): Effect.Effect<unknown, unknown> =>
+  Effect.callback<unknown, unknown>((resume) => {
+    if (call.inbox !== undefined && call.inbox.length > 0) {
+      call.slow = true
+      return resume(slowSignal)
+    }
+    call.fast = true
+    call.resume = resume
+  })
 
 const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
   Effect.matchCauseEffect(call.cancelled ? call.next : restore(call.next), {
