@@ -468,8 +468,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
               status.onDone = () => wake(Effect.void)
             }),
             () => {
+              // A task that called started() meanwhile belongs to the group, which got its failure.
               const exit = child.exit!
-              return exit._tag === "Failure" && hasFailures(exit.cause)
+              return !status.called && exit._tag === "Failure" && hasFailures(exit.cause)
                 ? Effect.failCause(failuresOnly(exit.cause))
                 : Effect.void
             }
