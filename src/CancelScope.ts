@@ -12,7 +12,7 @@ import { Effect, Option } from "effect"
 import { TimeoutError } from "./Errors.ts"
 import { checkDeadline, checkReason, checkShield } from "./internal/args.ts"
 import { runScope } from "./internal/host.ts"
-import { CancelScopeImpl } from "./internal/scope.ts"
+import { CancelScopeImpl, deadlinePassed } from "./internal/scope.ts"
 import { toSeconds } from "./internal/time.ts"
 import type { Seconds } from "./Time.ts"
 
@@ -286,7 +286,9 @@ const failing = <A, E, R>(
     const result = Effect.flatMap(
       runScope(node, body, kind === "after" ? delaySeconds(time) : undefined),
       (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
-        Option.isNone(result) && node.reason?._tag === "Deadline"
+        // AnyIO's rule: the scope caught a cancellation and its deadline has passed at exit (also
+        // when it was cancelled explicitly and the body only ended after the deadline).
+        Option.isNone(result) && deadlinePassed(node)
           ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
           : Effect.succeed(result)
     )
@@ -302,8 +304,9 @@ const failing = <A, E, R>(
  * - Only this scope's own deadline gives a `TimeoutError`; an enclosing cancellation passes
  *   through as a cancellation.
  * - Given an effect, succeeds with its value. Given a function of the scope, succeeds with an
- *   `Option`: `None` when your own `scope.cancel()` stopped the body (AnyIO: no `TimeoutError`
- *   for an explicit cancel before the deadline).
+ *   `Option`: `None` when your own `scope.cancel()` stopped the body before the deadline. As in
+ *   AnyIO, a scope that caught its cancellation when the deadline has passed fails with
+ *   `TimeoutError`, even if `scope.cancel()` came first (the body ended after the deadline).
  *
  * @example
  * ```ts

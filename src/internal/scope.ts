@@ -440,14 +440,16 @@ const disarm = (status: CancelStatus): void => {
 export const arm = (status: CancelStatus): void => {
   disarm(status)
   const scope = status.cancelScope
-  if (scope.cancelCalled || scope.state !== ACTIVE || !hasDeadline(scope)) return
+  if (scope.state !== ACTIVE || !hasDeadline(scope)) return
   const queue = queueOf(status.hostContext!)
   const now = queue.now()
-  // A pending relative deadline is resolved here against the same reading (one clock read).
+  // A pending relative deadline is resolved here against the same reading (one clock read), also
+  // for a scope already cancelled: read later (failAfter's test at exit), it would move.
   if (scope.relative !== undefined) {
     scope._deadline = now + scope.relative
     scope.relative = undefined
   }
+  if (scope.cancelCalled) return
   const deadline = scope._deadline
   if (deadline <= now) cancel(scope, { _tag: "Deadline", deadline })
   else queue.add((status.deadlineEntry ??= new DeadlineEntry(status)), deadline)
@@ -478,6 +480,16 @@ export const deadlineOf = (scope: CancelScopeImpl): number => {
     scope._deadline = nowSeconds(scope.status!.hostContext!) + relative
   }
   return scope._deadline
+}
+
+/**
+ * The scope's deadline has passed (AnyIO's `fail_after` test at exit: `current_time() >= deadline`).
+ * A scope its deadline cancelled needs no clock read.
+ */
+export const deadlinePassed = (scope: CancelScopeImpl): boolean => {
+  if (scope.reason?._tag === "Deadline") return true
+  const deadline = deadlineOf(scope)
+  return deadline !== Number.POSITIVE_INFINITY && nowSeconds(scope.status!.hostContext!) >= deadline
 }
 
 /** True when the scope has a finite deadline (set, or pending relative). */
