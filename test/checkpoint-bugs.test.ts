@@ -211,7 +211,7 @@ describe("issue 14 part 3: bugs measured on main", () => {
   )
 
   // AnyIO: "7 CANCELLING CANCELLED"
-  it.effect.skip(
+  it.effect(
     'a createTask handle reads "cancelling" right after cancel() of a running task until it finished',
     () =>
       Effect.gen(function* () {
@@ -230,6 +230,24 @@ describe("issue 14 part 3: bugs measured on main", () => {
           )
         )
         expect(seen).toEqual(["cancelling", "cancelled"])
+        // A task whose cleanup suspends: "cancelling" until the cleanup is done; wait returns then.
+        const later: Array<string> = []
+        yield* autojump(
+          createTaskGroup((tg) =>
+            Effect.gen(function* () {
+              const handle = yield* tg.createTask(
+                Effect.ensuring(sleep(10), cancelScope({ shield: true }, sleep(1)))
+              )
+              yield* sleep(0.01)
+              yield* handle.cancel()
+              yield* checkpoint()
+              later.push(handle.status)
+              yield* handle.wait
+              later.push(`${handle.status} at ${yield* currentTime()}`)
+            })
+          )
+        )
+        expect(later).toEqual(["cancelling", "cancelled at 1.01"])
       })
   )
 

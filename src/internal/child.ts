@@ -86,6 +86,8 @@ class ChildExtra {
   taskStatus: TaskStatusImpl | undefined = undefined
   /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
   cancelledBy: CancelScopeImpl | typeof OUTSIDE | undefined = undefined
+  /** Cancelled by its handle, the task's exit is not shown yet (see `Child.cancelTask`). */
+  exitHidden = false
 }
 
 /**
@@ -177,7 +179,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   }
   get status(): TaskHandleStatus {
     const exit = this.exit
-    if (exit === undefined) {
+    if (exit === undefined || this.x?.exitHidden === true) {
       return this.cancelRequested || isEffectivelyCancelled(this.group) ? "cancelling" : "pending"
     }
     return exitState(exit)
@@ -186,8 +188,20 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   cancelTask(annotations: Context.Context<never> | undefined): void {
     if (this.exit !== undefined || this.cancelRequested) return
     this.cancelRequested = true
-    this.extra.cancelAnnotations = annotations
-    if (this.fiber !== undefined) interruptFiber(this.fiber, annotations)
+    const extra = this.extra
+    extra.cancelAnnotations = annotations
+    const fiber = this.fiber
+    if (fiber === undefined) return
+    // A parked task ends within the interruption below; AnyIO's task ends when the loop next runs
+    // it, and its handle reads "cancelling" until then. So the exit is shown (and `wait` returns)
+    // only from a step scheduled before the interruption, hence before any wake-up it causes.
+    extra.exitHidden = true
+    fiber.currentDispatcher.scheduleTask(() => {
+      extra.exitHidden = false
+      // Joiners that came meanwhile (a task still running its cleanup is woken by its exit).
+      if (this.exit !== undefined) this.wakeWaiters()
+    }, 0)
+    interruptFiber(fiber, annotations)
   }
   /** Why the task was cancelled: who cancelled it, else what its interruption says. */
   cancelReason(): CancelReason | undefined {
@@ -214,7 +228,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   }
   get wait(): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
-      if (this.exit !== undefined) return resume(Effect.void)
+      if (this.exit !== undefined && this.x?.exitHidden !== true) return resume(Effect.void)
       const wait = beginJoinWait(this) // for printouts
       const joiner = Fiber.getCurrent()
       // The task's exit wakes its joiners as AnyIO does: scheduled, in order (waitQueue.ts).
