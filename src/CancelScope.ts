@@ -27,14 +27,19 @@ import type { Seconds } from "./Time.ts"
  * const program = cancelScope({}, (scope) =>
  *   Effect.gen(function* () {
  *     yield* scope.cancel("done")
- *     console.log(scope.cancelReason) // { _tag: "Explicit", message: "done" }
+ *     console.log(scope.cancelReason) // { _tag: "Explicit", message: "done", by: <this task's name> }
  *   })
  * )
  * ```
  * @category models
  */
 export type CancelReason =
-  | { readonly _tag: "Explicit"; readonly message: string | undefined }
+  | {
+      readonly _tag: "Explicit"
+      readonly message: string | undefined
+      /** The name of the task that called `cancel()` (absent outside every task's fiber). */
+      readonly by?: string | undefined
+    }
   | { readonly _tag: "Deadline"; readonly deadline: number }
   | { readonly _tag: "TaskFailed"; readonly task: string; readonly error: unknown }
 

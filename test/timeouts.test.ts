@@ -507,7 +507,7 @@ describe("timeouts", () => {
         )
       )
       yield* sleep(2)
-      expect(scope?.cancelReason).toEqual({ _tag: "Explicit", message: "manual" })
+      expect(scope?.cancelReason).toEqual({ _tag: "Explicit", message: "manual", by: expect.any(String) })
     })
   )
 

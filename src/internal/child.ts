@@ -16,7 +16,9 @@ import { fnNameBetween, fnNameOfExit, frameOf } from "./fnName.ts"
 import type { Group } from "./group.ts"
 import {
   type CancelScopeImpl,
+  cancellerName,
   describeReason,
+  explicitText,
   hasFailures,
   interruptFiber,
   isEffectivelyCancelled,
@@ -80,6 +82,8 @@ class ChildExtra {
   waitingOn: Wait | undefined = undefined
   cancelAnnotations: Context.Context<never> | undefined = undefined
   cancelMessage: string | undefined = undefined
+  /** The task that called `handle.cancel()`. */
+  cancelBy: string | undefined = undefined
   waiters: Array<() => void> | undefined = undefined
   startValue: unknown = undefined
   /** Set for a task begun by `start()`. */
@@ -220,10 +224,15 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     if (waiters !== undefined) for (const w of waiters) w()
   }
   cancel(reason?: string): Effect.Effect<void> {
-    return Effect.sync(() => {
-      if (this.exit !== undefined || this.cancelRequested) return
-      this.extra.cancelMessage = checkReason(reason)
-      this.cancelTask(undefined)
+    return Effect.withFiber((fiber) => {
+      const message = checkReason(reason)
+      if (this.exit === undefined && !this.cancelRequested) {
+        const extra = this.extra
+        extra.cancelMessage = message
+        extra.cancelBy = cancellerName(fiber)
+        this.cancelTask(undefined)
+      }
+      return Effect.void
     })
   }
   get wait(): Effect.Effect<void> {
@@ -277,10 +286,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     return Effect.fail(new TaskFailed({ error: members.exceptions[0], cause: exit.cause }))
   }
   private reasonText(): string {
-    if (this.cancelRequested) {
-      const message = this.x?.cancelMessage
-      return message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${message}`
-    }
+    if (this.cancelRequested) return explicitText(this.x?.cancelBy, this.x?.cancelMessage)
     return describeReason(this.cancelReason())
   }
   toString(): string {

@@ -59,12 +59,12 @@
  *
  * @internal
  */
-import { Cause, Clock, Context, Effect, type Exit, type Fiber } from "effect"
+import { Cause, Clock, Context, Effect, type Exit, Fiber } from "effect"
 import type { CancelReason, CancelScope } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import { checkDeadline, checkReason } from "./args.ts"
 import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./deadlines.ts"
-import { contextWithTask } from "./task.ts"
+import { contextWithTask, taskOfFiber } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 import { isWakePending } from "./waitQueue.ts"
@@ -133,10 +133,19 @@ export class CancelScopeImpl implements CancelScope {
   }
 
   cancel(reason?: string): Effect.Effect<void> {
-    return Effect.sync(() => this.cancelUnsafe(reason))
+    return Effect.withFiber((fiber) => {
+      this.cancelBy(reason, fiber)
+      return Effect.void
+    })
   }
   cancelUnsafe(reason?: string): void {
-    cancel(this, { _tag: "Explicit", message: checkReason(reason) })
+    this.cancelBy(reason, Fiber.getCurrent())
+  }
+  /** AnyIO's reason names the task that called `cancel()` (none outside every fiber). */
+  private cancelBy(reason: string | undefined, fiber: Fiber.Fiber<unknown, unknown> | undefined): void {
+    const message = checkReason(reason)
+    if (this.cancelCalled) return
+    cancel(this, { _tag: "Explicit", message, by: cancellerName(fiber) })
   }
   get cancelReason(): CancelReason | undefined {
     return this.reason
@@ -628,13 +637,21 @@ export const describeReason = (reason: CancelReason | undefined): string => {
   if (reason === undefined) return "cancelled from outside (an enclosing scope or fiber interruption)"
   switch (reason._tag) {
     case "Explicit":
-      return reason.message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${reason.message}`
+      return explicitText(reason.by, reason.message)
     case "Deadline":
       return `deadline ${reason.deadline}s exceeded`
     case "TaskFailed":
       return `task '${reason.task}' failed: ${describeError(reason.error)}`
   }
 }
+
+/** The name of the task `fiber` runs in (who called `cancel()`), if any. */
+export const cancellerName = (fiber: Fiber.Fiber<unknown, unknown> | undefined): string | undefined =>
+  fiber === undefined ? undefined : taskOfFiber(fiber).name
+
+/** An explicit cancellation in words: who called `cancel()` (AnyIO: "by <task>") and its message. */
+export const explicitText = (by: string | undefined, message: string | undefined): string =>
+  `cancelled explicitly${by === undefined ? "" : ` by task '${by}'`}${message === undefined ? "" : `: ${message}`}`
 
 const describeError = (error: unknown): string => {
   if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name
