@@ -296,7 +296,7 @@ describe("issue 14 part 3: bugs measured on main", () => {
   )
 
   // AnyIO (master's _concurrency_utils.as_completed): ValueError("as_completed() takes at least one awaitable")
-  it.effect.skip("asCompleted([]) dies with InvalidArgumentError, as AnyIO raises ValueError", () =>
+  it.effect("asCompleted([]) dies with InvalidArgumentError, as AnyIO raises ValueError", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(Stream.runCollect(asCompleted([])))
       expect(Exit.isFailure(exit)).toBe(true)
