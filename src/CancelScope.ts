@@ -186,6 +186,33 @@ const delaySeconds = (delay: unknown): number => {
 }
 
 /**
+ * Options of {@link moveOnAfter} and {@link moveOnAt}.
+ *
+ * @category models
+ */
+export interface MoveOnOptions {
+  readonly shield?: boolean | undefined
+}
+
+/**
+ * The forms of {@link moveOnAfter} and {@link moveOnAt}, given the time argument (`delay` seconds
+ * from now, or an absolute `deadline`): with a body, or pipeable.
+ *
+ * @category models
+ */
+export interface MovingOn<Time> {
+  (
+    time: Time,
+    options?: MoveOnOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    time: Time,
+    body: ScopeBody<A, E, R>,
+    options?: MoveOnOptions
+  ): Effect.Effect<Option.Option<A>, E, R>
+}
+
+/**
  * Runs `body` with a deadline `delay` seconds from now (AnyIO's `move_on_after`): `Some(value)` if
  * it finished in time, `None` if the deadline (or the scope's own `cancel()`) stopped it.
  *
@@ -204,22 +231,12 @@ const delaySeconds = (delay: unknown): number => {
  * ```
  * @category timeouts
  */
-export const moveOnAfter: {
-  (
-    delay: Seconds,
-    options?: { readonly shield?: boolean | undefined }
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
-  <A, E = never, R = never>(
-    delay: Seconds,
-    body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
-  ): Effect.Effect<Option.Option<A>, E, R>
-} = dualBody(
+export const moveOnAfter: MovingOn<Seconds> = dualBody(
   bodyGiven,
   <A, E, R>(
     delay: Seconds,
     body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
+    options?: MoveOnOptions
   ): Effect.Effect<Option.Option<A>, E, R> =>
     runScope(
       () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
@@ -239,22 +256,12 @@ export const moveOnAfter: {
  * ```
  * @category timeouts
  */
-export const moveOnAt: {
-  (
-    deadline: number,
-    options?: { readonly shield?: boolean | undefined }
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
-  <A, E = never, R = never>(
-    deadline: number,
-    body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
-  ): Effect.Effect<Option.Option<A>, E, R>
-} = dualBody(
+export const moveOnAt: MovingOn<number> = dualBody(
   bodyGiven,
   <A, E, R>(
     deadline: number,
     body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
+    options?: MoveOnOptions
   ): Effect.Effect<Option.Option<A>, E, R> =>
     Effect.suspend(() =>
       runScope(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
@@ -301,6 +308,30 @@ const failing = <A, E, R>(
   })
 
 /**
+ * The forms of {@link failAfter} and {@link failAt}, given the time argument (`delay` seconds from
+ * now, or an absolute `deadline`): with an effect (its value), with a function of the scope (an
+ * `Option`), or pipeable.
+ *
+ * @category models
+ */
+export interface Failing<Time> {
+  <A, E = never, R = never>(
+    time: Time,
+    body: Effect.Effect<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A, E | TimeoutError, R>
+  <A, E = never, R = never>(
+    time: Time,
+    body: (scope: CancelScope) => Effect.Effect<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
+  (
+    time: Time,
+    options?: FailAfterOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+}
+
+/**
  * Runs `body` with a deadline `delay` seconds from now and fails with {@link TimeoutError} if that
  * deadline stopped it (AnyIO's `fail_after`).
  *
@@ -324,22 +355,7 @@ const failing = <A, E, R>(
  * ```
  * @category timeouts
  */
-export const failAfter: {
-  <A, E = never, R = never>(
-    delay: Seconds,
-    body: Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<A, E | TimeoutError, R>
-  <A, E = never, R = never>(
-    delay: Seconds,
-    body: (scope: CancelScope) => Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-  (
-    delay: Seconds,
-    options?: FailAfterOptions
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
-} = dualBody(
+export const failAfter: Failing<Seconds> = dualBody(
   bodyGiven,
   <A, E, R>(
     delay: Seconds,
@@ -359,22 +375,7 @@ export const failAfter: {
  * ```
  * @category timeouts
  */
-export const failAt: {
-  <A, E = never, R = never>(
-    deadline: number,
-    body: Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<A, E | TimeoutError, R>
-  <A, E = never, R = never>(
-    deadline: number,
-    body: (scope: CancelScope) => Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-  (
-    deadline: number,
-    options?: FailAfterOptions
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
-} = dualBody(
+export const failAt: Failing<number> = dualBody(
   bodyGiven,
   <A, E, R>(
     deadline: number,
