@@ -1,7 +1,8 @@
 /**
  * Issue 14, part 3: bugs measured on main, each with a regression test named after it. What AnyIO
  * 4.14 does is in test/reference/checkpoint_bugs.py (asyncio backend); its printout is quoted above
- * each test.
+ * each test. The type-level one (optional parameters of startSoon's functions) is in
+ * test/taskgroup.types.test.ts.
  */
 import { Effect, Exit, Option, Stream } from "effect"
 import {
@@ -74,7 +75,7 @@ describe("issue 14 part 3: bugs measured on main", () => {
       })
   )
 
-  // AnyIO: "2 ['TimeoutError', "group raised ExceptionGroup['TimeoutError']"]"
+  // AnyIO (test/reference/shielded_fail_after.py): "['TimeoutError', "group raised ExceptionGroup['TimeoutError']"]"
   it.effect(
     "a shielded failAfter whose deadline fires while an outer cancellation is held raises TimeoutError",
     () =>
