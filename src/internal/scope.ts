@@ -564,7 +564,9 @@ export const interruptIfCancelled = (
   }
 }
 
-const landHere: Effect.Effect<void> = Effect.void
+// Never runs: the interrupt requested just before lands at the fiber's next operation (effect's
+// deferred interrupt of a running fiber). `Effect.interrupt` only in case it did not.
+const landHere: Effect.Effect<never> = Effect.interrupt
 
 /**
  * AnyIO's `checkpoint_if_cancelled` at the start of an operation that may complete without
@@ -576,7 +578,7 @@ const landHere: Effect.Effect<void> = Effect.void
  */
 export const pendingCancellation = (
   fiber: Fiber.Fiber<unknown, unknown> | undefined
-): Effect.Effect<void> | undefined => {
+): Effect.Effect<never> | undefined => {
   if (
     fiber === undefined ||
     (fiber as unknown as { readonly interruptible: boolean }).interruptible !== true
@@ -589,10 +591,14 @@ export const pendingCancellation = (
   return landHere
 }
 
-/** {@link pendingCancellation} as an effect (before an operation built in an uninterruptible mask). */
-export const checkCancelled: Effect.Effect<void> = Effect.withFiber(
-  (fiber) => pendingCancellation(fiber) ?? Effect.void
-)
+/**
+ * `f(fiber)`, unless a cancellation is pending for the running fiber: then it lands first and `f` is
+ * never called (the form for operations built in an uninterruptible mask, where the check inside
+ * would see the mask).
+ */
+export const unlessCancelled = <A, E, R>(
+  f: (fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.withFiber((fiber) => pendingCancellation(fiber) ?? f(fiber))
 
 // ---------------------------------------------------------------------------------------------
 // Outcomes (rule 6)
