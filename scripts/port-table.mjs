@@ -83,6 +83,9 @@ const NOT_PORTABLE = {
   "tests/streams/test_memory.py::test_deprecated_item_type_parameter": "Python deprecation warning",
   "tests/streams/test_memory.py::test_not_closed_warning": "ResourceWarning from a Python finalizer",
   "tests/streams/test_memory.py::test_memory_object_item_receiver_repr": "Python repr()",
+  // tests/test_concurrency_utils.py
+  "tests/test_concurrency_utils.py::test_as_completed_naming":
+    "asCompleted streams results, not TaskHandles: there is no task name to compare",
   // tests/test_debugging.py
   "tests/test_debugging.py::test_wait_generator_based_task_blocked": "Python generator-based coroutines",
   "tests/test_debugging.py::test_wait_all_tasks_blocked_asend": "Python async generator asend()"
