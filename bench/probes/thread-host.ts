@@ -1,6 +1,7 @@
 // The host side of toThread.runSync alone: the pool's workers replaced by an in-process fake
 // that answers in a microtask, so that what is measured is effect-anyio's per-call work (CPU),
-// not the worker or the OS. Against the same fake awaited with a bare Promise.
+// not the worker or the OS. Against the same fake awaited with a bare Promise. ONLY=<part of a
+// case name> runs those cases only (e.g. ONLY=ours, for --cpu-prof).
 import { Effect, Scheduler } from "effect"
 import { CapacityLimiter } from "../../src/CapacityLimiter.ts"
 import { ThreadPoolImpl } from "../../src/internal/workers/threadPool.ts"
@@ -13,7 +14,7 @@ const WIDTH = 8
 const resolved = Promise.resolve()
 
 class FakeThread {
-  call: { deliver(m: unknown): void } | undefined = undefined
+  call: { deliverReply(status: number, payload: unknown): void } | undefined = undefined
   idleSince = 0
   dead = false
   readonly flags = new Int32Array(8)
@@ -41,7 +42,7 @@ class FakeThread {
     const call = this.call!
     this.call = undefined
     this.pool.checkin(this as never)
-    call.deliver({ _tag: "Reply", status: 0, payload })
+    call.deliverReply(0, payload)
   }
   setRef(_ref: boolean) {}
   stop() {}
@@ -144,7 +145,7 @@ const cpu = () => {
 }
 const res = new Map<string, number[]>()
 for (let r = 0; r < Number(process.env.ROUNDS ?? 9); r++) {
-  for (const [k, f] of Object.entries(cases)) {
+  for (const [k, f] of Object.entries(cases).filter(([k]) => k.includes(process.env.ONLY ?? ""))) {
     const c = cpu()
     await f()
     if (r > 0) res.set(k, [...(res.get(k) ?? []), (cpu() - c) / N])

@@ -15,7 +15,7 @@
  * @internal
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
-import { Cause, type Context, Effect, Exit, type Fiber } from "effect"
+import { Cause, type Context, Effect, Exit, type Fiber, Function as Fn, type Scheduler } from "effect"
 import { cancelScope } from "../../CancelScope.ts"
 import type { CapacityLimiter } from "../../CapacityLimiter.ts"
 import {
@@ -75,10 +75,12 @@ class ThreadCall {
   readonly id = ++nextCallId
   resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
   inbox: Array<Message> | undefined = undefined
-  /** The host waits in {@link fastWait} (`resume` takes the call's outcome, not a message). */
+  /** The host waits in {@link waitFor} (`resume` takes the call's outcome, not a message). */
   fast = false
-  /** fastWait was ended by a message for the general loop (not by an interruption). */
+  /** waitFor was ended by a message for the general loop (not by an interruption). */
   slow = false
+  /** The call message has been posted (to `worker`). */
+  posted = false
   /** The host was cancelled and waits on, shielded (no `abandonOnCancel`). */
   cancelled = false
   /** The host left (cancelled with `abandonOnCancel`): the result goes nowhere. */
@@ -87,23 +89,38 @@ class ThreadCall {
   terminating = false
   /** The call holds its limiter token. */
   borrowed = false
+  worker: PooledThread | undefined = undefined
+  restore: Restore = Fn.identity
   readonly moduleUrl: string
   readonly exportName: string
   readonly slot: number
+  readonly args: ReadonlyArray<unknown>
   readonly options: CallOptions
   readonly context: Context.Context<never>
+  readonly pool: ThreadPoolImpl
+  readonly dispatcher: Scheduler.SchedulerDispatcher
 
-  constructor(moduleUrl: string, exportName: string, options: CallOptions, context: Context.Context<never>) {
+  constructor(
+    moduleUrl: string,
+    exportName: string,
+    args: ReadonlyArray<unknown>,
+    options: CallOptions,
+    fiber: Fiber.Fiber<unknown, unknown>,
+    pool: ThreadPoolImpl
+  ) {
     this.moduleUrl = moduleUrl
     this.exportName = exportName
     this.slot = slotOf(moduleUrl, exportName)
+    this.args = args
     this.options = options
-    this.context = context
+    this.context = fiber.context as Context.Context<never>
+    this.dispatcher = fiber.currentDispatcher
+    this.pool = pool
   }
 
   /**
-   * The worker replied. The common case, a value while the host waits in {@link fastWait}, resumes
-   * it with the value itself: no message object, no dispatch.
+   * The worker replied. The common case, a value while the host waits in {@link waitFor},
+   * resumes it with the value itself: no message object, no dispatch.
    */
   deliverReply(status: number, payload: unknown): void {
     if (this.fast && status === OK) {
@@ -121,7 +138,8 @@ class ThreadCall {
     if (resume !== undefined) {
       this.resume = undefined
       if (this.fast) {
-        // The host waits in fastWait: it takes the message from the inbox in the general loop.
+        // The host waits in waitFor: the general loop takes the message from the inbox (outside
+        // the interruptible wait: a callback it runs must answer the worker even when cancelled).
         this.fast = false
         this.slow = true
         ;(this.inbox ??= []).push(message)
@@ -134,15 +152,58 @@ class ThreadCall {
     }
   }
 
-  /** The next message; interrupting the wait leaves later messages in the inbox. */
-  readonly next: Effect.Effect<Message> = Effect.callback<Message>((resume) => {
-    const queued = this.inbox?.shift()
-    if (queued !== undefined) return resume(Effect.succeed(queued))
-    this.resume = resume as (effect: Effect.Effect<unknown, unknown>) => void
-    return Effect.sync(() => {
+  /**
+   * Posts the call to a worker of the pool, in a task of the host's dispatcher when scheduled by
+   * {@link waitFor} (AnyIO's checkpoint before the call); nothing if the host is gone.
+   */
+  readonly post = (): void => {
+    const resume = this.resume
+    if (resume === undefined) return
+    const pool = this.pool
+    if (pool.closed) {
+      this.fast = false
       this.resume = undefined
+      resume(poolClosed)
+      return
+    }
+    const w = pool.checkout()
+    w.call = this
+    Atomics.store(w.flags, HOST_CANCELLED, 0)
+    try {
+      w.worker.postMessage(
+        callMessage(w.known, this.id, this.slot, this.moduleUrl, this.exportName, this.args)
+      )
+    } catch (error) {
+      w.call = undefined
+      pool.checkin(w)
+      this.fast = false
+      this.resume = undefined
+      resume(
+        Effect.fail(
+          new UncloneableValue({
+            what: "arguments",
+            message: `the arguments of ${describeTarget(this.moduleUrl, this.exportName)} could not be cloned: ${(error as Error)?.message}`
+          })
+        )
+      )
+      return
+    }
+    w.known[this.slot] = true
+    this.worker = w
+    this.posted = true
+  }
+
+  /** The next message; interrupting the wait leaves later messages in the inbox. */
+  next(): Effect.Effect<Message> {
+    return Effect.callback<Message>((resume) => {
+      const queued = this.inbox?.shift()
+      if (queued !== undefined) return resume(Effect.succeed(queued))
+      this.resume = resume as (effect: Effect.Effect<unknown, unknown>) => void
+      return Effect.sync(() => {
+        this.resume = undefined
+      })
     })
-  })
+  }
 }
 
 class PooledThread implements PoolMember {
@@ -317,87 +378,69 @@ export const runInThread = (
     const limiter = options.limiter ?? pool.limiter
     if (limiter.totalTokens === 0) return noTokens
     if (pool.closed) return poolClosed
-    const call = new ThreadCall(moduleUrl, exportName, options, fiber.context as Context.Context<never>)
-    const release = () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
+    const call = new ThreadCall(moduleUrl, exportName, args, options, fiber, pool)
     // AnyIO's checkpoint before the call: a task cancelled there (at its first suspension) never
     // runs the function, and gives its token back. A free token (no waiters then: a waiter is
-    // handed any token that frees up) is taken at once, then the checkpoint; otherwise the
-    // limiter's acquire waits, and is itself that checkpoint. The body of `onExitPrimitive` is
-    // uninterruptible; `restore` opens the caller's interruptibility again around the waits.
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.onExitPrimitive(
+    // handed any token that frees up) is taken at once, and the call is posted in a task of the
+    // host's dispatcher, behind the tasks already ready: that wait is the checkpoint (one
+    // suspension for the checkpoint and the call). Otherwise the limiter's acquire waits, and is
+    // itself that checkpoint. The body of `onExitPrimitive` is uninterruptible; `restore` opens
+    // the caller's interruptibility again around the waits.
+    return Effect.uninterruptibleMask((restore) => {
+      call.restore = restore
+      return Effect.onExitPrimitive(
         limiter.availableTokens > 0
           ? Effect.flatMap(limiter.acquireOnBehalfOfNowait(call), () => {
               call.borrowed = true
-              return Effect.flatMap(restore(Effect.yieldNow), () => start(pool, call, args, restore))
+              return waitFor(call, true)
             })
           : Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () => {
               call.borrowed = true
-              return start(pool, call, args, restore)
+              return waitFor(call, false)
             }),
-        release
+        () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
       )
-    )
+    })
   })
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
-const start = (
-  pool: ThreadPoolImpl,
-  call: ThreadCall,
-  args: ReadonlyArray<unknown>,
-  restore: Restore
-): Effect.Effect<unknown, unknown> => {
-  if (pool.closed) return poolClosed
-  const w = pool.checkout()
-  w.call = call
-  Atomics.store(w.flags, HOST_CANCELLED, 0)
-  try {
-    w.worker.postMessage(callMessage(w.known, call.id, call.slot, call.moduleUrl, call.exportName, args))
-  } catch (error) {
-    w.call = undefined
-    pool.checkin(w)
-    return Effect.fail(
-      new UncloneableValue({
-        what: "arguments",
-        message: `the arguments of ${describeTarget(call.moduleUrl, call.exportName)} could not be cloned: ${(error as Error)?.message}`
+/**
+ * Posts the call and waits for it: one `Effect.callback`, resumed with the function's value (the
+ * common case), with {@link slowSignal} when anything else arrives (an error, a callback, the
+ * worker's exit), which the general {@link loop} then handles, or with a failure to post.
+ * `scheduled`: the post waits for a task of the host's dispatcher (the checkpoint); a host
+ * interrupted before it runs never posts.
+ */
+const waitFor = (call: ThreadCall, scheduled: boolean): Effect.Effect<unknown, unknown> =>
+  Effect.catchCause(
+    call.restore(
+      Effect.callback<unknown, unknown>((resume) => {
+        call.fast = true
+        call.resume = resume
+        if (scheduled) call.dispatcher.scheduleTask(call.post, 0)
+        else call.post()
       })
-    )
-  }
-  w.known[call.slot] = true
-  return Effect.catchCause(restore(fastWait(call)), (cause) => {
-    call.fast = false
-    call.resume = undefined
-    if (call.slow) {
-      call.slow = false
-      return loop(w, call, restore)
+    ),
+    (cause) => {
+      call.fast = false
+      call.resume = undefined
+      if (call.slow) {
+        call.slow = false
+        return loop(call.worker!, call, call.restore)
+      }
+      // Otherwise an interruption (the host was cancelled) or a failure to post.
+      return call.posted && Cause.hasInterrupts(cause)
+        ? onCancel(call.worker!, call, call.restore)
+        : Effect.failCause(cause)
     }
-    // Otherwise only an interruption can end the wait: the host was cancelled.
-    return Cause.hasInterrupts(cause) ? onCancel(w, call, restore) : Effect.failCause(cause)
-  })
-}
+  )
 
-/** Tells fastWait's host that a message waits in the inbox. */
+/** Tells waitFor's host that a message waits in the inbox. */
 const slowSignal = Exit.fail(undefined)
 
-/**
- * The wait of a call that has just been posted: ends with the function's value (the common case),
- * or with {@link slowSignal} when anything else arrives (an error, a callback, the worker's exit),
- * which the general {@link loop} then handles, or by an interruption. No cleanup on interruption:
- * the handler in `start` clears the stale `resume`.
- */
-const fastWait = (call: ThreadCall): Effect.Effect<unknown, unknown> =>
-  Effect.callback<unknown, unknown>((resume) => {
-    if (call.inbox !== undefined && call.inbox.length > 0) {
-      call.slow = true
-      return resume(slowSignal)
-    }
-    call.fast = true
-    call.resume = resume
-  })
-
 const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
-  Effect.matchCauseEffect(call.cancelled ? call.next : restore(call.next), {
+  Effect.matchCauseEffect(call.cancelled ? call.next() : restore(call.next()), {
     // Only an interruption can end the wait: the host was cancelled.
     onFailure: () => onCancel(w, call, restore),
     onSuccess: (message) => {
