@@ -50,25 +50,38 @@ const callback = (c: Channel, i: number) =>
     c.worker.postMessage([i, 0, [i]])
   })
 const withYield = (c: Channel, i: number) => Effect.andThen(Effect.yieldNow, callback(c, i))
+// The checkpoint as toThread.runSync takes it: the post waits in a task of the fiber's
+// dispatcher, inside the one callback that waits for the reply (one suspension, not two).
+const scheduled = (c: Channel, i: number) =>
+  Effect.withFiber((fiber) =>
+    Effect.callback<unknown>((resume) => {
+      fiber.currentDispatcher.scheduleTask(() => {
+        c.waiter = (m) => resume(Effect.succeed(m))
+        c.worker.postMessage([i, 0, [i]])
+      }, 0)
+    })
+  )
 const limiter = new CapacityLimiter(40)
 const withLimiter = (c: Channel, i: number) => {
   const borrower = {}
   return Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(restore(limiter.acquireOnBehalfOf(borrower)), () =>
-      Effect.onExitPrimitive(restore(callback(c, i)), () => limiter.releaseOnBehalfOf(borrower))
+    Effect.onExitPrimitive(
+      Effect.flatMap(limiter.acquireOnBehalfOfNowait(borrower), () => restore(scheduled(c, i))),
+      () => limiter.releaseOnBehalfOf(borrower)
     )
   )
 }
-const chains = (width: number, call: (c: Channel, i: number) => Effect.Effect<unknown>) => (n: number) =>
-  Effect.forEach(
-    Array.from({ length: width }, (_, k) => k),
-    (k) =>
-      Effect.gen(function* () {
-        const c = channels[k]!
-        for (let i = 0; i < n / width; i++) yield* call(c, i)
-      }),
-    { concurrency: width, discard: true }
-  )
+const chains =
+  (width: number, call: (c: Channel, i: number) => Effect.Effect<unknown, unknown>) => (n: number) =>
+    Effect.forEach(
+      Array.from({ length: width }, (_, k) => k),
+      (k) =>
+        Effect.gen(function* () {
+          const c = channels[k]!
+          for (let i = 0; i < n / width; i++) yield* call(c, i)
+        }),
+      { concurrency: width, discard: true }
+    )
 const ours = (width: number) => (n: number) =>
   Effect.forEach(
     Array.from({ length: width }, (_, k) => k),

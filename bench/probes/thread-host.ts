@@ -44,6 +44,11 @@ class FakeThread {
     this.pool.checkin(this as never)
     call.deliverReply(0, payload)
   }
+  /** What the pool posts through (as PooledThread.send: the flag store, then postMessage). */
+  send(m: ReadonlyArray<unknown>) {
+    Atomics.store(this.flags, 1, 0)
+    this.worker.postMessage(m)
+  }
   setRef(_ref: boolean) {}
   stop() {}
   answer() {}
@@ -81,7 +86,14 @@ const fakeCall = (i: number) =>
   Effect.callback<number>((resume) => {
     resolved.then(() => resume(Effect.succeed(i)))
   })
-const model = (make: (i: number) => Effect.Effect<unknown>) => (n: number) =>
+/** The post waits in a task of the fiber's dispatcher, inside the callback (toThread's checkpoint). */
+const scheduledCall = (i: number) =>
+  Effect.withFiber((fiber) =>
+    Effect.callback<number>((resume) => {
+      fiber.currentDispatcher.scheduleTask(() => resolved.then(() => resume(Effect.succeed(i))), 0)
+    })
+  )
+const model = (make: (i: number) => Effect.Effect<unknown, unknown>) => (n: number) =>
   Effect.forEach(
     Array.from({ length: WIDTH }, (_, k) => k),
     () =>
@@ -90,7 +102,7 @@ const model = (make: (i: number) => Effect.Effect<unknown>) => (n: number) =>
       }),
     { concurrency: WIDTH, discard: true }
   )
-const models: Record<string, (i: number) => Effect.Effect<unknown>> = {
+const models: Record<string, (i: number) => Effect.Effect<unknown, unknown>> = {
   callback: fakeCall,
   "yield + callback": (i) => Effect.andThen(Effect.yieldNow, fakeCall(i)),
   "mask(restore(yield), callback)": (i) =>
@@ -105,6 +117,18 @@ const models: Record<string, (i: number) => Effect.Effect<unknown>> = {
         Effect.onExitPrimitive(restore(fakeCall(i)), () => undefined)
       )
     ),
+  "scheduled post in callback": (i) => scheduledCall(i),
+  "mask(onExitPrimitive(nowait, catchCause(restore(scheduled post)), release)) (ours, bare)": (i) => {
+    const borrower = {}
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.onExitPrimitive(
+        Effect.flatMap(limiter.acquireOnBehalfOfNowait(borrower), () =>
+          Effect.catchCause(restore(scheduledCall(i)), Effect.failCause)
+        ),
+        () => limiter.releaseOnBehalfOf(borrower)
+      )
+    )
+  },
   "mask(restore(acquire), onExitPrimitive(restore(callback), release))": (i) => {
     const borrower = {}
     return Effect.uninterruptibleMask((restore) =>

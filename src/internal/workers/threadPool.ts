@@ -15,29 +15,23 @@
  * @internal
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
-import { Cause, type Context, Effect, Exit, type Fiber, Function as Fn, type Scheduler } from "effect"
+import { Effect, Exit, type Fiber } from "effect"
 import { cancelScope } from "../../CancelScope.ts"
 import type { CapacityLimiter } from "../../CapacityLimiter.ts"
-import {
-  BrokenWorkerThread,
-  InvalidArgumentError,
-  RuntimeError,
-  UncloneableValue,
-  WorkerFunctionNotFound
-} from "../../Errors.ts"
+import { BrokenWorkerThread, UncloneableValue, WorkerFunctionNotFound } from "../../Errors.ts"
+import { closedPool, loop, type Message, onExit, onReply, type Restore, runCall, WorkerCall } from "./call.ts"
 import {
   type Answer,
   answerOf,
   type Callbacks,
   resolveCallback,
   runSyncCallback,
-  settleReply,
   thrownAnswer,
   toEffect
 } from "./callbacks.ts"
-import { IdlePool, type PoolMember } from "./idlePool.ts"
-import { CANCELLED, describeTarget, HOST_CANCELLED, OK, READY, RUN_SYNC } from "./protocol.ts"
-import { callMessage, type KnownSlots, slotOf } from "./slots.ts"
+import { IdlePool } from "./idlePool.ts"
+import { CANCELLED, describeTarget, HOST_CANCELLED, READY, RUN_SYNC } from "./protocol.ts"
+import type { KnownSlots } from "./slots.ts"
 
 const bootstrap = new URL(
   import.meta.url.endsWith(".ts") ? "./threadWorker.ts" : "./threadWorker.js",
@@ -63,42 +57,11 @@ export interface CallOptions {
   readonly callbacks: Callbacks | undefined
 }
 
-type Message =
-  | { readonly _tag: "Reply"; readonly status: number; readonly payload: unknown }
-  | { readonly _tag: "Run"; readonly target: unknown; readonly args: ReadonlyArray<unknown> }
-  | { readonly _tag: "Exit"; readonly code: number; readonly error: unknown }
-
-let nextCallId = 0
-
-/** One call: what the host waits for, and the messages it has not taken yet. */
-class ThreadCall {
-  readonly id = ++nextCallId
-  resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
-  inbox: Array<Message> | undefined = undefined
-  /** The host waits in {@link waitFor} (`resume` takes the call's outcome, not a message). */
-  fast = false
-  /** waitFor was ended by a message for the general loop (not by an interruption). */
-  slow = false
-  /** The call message has been posted (to `worker`). */
-  posted = false
-  /** The host was cancelled and waits on, shielded (no `abandonOnCancel`). */
-  cancelled = false
-  /** The host left (cancelled with `abandonOnCancel`): the result goes nowhere. */
-  abandoned = false
+/** A `toThread.runSync` call. */
+class ThreadCall extends WorkerCall<PooledThread> {
   /** We terminate the worker (cancelled with `terminateOnCancel`). */
   terminating = false
-  /** The call holds its limiter token. */
-  borrowed = false
-  worker: PooledThread | undefined = undefined
-  restore: Restore = Fn.identity
-  readonly moduleUrl: string
-  readonly exportName: string
-  readonly slot: number
-  readonly args: ReadonlyArray<unknown>
   readonly options: CallOptions
-  readonly context: Context.Context<never>
-  readonly pool: ThreadPoolImpl
-  readonly dispatcher: Scheduler.SchedulerDispatcher
 
   constructor(
     moduleUrl: string,
@@ -108,110 +71,73 @@ class ThreadCall {
     fiber: Fiber.Fiber<unknown, unknown>,
     pool: ThreadPoolImpl
   ) {
-    this.moduleUrl = moduleUrl
-    this.exportName = exportName
-    this.slot = slotOf(moduleUrl, exportName)
-    this.args = args
+    super(moduleUrl, exportName, args, fiber, pool)
     this.options = options
-    this.context = fiber.context as Context.Context<never>
-    this.dispatcher = fiber.currentDispatcher
-    this.pool = pool
   }
 
-  /**
-   * The worker replied. The common case, a value while the host waits in {@link waitFor},
-   * resumes it with the value itself: no message object, no dispatch.
-   */
-  deliverReply(status: number, payload: unknown): void {
-    if (this.fast && status === OK) {
-      const resume = this.resume!
-      this.resume = undefined
-      this.fast = false
-      resume(Exit.succeed(payload))
-      return
+  /** The host was cancelled while waiting. */
+  onCancel(restore: Restore): Effect.Effect<unknown, unknown> {
+    const w = this.worker!
+    if (this.options.terminateOnCancel) {
+      this.terminating = true
+      markCancelled(w, this)
+      void w.worker.terminate()
+      return loop(this, restore)
     }
-    this.deliver({ _tag: "Reply", status, payload })
+    if (this.options.abandonOnCancel) {
+      this.abandoned = true
+      this.inbox = undefined
+      Atomics.store(w.flags, HOST_CANCELLED, 1)
+      // The worker finishes in the background; it must not keep the process alive for a result
+      // that goes nowhere. It returns to the pool when it replies.
+      w.worker.unref()
+      return Effect.interrupt
+    }
+    markCancelled(w, this)
+    return loop(this, restore)
   }
 
-  deliver(message: Message): void {
-    const resume = this.resume
-    if (resume !== undefined) {
-      this.resume = undefined
-      if (this.fast) {
-        // The host waits in waitFor: the general loop takes the message from the inbox (outside
-        // the interruptible wait: a callback it runs must answer the worker even when cancelled).
-        this.fast = false
-        this.slow = true
-        ;(this.inbox ??= []).push(message)
-        resume(slowSignal)
-      } else {
-        resume(Effect.succeed(message))
-      }
-    } else if (!this.abandoned) {
-      ;(this.inbox ??= []).push(message)
-    }
-  }
-
-  /**
-   * Posts the call to a worker of the pool, in a task of the host's dispatcher when scheduled by
-   * {@link waitFor} (AnyIO's checkpoint before the call); nothing if the host is gone.
-   */
-  readonly post = (): void => {
-    const resume = this.resume
-    if (resume === undefined) return
-    const pool = this.pool
-    if (pool.closed) {
-      this.fast = false
-      this.resume = undefined
-      resume(poolClosed)
-      return
-    }
-    const w = pool.checkout()
-    w.call = this
-    Atomics.store(w.flags, HOST_CANCELLED, 0)
-    try {
-      w.worker.postMessage(
-        callMessage(w.known, this.id, this.slot, this.moduleUrl, this.exportName, this.args)
-      )
-    } catch (error) {
-      w.call = undefined
-      pool.checkin(w)
-      this.fast = false
-      this.resume = undefined
-      resume(
-        Effect.fail(
-          new UncloneableValue({
-            what: "arguments",
-            message: `the arguments of ${describeTarget(this.moduleUrl, this.exportName)} could not be cloned: ${(error as Error)?.message}`
-          })
-        )
-      )
-      return
-    }
-    w.known[this.slot] = true
-    this.worker = w
-    this.posted = true
-  }
-
-  /** The next message; interrupting the wait leaves later messages in the inbox. */
-  next(): Effect.Effect<Message> {
-    return Effect.callback<Message>((resume) => {
-      const queued = this.inbox?.shift()
-      if (queued !== undefined) return resume(Effect.succeed(queued))
-      this.resume = resume as (effect: Effect.Effect<unknown, unknown>) => void
-      return Effect.sync(() => {
-        this.resume = undefined
+  onWorkerExit(message: Message & { readonly _tag: "Exit" }): Effect.Effect<unknown, unknown> {
+    if (this.terminating) return Effect.interrupt
+    return Effect.fail(
+      new BrokenWorkerThread({
+        message:
+          `the worker thread running ${describeTarget(this.moduleUrl, this.exportName)} ` +
+          (message.error === undefined
+            ? `exited with code ${message.code}`
+            : `crashed: ${(message.error as Error)?.message ?? message.error}`),
+        exitCode: message.code ?? 1,
+        cause: message.error
       })
+    )
+  }
+
+  /**
+   * A `fromThread.run` callback, in the host task, in its cancel scope: once the host is cancelled
+   * (`cancelled`), `restore` interrupts the callback at once and the worker gets `Cancelled`.
+   */
+  override onOther(message: Message, restore: Restore): Effect.Effect<unknown, unknown> {
+    if (message._tag !== "Run") return loop(this, restore)
+    const w = this.worker!
+    return Effect.flatMap(runCallback(this, message.target, message.args, restore), (answer) => {
+      w.answer(answer)
+      if (answer[0] === CANCELLED) markCancelled(w, this)
+      return loop(this, restore)
     })
   }
 }
 
-class PooledThread implements PoolMember {
+const markCancelled = (w: PooledThread, call: ThreadCall): void => {
+  call.cancelled = true
+  Atomics.store(w.flags, HOST_CANCELLED, 1)
+}
+
+class PooledThread {
   readonly worker: Worker
   readonly port: MessagePort
   readonly flags: Int32Array
   readonly pool: ThreadPoolImpl
-  call: ThreadCall | undefined = undefined
+  call: WorkerCall<PooledThread> | undefined = undefined
   idleSince = 0
   dead = false
   /** The function slots this worker has been told the names of. */
@@ -233,7 +159,7 @@ class PooledThread implements PoolMember {
       ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
       ...(options.env !== undefined ? { env: { ...options.env } } : {})
     })
-    this.worker.on("message", (message: [number, number, unknown]) => this.onReply(message))
+    this.worker.on("message", (message: [number, number, unknown]) => onReply(this, pool, message))
     this.worker.on("error", (error) => {
       this.lastError = error
     })
@@ -256,25 +182,19 @@ class PooledThread implements PoolMember {
     void this.worker.terminate()
   }
 
-  private onReply([id, status, payload]: [number, number, unknown]): void {
-    const call = this.call
-    if (call === undefined || call.id !== id) return
-    this.call = undefined
-    this.pool.checkin(this)
-    call.deliverReply(status, payload)
+  send(message: ReadonlyArray<unknown>): void {
+    Atomics.store(this.flags, HOST_CANCELLED, 0)
+    this.worker.postMessage(message)
   }
 
   private onExit(code: number): void {
     this.dead = true
-    this.pool.forget(this)
     this.port.close()
-    const call = this.call
-    this.call = undefined
-    call?.deliver({ _tag: "Exit", code, error: this.lastError })
+    onExit(this, this.pool, { _tag: "Exit", code, signal: null, error: this.lastError })
   }
 
   private onCallback([kind, target, args]: [number, unknown, ReadonlyArray<unknown>]): void {
-    const call = this.call
+    const call = this.call as ThreadCall | undefined
     if (call === undefined) {
       this.answer(thrownAnswer(new Error("no call in progress")))
       return
@@ -341,6 +261,7 @@ const runCallback = (
 
 export class ThreadPoolImpl extends IdlePool<PooledThread> {
   readonly options: ThreadPoolOptions
+  readonly closedError = poolClosed
 
   constructor(options: ThreadPoolOptions) {
     super(DEFAULT_THREAD_TOKENS, options.maxIdleTime ?? DEFAULT_MAX_IDLE_TIME)
@@ -357,14 +278,11 @@ let defaultPool: ThreadPoolImpl | undefined
 /** The process-wide pool (created on first use; its idle workers never keep the process alive). */
 export const defaultThreadPool = (): ThreadPoolImpl => (defaultPool ??= new ThreadPoolImpl({}))
 
-const noTokens = Effect.die(
-  new InvalidArgumentError({ message: "the limiter has 0 tokens: the call could never start" })
-)
-const poolClosed = Effect.die(new RuntimeError({ message: "this thread pool is closed" }))
+const poolClosed = closedPool("thread")
 
 /**
- * Runs `moduleUrl#exportName(...args)` in a worker of `pool`, holding a token of the limiter (a
- * per-call borrower: concurrent calls from fibers of one task do not collide).
+ * Runs `moduleUrl#exportName(...args)` in a worker of the current pool, holding a token of the
+ * limiter (call.ts).
  */
 export const runInThread = (
   poolOf: (fiber: Fiber.Fiber<unknown, unknown>) => ThreadPoolImpl,
@@ -375,128 +293,8 @@ export const runInThread = (
 ): Effect.Effect<unknown, unknown> =>
   Effect.withFiber((fiber) => {
     const pool = poolOf(fiber)
-    const limiter = options.limiter ?? pool.limiter
-    if (limiter.totalTokens === 0) return noTokens
-    if (pool.closed) return poolClosed
-    const call = new ThreadCall(moduleUrl, exportName, args, options, fiber, pool)
-    // AnyIO's checkpoint before the call: a task cancelled there (at its first suspension) never
-    // runs the function, and gives its token back. A free token (no waiters then: a waiter is
-    // handed any token that frees up) is taken at once, and the call is posted in a task of the
-    // host's dispatcher, behind the tasks already ready: that wait is the checkpoint (one
-    // suspension for the checkpoint and the call). Otherwise the limiter's acquire waits, and is
-    // itself that checkpoint. The body of `onExitPrimitive` is uninterruptible; `restore` opens
-    // the caller's interruptibility again around the waits.
-    return Effect.uninterruptibleMask((restore) => {
-      call.restore = restore
-      return Effect.onExitPrimitive(
-        limiter.availableTokens > 0
-          ? Effect.flatMap(limiter.acquireOnBehalfOfNowait(call), () => {
-              call.borrowed = true
-              return waitFor(call, true)
-            })
-          : Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () => {
-              call.borrowed = true
-              return waitFor(call, false)
-            }),
-        () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
-      )
-    })
+    return runCall(
+      options.limiter ?? pool.limiter,
+      new ThreadCall(moduleUrl, exportName, args, options, fiber, pool)
+    )
   })
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-
-/**
- * Posts the call and waits for it: one `Effect.callback`, resumed with the function's value (the
- * common case), with {@link slowSignal} when anything else arrives (an error, a callback, the
- * worker's exit), which the general {@link loop} then handles, or with a failure to post.
- * `scheduled`: the post waits for a task of the host's dispatcher (the checkpoint); a host
- * interrupted before it runs never posts.
- */
-const waitFor = (call: ThreadCall, scheduled: boolean): Effect.Effect<unknown, unknown> =>
-  Effect.catchCause(
-    call.restore(
-      Effect.callback<unknown, unknown>((resume) => {
-        call.fast = true
-        call.resume = resume
-        if (scheduled) call.dispatcher.scheduleTask(call.post, 0)
-        else call.post()
-      })
-    ),
-    (cause) => {
-      call.fast = false
-      call.resume = undefined
-      if (call.slow) {
-        call.slow = false
-        return loop(call.worker!, call, call.restore)
-      }
-      // Otherwise an interruption (the host was cancelled) or a failure to post.
-      return call.posted && Cause.hasInterrupts(cause)
-        ? onCancel(call.worker!, call, call.restore)
-        : Effect.failCause(cause)
-    }
-  )
-
-/** Tells waitFor's host that a message waits in the inbox. */
-const slowSignal = Exit.fail(undefined)
-
-const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
-  Effect.matchCauseEffect(call.cancelled ? call.next() : restore(call.next()), {
-    // Only an interruption can end the wait: the host was cancelled.
-    onFailure: () => onCancel(w, call, restore),
-    onSuccess: (message) => {
-      switch (message._tag) {
-        case "Reply":
-          return settle(call, message.status, message.payload)
-        case "Exit":
-          if (call.terminating) return Effect.interrupt
-          return Effect.fail(
-            new BrokenWorkerThread({
-              message:
-                `the worker thread running ${describeTarget(call.moduleUrl, call.exportName)} ` +
-                (message.error === undefined
-                  ? `exited with code ${message.code}`
-                  : `crashed: ${(message.error as Error)?.message ?? message.error}`),
-              exitCode: message.code,
-              cause: message.error
-            })
-          )
-        case "Run":
-          // In the host task, in its cancel scope: once the host is cancelled (`cancelled`), `restore`
-          // interrupts the callback at once and the worker gets `Cancelled`.
-          return Effect.flatMap(runCallback(call, message.target, message.args, restore), (answer) => {
-            w.answer(answer)
-            if (answer[0] === CANCELLED) markCancelled(w, call)
-            return loop(w, call, restore)
-          })
-      }
-    }
-  })
-
-const markCancelled = (w: PooledThread, call: ThreadCall): void => {
-  call.cancelled = true
-  Atomics.store(w.flags, HOST_CANCELLED, 1)
-}
-
-/** The host was cancelled while waiting. */
-const onCancel = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> => {
-  if (call.options.terminateOnCancel) {
-    call.terminating = true
-    markCancelled(w, call)
-    void w.worker.terminate()
-    return loop(w, call, restore)
-  }
-  if (call.options.abandonOnCancel) {
-    call.abandoned = true
-    call.inbox = undefined
-    Atomics.store(w.flags, HOST_CANCELLED, 1)
-    // The worker finishes in the background; it must not keep the process alive for a result that
-    // goes nowhere. It returns to the pool when it replies.
-    w.worker.unref()
-    return Effect.interrupt
-  }
-  markCancelled(w, call)
-  return loop(w, call, restore)
-}
-
-const settle = (call: ThreadCall, status: number, payload: unknown): Effect.Effect<unknown, unknown> =>
-  settleReply(call.moduleUrl, call.exportName, status, payload, call.cancelled)
