@@ -112,8 +112,9 @@ for (const width of [1, WIDTH]) {
     { name: `raw ${tag}`, run: raw(width), workers: rawWorkers },
     { name: `floor ${tag}: callback`, run: chains(width, callback), workers: rawWorkers },
     { name: `floor ${tag}: yield + callback`, run: chains(width, withYield), workers: rawWorkers },
+    { name: `floor ${tag}: scheduled post`, run: chains(width, scheduled), workers: rawWorkers },
     {
-      name: `floor ${tag}: yield + callback + limiter`,
+      name: `floor ${tag}: scheduled post + limiter`,
       run: chains(width, withLimiter),
       workers: rawWorkers
     },
