@@ -159,15 +159,18 @@ for (let round = 0; round < SAMPLES + 1; round++) {
     data.set(r.name, d)
   }
 }
-console.log("| case | wall µs/call | ratio | main-thread CPU µs/call | workers' CPU µs/call |")
-console.log("| --- | ---: | ---: | ---: | ---: |")
-let ref = 0
+console.log(
+  "| case | wall µs/call | ratio | paired ratio | main-thread CPU µs/call | main CPU ratio | workers' CPU µs/call |"
+)
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+let ref = data.get(chosen[0]!.name)!
 for (const r of chosen) {
   const d = data.get(r.name)!
-  const wall = median(d.wall)
-  if (r.name.startsWith("raw")) ref = wall
+  if (r.name.startsWith("raw")) ref = d
+  // Paired: this case's sample over the raw sample of the same round (drift hits both alike).
+  const paired = median(d.wall.map((w, i) => w / ref.wall[i]!))
   console.log(
-    `| ${r.name} | ${wall.toFixed(1)} | ${(wall / ref).toFixed(2)}× | ${median(d.main).toFixed(1)} | ${median(d.work).toFixed(1)} |`
+    `| ${r.name} | ${median(d.wall).toFixed(1)} | ${(median(d.wall) / median(ref.wall)).toFixed(2)}× | ${paired.toFixed(2)}× | ${median(d.main).toFixed(1)} | ${(median(d.main) / median(ref.main)).toFixed(2)}× | ${median(d.work).toFixed(1)} |`
   )
 }
 await Promise.all(channels.map((c) => c.worker.terminate()))
