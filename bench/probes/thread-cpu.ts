@@ -4,6 +4,13 @@
 // CPU per call (worker.cpuUsage()), medians over interleaved samples, on the batching scheduler.
 // Run: node [--expose-gc] bench/probes/thread-cpu.ts   N=<calls per sample> (4000), SAMPLES (7),
 // REWARM=<untimed calls before each sample, after the collection when --expose-gc> (N)
+//
+// Findings (2 cores, 2026-12-03): syscalls per round trip are the same for raw and ours (strace -c:
+// 4 epoll_pwait, 2 read, 2 write per call), and the workers' CPU per call is the same (ours within
+// noise of raw: its runner allocates one reply array). What ours adds is main-thread CPU: without
+// a forced collection +1..3 us per call sequential (raw 13-15 us, mostly kernel time), more after
+// gc() (Effect's run loop deoptimized). With the machine's load above 4 the wall ratios of the same
+// code moved 0.8x..2.3x run to run; the CPU columns moved far less.
 import type { Worker as NodeWorker } from "node:worker_threads"
 import { Worker } from "node:worker_threads"
 import { Effect } from "effect"
