@@ -12,7 +12,7 @@ import { Effect, Option } from "effect"
 import { TimeoutError } from "./Errors.ts"
 import { checkDeadline, checkReason, checkShield } from "./internal/args.ts"
 import { runScope } from "./internal/host.ts"
-import { CancelScopeImpl } from "./internal/scope.ts"
+import { CancelScopeImpl, deadlinePassed } from "./internal/scope.ts"
 import { toSeconds } from "./internal/time.ts"
 import type { Seconds } from "./Time.ts"
 
@@ -27,14 +27,19 @@ import type { Seconds } from "./Time.ts"
  * const program = cancelScope({}, (scope) =>
  *   Effect.gen(function* () {
  *     yield* scope.cancel("done")
- *     console.log(scope.cancelReason) // { _tag: "Explicit", message: "done" }
+ *     console.log(scope.cancelReason) // { _tag: "Explicit", message: "done", by: <this task's name> }
  *   })
  * )
  * ```
  * @category models
  */
 export type CancelReason =
-  | { readonly _tag: "Explicit"; readonly message: string | undefined }
+  | {
+      readonly _tag: "Explicit"
+      readonly message: string | undefined
+      /** The name of the task that called `cancel()` (absent outside every task's fiber). */
+      readonly by?: string | undefined
+    }
   | { readonly _tag: "Deadline"; readonly deadline: number }
   | { readonly _tag: "TaskFailed"; readonly task: string; readonly error: unknown }
 
@@ -181,6 +186,33 @@ const delaySeconds = (delay: unknown): number => {
 }
 
 /**
+ * Options of {@link moveOnAfter} and {@link moveOnAt}.
+ *
+ * @category models
+ */
+export interface MoveOnOptions {
+  readonly shield?: boolean | undefined
+}
+
+/**
+ * The forms of {@link moveOnAfter} and {@link moveOnAt}, given the time argument (`delay` seconds
+ * from now, or an absolute `deadline`): with a body, or pipeable.
+ *
+ * @category models
+ */
+export interface MovingOn<Time> {
+  (
+    time: Time,
+    options?: MoveOnOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+  <A, E = never, R = never>(
+    time: Time,
+    body: ScopeBody<A, E, R>,
+    options?: MoveOnOptions
+  ): Effect.Effect<Option.Option<A>, E, R>
+}
+
+/**
  * Runs `body` with a deadline `delay` seconds from now (AnyIO's `move_on_after`): `Some(value)` if
  * it finished in time, `None` if the deadline (or the scope's own `cancel()`) stopped it.
  *
@@ -199,22 +231,12 @@ const delaySeconds = (delay: unknown): number => {
  * ```
  * @category timeouts
  */
-export const moveOnAfter: {
-  (
-    delay: Seconds,
-    options?: { readonly shield?: boolean | undefined }
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
-  <A, E = never, R = never>(
-    delay: Seconds,
-    body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
-  ): Effect.Effect<Option.Option<A>, E, R>
-} = dualBody(
+export const moveOnAfter: MovingOn<Seconds> = dualBody(
   bodyGiven,
   <A, E, R>(
     delay: Seconds,
     body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
+    options?: MoveOnOptions
   ): Effect.Effect<Option.Option<A>, E, R> =>
     runScope(
       () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
@@ -234,22 +256,12 @@ export const moveOnAfter: {
  * ```
  * @category timeouts
  */
-export const moveOnAt: {
-  (
-    deadline: number,
-    options?: { readonly shield?: boolean | undefined }
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
-  <A, E = never, R = never>(
-    deadline: number,
-    body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
-  ): Effect.Effect<Option.Option<A>, E, R>
-} = dualBody(
+export const moveOnAt: MovingOn<number> = dualBody(
   bodyGiven,
   <A, E, R>(
     deadline: number,
     body: ScopeBody<A, E, R>,
-    options?: { readonly shield?: boolean | undefined }
+    options?: MoveOnOptions
   ): Effect.Effect<Option.Option<A>, E, R> =>
     Effect.suspend(() =>
       runScope(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
@@ -286,12 +298,38 @@ const failing = <A, E, R>(
     const result = Effect.flatMap(
       runScope(node, body, kind === "after" ? delaySeconds(time) : undefined),
       (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
-        Option.isNone(result) && node.reason?._tag === "Deadline"
+        // AnyIO's rule: the scope caught a cancellation and its deadline has passed at exit (also
+        // when it was cancelled explicitly and the body only ended after the deadline).
+        Option.isNone(result) && deadlinePassed(node)
           ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
           : Effect.succeed(result)
     )
     return typeof body === "function" ? result : Effect.map(result, (o) => (o as Option.Some<A>).value)
   })
+
+/**
+ * The forms of {@link failAfter} and {@link failAt}, given the time argument (`delay` seconds from
+ * now, or an absolute `deadline`): with an effect (its value), with a function of the scope (an
+ * `Option`), or pipeable.
+ *
+ * @category models
+ */
+export interface Failing<Time> {
+  <A, E = never, R = never>(
+    time: Time,
+    body: Effect.Effect<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A, E | TimeoutError, R>
+  <A, E = never, R = never>(
+    time: Time,
+    body: (scope: CancelScope) => Effect.Effect<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
+  (
+    time: Time,
+    options?: FailAfterOptions
+  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+}
 
 /**
  * Runs `body` with a deadline `delay` seconds from now and fails with {@link TimeoutError} if that
@@ -302,8 +340,9 @@ const failing = <A, E, R>(
  * - Only this scope's own deadline gives a `TimeoutError`; an enclosing cancellation passes
  *   through as a cancellation.
  * - Given an effect, succeeds with its value. Given a function of the scope, succeeds with an
- *   `Option`: `None` when your own `scope.cancel()` stopped the body (AnyIO: no `TimeoutError`
- *   for an explicit cancel before the deadline).
+ *   `Option`: `None` when your own `scope.cancel()` stopped the body before the deadline. As in
+ *   AnyIO, a scope that caught its cancellation when the deadline has passed fails with
+ *   `TimeoutError`, even if `scope.cancel()` came first (the body ended after the deadline).
  *
  * @example
  * ```ts
@@ -316,22 +355,7 @@ const failing = <A, E, R>(
  * ```
  * @category timeouts
  */
-export const failAfter: {
-  <A, E = never, R = never>(
-    delay: Seconds,
-    body: Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<A, E | TimeoutError, R>
-  <A, E = never, R = never>(
-    delay: Seconds,
-    body: (scope: CancelScope) => Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-  (
-    delay: Seconds,
-    options?: FailAfterOptions
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
-} = dualBody(
+export const failAfter: Failing<Seconds> = dualBody(
   bodyGiven,
   <A, E, R>(
     delay: Seconds,
@@ -351,22 +375,7 @@ export const failAfter: {
  * ```
  * @category timeouts
  */
-export const failAt: {
-  <A, E = never, R = never>(
-    deadline: number,
-    body: Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<A, E | TimeoutError, R>
-  <A, E = never, R = never>(
-    deadline: number,
-    body: (scope: CancelScope) => Effect.Effect<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<Option.Option<A>, E | TimeoutError, R>
-  (
-    deadline: number,
-    options?: FailAfterOptions
-  ): <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
-} = dualBody(
+export const failAt: Failing<number> = dualBody(
   bodyGiven,
   <A, E, R>(
     deadline: number,

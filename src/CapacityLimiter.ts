@@ -6,6 +6,7 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
+import { pendingCancellation, unlessCancelled } from "./internal/scope.ts"
 import { taskOfFiber } from "./internal/task.ts"
 import { textOf } from "./internal/text.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
@@ -54,14 +55,20 @@ const validateTotal = (value: unknown): number => {
   return value
 }
 
-const borrowTwice = Effect.die(
-  new RuntimeError({ message: "this borrower is already holding one of this CapacityLimiter's tokens" })
+const borrowTwice = Effect.suspend(() =>
+  Effect.die(
+    new RuntimeError({ message: "this borrower is already holding one of this CapacityLimiter's tokens" })
+  )
 )
-const waitTwice = Effect.die(
-  new RuntimeError({ message: "this borrower is already waiting for one of this CapacityLimiter's tokens" })
+const waitTwice = Effect.suspend(() =>
+  Effect.die(
+    new RuntimeError({ message: "this borrower is already waiting for one of this CapacityLimiter's tokens" })
+  )
 )
-const notBorrowing = Effect.die(
-  new RuntimeError({ message: "this borrower isn't holding any of this CapacityLimiter's tokens" })
+const notBorrowing = Effect.suspend(() =>
+  Effect.die(
+    new RuntimeError({ message: "this borrower isn't holding any of this CapacityLimiter's tokens" })
+  )
 )
 
 /**
@@ -113,7 +120,10 @@ export class CapacityLimiter {
 
   constructor(totalTokens: number) {
     this.#totalTokens = validateTotal(totalTokens)
-    this.#acquire = Effect.withFiber((fiber) => this.#acquireFor(taskOfFiber(fiber)))
+    // AnyIO's acquire starts with `checkpoint_if_cancelled`: a pending cancellation takes no token.
+    this.#acquire = Effect.withFiber(
+      (fiber) => pendingCancellation(fiber) ?? this.#acquireFor(taskOfFiber(fiber))
+    )
     this.#acquireNowait = Effect.withFiber((fiber) => this.#acquireNowaitFor(taskOfFiber(fiber)))
     this.#release = Effect.withFiber((fiber) => this.#releaseFor(taskOfFiber(fiber)) ?? Effect.void)
   }
@@ -150,7 +160,7 @@ export class CapacityLimiter {
 
   /** Borrows a token for `borrower`, waiting (FIFO) if none is free. Always a checkpoint. */
   acquireOnBehalfOf(borrower: unknown): Effect.Effect<void> {
-    return Effect.suspend(() => this.#acquireFor(borrower))
+    return Effect.withFiber((fiber) => pendingCancellation(fiber) ?? this.#acquireFor(borrower))
   }
 
   /** Borrows a token for `borrower` without waiting; fails with `WouldBlock` if none is free. */
@@ -173,8 +183,8 @@ export class CapacityLimiter {
    * interruptibly, then returns the token however `body` exits.
    */
   withToken<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
+    return unlessCancelled((fiber) =>
+      Effect.uninterruptibleMask((restore) => {
         const task = taskOfFiber(fiber)
         return this.#acquireMasked(
           task,
@@ -187,8 +197,8 @@ export class CapacityLimiter {
 
   /** Borrows a token for the current task until the enclosing `Scope` closes. */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
+    return unlessCancelled((fiber) =>
+      Effect.uninterruptibleMask((restore) => {
         const task = taskOfFiber(fiber)
         return this.#acquireMasked(
           task,

@@ -7,6 +7,7 @@
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, type WouldBlock } from "./Errors.ts"
 import { coreOf, type LockCore } from "./internal/lock.ts"
+import { pendingCancellation } from "./internal/scope.ts"
 import { taskOfFiber } from "./internal/task.ts"
 import { textOf } from "./internal/text.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
@@ -33,8 +34,8 @@ export interface ConditionStatistics {
 
 class ConditionWaiter extends Waiter {}
 
-const notHolding = Effect.die(
-  new RuntimeError({ message: "The current task is not holding the underlying lock" })
+const notHolding = Effect.suspend(() =>
+  Effect.die(new RuntimeError({ message: "The current task is not holding the underlying lock" }))
 )
 
 /**
@@ -99,6 +100,9 @@ export class Condition {
       return Effect.void
     })
     this.#wait = Effect.withFiber((fiber) => {
+      // AnyIO's wait starts with `checkpoint_if_cancelled`: cancelled, it never releases the lock.
+      const cancelled = pendingCancellation(fiber)
+      if (cancelled !== undefined) return cancelled
       const task = taskOfFiber(fiber)
       if (core.owner !== task) return notHolding
       let released = false

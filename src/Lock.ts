@@ -32,6 +32,7 @@
 import { Effect, type Scope } from "effect"
 import { WouldBlock } from "./Errors.ts"
 import { LockCore, register } from "./internal/lock.ts"
+import { pendingCancellation, unlessCancelled } from "./internal/scope.ts"
 import { taskOfFiber } from "./internal/task.ts"
 
 /**
@@ -127,7 +128,11 @@ export class Lock {
     const core = this.#core
     register(this, core)
     this.fastAcquire = options?.fastAcquire === true
-    this.#acquire = Effect.withFiber((fiber) => core.acquire(taskOfFiber(fiber), !this.fastAcquire))
+    // AnyIO's acquire starts with `checkpoint_if_cancelled`, fast path included: a task with a
+    // pending cancellation never takes the lock.
+    this.#acquire = Effect.withFiber(
+      (fiber) => pendingCancellation(fiber) ?? core.acquire(taskOfFiber(fiber), !this.fastAcquire)
+    )
     this.#acquireNowait = Effect.withFiber((fiber) => {
       const task = taskOfFiber(fiber)
       if (core.owner === undefined) {
@@ -192,8 +197,8 @@ export class Lock {
    */
   withLock<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     const core = this.#core
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
+    return unlessCancelled((fiber) =>
+      Effect.uninterruptibleMask((restore) => {
         const task = taskOfFiber(fiber)
         const use = Effect.onExitPrimitive(restore(body), () => core.release(task), true)
         if (core.owner === undefined) {
@@ -211,8 +216,8 @@ export class Lock {
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
     const core = this.#core
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
+    return unlessCancelled((fiber) =>
+      Effect.uninterruptibleMask((restore) => {
         const task = taskOfFiber(fiber)
         const register = Effect.addFinalizer(() => core.release(task) ?? Effect.void)
         if (core.owner === undefined) {

@@ -73,8 +73,9 @@ export interface MemoryObjectStreamStatistics {
  * **Details**
  * - `send` hands the item to the oldest waiting receiver, else buffers it, else waits until a
  *   receiver takes it. Waiting senders are served first come, first served.
- * - Cancelling a waiting `send` withdraws its item: it is never received. A `send` raises a pending
- *   cancellation before it does anything, even when it could complete at once.
+ * - `send` is a checkpoint, as AnyIO's: it yields to other ready tasks first, and a pending
+ *   cancellation is raised there, before the item is offered. `sendNowait` is not a checkpoint.
+ * - Cancelling a waiting `send` withdraws its item: it is never received.
  * - Errors: `ClosedResourceError` if this end was closed; `BrokenResourceError` if every receive end
  *   is closed (also raised in senders waiting when the last receive end closes).
  * - The end counts as closed for receivers once this end and all its clones are closed; then
@@ -134,8 +135,10 @@ export interface MemoryObjectSendStream<in T>
  * - `receive` takes the oldest item (buffered, or from the oldest waiting sender), else waits.
  *   Waiting receivers are served first come, first served.
  * - A cancelled `receive` never loses an item: cancelled while waiting, it takes nothing; an item
- *   handed over completes the receive even if a cancellation is requested right after. A `receive`
- *   raises a pending cancellation before it takes anything.
+ *   handed over completes the receive even if a cancellation is requested right after.
+ * - `receive` (and each item of `runForEach` and `stream`) is a checkpoint, as AnyIO's: it yields to
+ *   other ready tasks first, and a pending cancellation is raised there, before anything is taken.
+ *   `receiveNowait` is not a checkpoint.
  * - Errors: `ClosedResourceError` if this end was closed; `EndOfStream` once the buffer is empty and
  *   every send end is closed (also raised in receivers waiting when the last send end closes).
  *
@@ -236,7 +239,9 @@ class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
   }
 
   send(item: T): Effect.Effect<void, ClosedResourceError | BrokenResourceError> {
-    return Effect.suspend(() => this.state.send(this, item)) as Effect.Effect<
+    // AnyIO's send starts with a full checkpoint (`await checkpoint()`): other ready tasks run and a
+    // pending cancellation lands before the item is offered.
+    return Effect.flatMap(Effect.yieldNow, () => this.state.send(this, item)) as Effect.Effect<
       void,
       ClosedResourceError | BrokenResourceError
     >
@@ -292,12 +297,16 @@ class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
   }
 }
 
-/** A receive operation of one mode, retrying itself after waking a sender (see the internal module). */
+/**
+ * A receive operation of one mode: AnyIO's full checkpoint first (other ready tasks run, a pending
+ * cancellation lands before an item is taken), then the step, retrying itself after a yield the run
+ * loop was about to make (see the internal module).
+ */
 const makeReceive = (state: internal.StreamState, end: internal.End, mode: internal.Mode): AnyEffect => {
-  let self: AnyEffect = Effect.void
-  const park = Effect.callback<unknown, unknown>((resume) => state.parkReceiver(end, mode, self, resume))
-  self = Effect.suspend(() => state.receiveStep(end, mode, self) ?? park)
-  return self
+  let step: AnyEffect = Effect.void
+  const park = Effect.callback<unknown, unknown>((resume) => state.parkReceiver(end, mode, step, resume))
+  step = Effect.suspend(() => state.receiveStep(end, mode, step) ?? park)
+  return Effect.andThen(Effect.yieldNow, step)
 }
 
 class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {

@@ -7,6 +7,7 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
+import { pendingCancellation, unlessCancelled } from "./internal/scope.ts"
 import { textOf } from "./internal/text.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 
@@ -50,7 +51,9 @@ export interface SemaphoreStatistics {
   readonly tasksWaiting: number
 }
 
-const releasedTooManyTimes = Effect.die(new RuntimeError({ message: "semaphore released too many times" }))
+const releasedTooManyTimes = Effect.suspend(() =>
+  Effect.die(new RuntimeError({ message: "semaphore released too many times" }))
+)
 
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
 
@@ -127,7 +130,10 @@ export class Semaphore {
       if (exit._tag === "Failure") this.#giveBack()
       return undefined
     })
-    this.#acquire = Effect.suspend(() => {
+    // AnyIO's acquire starts with `checkpoint_if_cancelled`, fast path included.
+    this.#acquire = Effect.withFiber((fiber) => {
+      const cancelled = pendingCancellation(fiber)
+      if (cancelled !== undefined) return cancelled
       if (this.#value > 0) {
         this.#value--
         return this.fastAcquire ? Effect.void : checkpoint
@@ -199,8 +205,10 @@ export class Semaphore {
    * however `body` exits.
    */
   withPermit<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.uninterruptibleMask((restore) =>
-      this.#acquireMasked(restore, Effect.onExitPrimitive(restore(body), this.#releaseFinalizer, true))
+    return unlessCancelled(() =>
+      Effect.uninterruptibleMask((restore) =>
+        this.#acquireMasked(restore, Effect.onExitPrimitive(restore(body), this.#releaseFinalizer, true))
+      )
     )
   }
 
@@ -209,10 +217,12 @@ export class Semaphore {
    * form). Waiting is interruptible.
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
-    return Effect.uninterruptibleMask((restore) =>
-      this.#acquireMasked(
-        restore,
-        Effect.addFinalizer(() => this.#release)
+    return unlessCancelled(() =>
+      Effect.uninterruptibleMask((restore) =>
+        this.#acquireMasked(
+          restore,
+          Effect.addFinalizer(() => this.#release)
+        )
       )
     )
   }

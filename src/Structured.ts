@@ -486,8 +486,9 @@ export const amap = <T, A, E = never, R = never>(
  *   after they have finished.
  * - A failure cancels the other tasks; after the results that completed before it, the stream
  *   fails with one `ExceptionGroup` of every failure (`ExceptionGroup<Leaves<E>>`).
- * - An empty input gives an empty stream. Anything that is not an effect dies with
- *   `InvalidArgumentError` when the stream runs.
+ * - An empty input dies with `InvalidArgumentError` when the stream runs, as AnyIO's
+ *   `as_completed()` raises `ValueError` ("takes at least one awaitable"); so does anything that
+ *   is not an effect.
  *
  * @example
  * ```ts
@@ -507,6 +508,7 @@ export const asCompleted = <const T extends Iterable<AnyEffect>>(
   Stream.callback<unknown, ExceptionGroup<unknown>, unknown>((queue) =>
     Effect.suspend(() => {
       const list = effectsOf(effects, "asCompleted")
+      if (list.length === 0) return invalid("asCompleted() takes at least one effect (AnyIO: as_completed())")
       return Effect.andThen(
         inGroup((tg) =>
           spawnAll(tg, "asCompleted", list, (effect) =>

@@ -166,7 +166,12 @@ describe("cancellation", () => {
       expect(passed).toBe(false)
       expect(scope?.cancelCalled).toBe(true)
       expect(scope?.cancelledCaught).toBe(true)
-      expect(scope?.cancelReason).toEqual({ _tag: "Explicit", message: "test reason" })
+      // AnyIO's reason names the task that called cancel() (here the test's main task)
+      expect(scope?.cancelReason).toEqual({
+        _tag: "Explicit",
+        message: "test reason",
+        by: expect.any(String)
+      })
       expect(scope?.cancelReasonText).toContain("test reason")
     })
   )
@@ -183,8 +188,12 @@ describe("cancellation", () => {
         })
       )
       expect(Option.isNone(r)).toBe(true)
-      expect(scope?.cancelReason).toEqual({ _tag: "Explicit", message: "test reason" })
-      expect(scope?.cancelReasonText).toBe("cancelled explicitly: test reason")
+      expect(scope?.cancelReason).toEqual({
+        _tag: "Explicit",
+        message: "test reason",
+        by: expect.any(String)
+      })
+      expect(scope?.cancelReasonText).toMatch(/^cancelled explicitly by task '[^']+': test reason$/)
     })
   )
 
@@ -431,7 +440,9 @@ describe("cancellation", () => {
     })
   )
 
-  // anyio: test_cancel_before_entering_task_group
+  // anyio: test_cancel_before_entering_task_group (ported literally; the code after the group runs
+  // up to the next suspension, and with none the scope exits uncaught, as AnyIO's: see
+  // test/reference/checkpoint_bugs.py, "6")
   it.autojump("an empty task group entered in a cancelled scope does not raise the cancellation", () =>
     Effect.gen(function* () {
       let groupExit: Exit.Exit<unknown, unknown> | undefined
@@ -439,22 +450,14 @@ describe("cancellation", () => {
       const scope = makeCancelScope()
       yield* cancelScope(scope, () =>
         Effect.gen(function* () {
-          yield* checkpoint()
-          // uninterruptible: Effect would not let a cancelled fiber enter the group at all
-          yield* Effect.uninterruptible(
-            Effect.andThen(
-              scope.cancel(),
-              Effect.flatMap(Effect.exit(createTaskGroup(() => Effect.void)), (exit) =>
-                Effect.sync(() => (groupExit = exit))
-              )
-            )
-          )
-          yield* Effect.sync(() => (afterGroup = true))
+          yield* scope.cancel()
+          groupExit = yield* Effect.exit(createTaskGroup(() => Effect.void))
+          afterGroup = true
         })
       )
       expect(groupExit !== undefined && Exit.isSuccess(groupExit)).toBe(true)
-      expect(afterGroup).toBe(false)
-      expect(scope.cancelledCaught).toBe(true)
+      expect(afterGroup).toBe(true)
+      expect(scope.cancelledCaught).toBe(false)
     })
   )
 

@@ -232,7 +232,7 @@ describe("dumpTaskTree", () => {
       )
       const tree = Option.getOrThrow(text)
       expect(tree).toContain("'outer'")
-      expect(tree).toContain("cancelled (cancelled explicitly: enough)")
+      expect(tree).toContain("cancelled (cancelled explicitly by task 'main': enough)")
       expect(tree).toMatch(/task #\d+ 'sleeper' \(cancelling\)/)
       expect(tree).toContain("<- current")
       expect(tree).not.toContain("'deep'")
@@ -369,14 +369,16 @@ describe("task handles (AnyIO's TestCreateTask)", () => {
               )
               if (waitUntilRunning) yield* waitAllTasksBlocked()
               yield* handle.cancel("not needed")
-              // A parked task finishes within cancel() (Effect delivers the interruption at once);
-              // one that has not begun yet is still "cancelling".
-              expect(handle.status).toBe(waitUntilRunning ? "cancelled" : "cancelling")
+              // "cancelling" until the task has finished (AnyIO: until the loop runs it again), also
+              // for a parked task that ended within cancel().
+              expect(handle.status).toBe("cancelling")
               expect((yield* Effect.flip(handle.returnValue))._tag).toBe("TaskCancelled")
               expect((yield* Effect.flip(handle.exception))._tag).toBe("TaskCancelled")
               const e = yield* Effect.flip(handle.join)
               expect(e._tag).toBe("TaskCancelled")
-              expect(e._tag === "TaskCancelled" && e.reason).toBe("cancelled explicitly: not needed")
+              expect(e._tag === "TaskCancelled" && e.reason).toBe(
+                "cancelled explicitly by task 'main': not needed"
+              )
               expect(handle.status).toBe("cancelled")
             })
           )
@@ -466,7 +468,7 @@ describe("tracing and logs", () => {
       expect(byName.get("task ok-task")?.attributes.get("anyio.outcome")).toBe("ok")
       expect(byName.get("task victim")?.attributes.get("anyio.outcome")).toBe("cancelled")
       expect(byName.get("task victim")?.attributes.get("anyio.cancel_reason")).toBe(
-        "cancelled explicitly: done"
+        "cancelled explicitly by task 'main': done"
       )
       expect(byName.get("cancel scope")?.attributes.get("anyio.outcome")).toBe("ok")
     })

@@ -8,9 +8,9 @@ import { createMemoryObjectStream, type MemoryObjectReceiveStream } from "../src
 import { ByteReceiveStreamBase, type ObjectStream, type ObjectStreamConnectable } from "../src/Streams.ts"
 import { attributeMap, type TypedAttribute } from "../src/TypedAttribute.ts"
 
-/** Forks `effect`, started at once (it runs up to its first suspension before this returns). */
+/** Forks `effect`, started at once, then yields once: it runs past the checkpoint a stream operation begins with, up to where it blocks, before this returns. */
 export const fork = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<Fiber.Fiber<A, E>> =>
-  Effect.forkChild(effect, { startImmediately: true })
+  Effect.tap(Effect.forkChild(effect, { startImmediately: true }), () => Effect.yieldNow)
 
 /** The defect an effect died with (fails the test if it did not die). */
 export const defectOf = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<unknown> =>

@@ -397,13 +397,13 @@ describe("asCompleted", () => {
     })
   )
 
-  it.effect("nothing starts before the stream runs; an empty input is an empty stream", () =>
+  it.effect("nothing starts before the stream runs; an empty input dies (AnyIO: ValueError)", () =>
     Effect.gen(function* () {
       const { events, job } = recorder()
       const stream = asCompleted([job("a", 1, 1)])
       expect(events).toEqual([])
       expect(yield* autojump(Stream.runCollect(stream))).toEqual([1])
-      expect(yield* Stream.runCollect(asCompleted([]))).toEqual([])
+      expectInvalid(yield* defectOf(Stream.runCollect(asCompleted([]))), /at least one effect/)
       expectInvalid(
         yield* defectOf(Stream.runCollect(asCompleted([1] as unknown as Array<Effect.Effect<number>>))),
         /item 0 is number 1/

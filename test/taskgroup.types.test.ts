@@ -226,4 +226,32 @@ describe("start() handles and options (types)", () => {
     }
     expect(typeof check).toBe("function")
   })
+
+  // issue 14 part 3: optional parameters are accepted by startSoon's argument lists
+  it('tg.startSoon(fn, "a", 0.15) with fn(text: string, delay = 0.1) type-checks', () => {
+    function fn(text: string, delay = 0.1) {
+      return Effect.as(Effect.sleep(delay * 1000), text)
+    }
+    const fnE = Effect.fn("fnE")(function* (text: string, delay = 0.1) {
+      yield* Effect.sleep(delay * 1000)
+      return text.length
+    })
+    const check = (tg: TaskGroup) => {
+      const both = tg.startSoon(fn, "a", 0.15)
+      expectTypeOf<Effect.Success<typeof both>>().toEqualTypeOf<TaskHandle<string, never>>()
+      const one = tg.startSoon(fn, "a")
+      expectTypeOf<Effect.Success<typeof one>>().toEqualTypeOf<TaskHandle<string, never>>()
+      const spawned = tg.spawn(fn, "a", 0.15)
+      expectTypeOf<Effect.Success<typeof spawned>>().toEqualTypeOf<TaskHandle<string, never>>()
+      const named = tg.startSoon({ name: "x" }, fnE, "a", 0.15)
+      expectTypeOf<Effect.Success<typeof named>>().toEqualTypeOf<TaskHandle<number, never>>()
+      // @ts-expect-error the optional parameter keeps its type
+      tg.startSoon(fn, "a", "slow")
+      // @ts-expect-error no argument past the last parameter
+      tg.startSoon(fn, "a", 0.15, 1)
+      // @ts-expect-error the required parameter stays required
+      tg.startSoon(fn)
+    }
+    expect(typeof check).toBe("function")
+  })
 })

@@ -16,7 +16,9 @@ import { fnNameBetween, fnNameOfExit, frameOf } from "./fnName.ts"
 import type { Group } from "./group.ts"
 import {
   type CancelScopeImpl,
+  cancellerName,
   describeReason,
+  explicitText,
   hasFailures,
   interruptFiber,
   isEffectivelyCancelled,
@@ -80,12 +82,16 @@ class ChildExtra {
   waitingOn: Wait | undefined = undefined
   cancelAnnotations: Context.Context<never> | undefined = undefined
   cancelMessage: string | undefined = undefined
+  /** The task that called `handle.cancel()`. */
+  cancelBy: string | undefined = undefined
   waiters: Array<() => void> | undefined = undefined
   startValue: unknown = undefined
   /** Set for a task begun by `start()`. */
   taskStatus: TaskStatusImpl | undefined = undefined
   /** Who cancelled the task: a scope (its group's), or `OUTSIDE`; unset if nobody did. */
   cancelledBy: CancelScopeImpl | typeof OUTSIDE | undefined = undefined
+  /** Cancelled by its handle, the task's exit is not shown yet (see `Child.cancelTask`). */
+  exitHidden = false
 }
 
 /**
@@ -177,7 +183,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   }
   get status(): TaskHandleStatus {
     const exit = this.exit
-    if (exit === undefined) {
+    if (exit === undefined || this.x?.exitHidden === true) {
       return this.cancelRequested || isEffectivelyCancelled(this.group) ? "cancelling" : "pending"
     }
     return exitState(exit)
@@ -186,8 +192,20 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   cancelTask(annotations: Context.Context<never> | undefined): void {
     if (this.exit !== undefined || this.cancelRequested) return
     this.cancelRequested = true
-    this.extra.cancelAnnotations = annotations
-    if (this.fiber !== undefined) interruptFiber(this.fiber, annotations)
+    const extra = this.extra
+    extra.cancelAnnotations = annotations
+    const fiber = this.fiber
+    if (fiber === undefined) return
+    // A parked task ends within the interruption below; AnyIO's task ends when the loop next runs
+    // it, and its handle reads "cancelling" until then. So the exit is shown (and `wait` returns)
+    // only from a step scheduled before the interruption, hence before any wake-up it causes.
+    extra.exitHidden = true
+    fiber.currentDispatcher.scheduleTask(() => {
+      extra.exitHidden = false
+      // Joiners that came meanwhile (a task still running its cleanup is woken by its exit).
+      if (this.exit !== undefined) this.wakeWaiters()
+    }, 0)
+    interruptFiber(fiber, annotations)
   }
   /** Why the task was cancelled: who cancelled it, else what its interruption says. */
   cancelReason(): CancelReason | undefined {
@@ -206,15 +224,20 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     if (waiters !== undefined) for (const w of waiters) w()
   }
   cancel(reason?: string): Effect.Effect<void> {
-    return Effect.sync(() => {
-      if (this.exit !== undefined || this.cancelRequested) return
-      this.extra.cancelMessage = checkReason(reason)
-      this.cancelTask(undefined)
+    return Effect.withFiber((fiber) => {
+      const message = checkReason(reason)
+      if (this.exit === undefined && !this.cancelRequested) {
+        const extra = this.extra
+        extra.cancelMessage = message
+        extra.cancelBy = cancellerName(fiber)
+        this.cancelTask(undefined)
+      }
+      return Effect.void
     })
   }
   get wait(): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
-      if (this.exit !== undefined) return resume(Effect.void)
+      if (this.exit !== undefined && this.x?.exitHidden !== true) return resume(Effect.void)
       const wait = beginJoinWait(this) // for printouts
       const joiner = Fiber.getCurrent()
       // The task's exit wakes its joiners as AnyIO does: scheduled, in order (waitQueue.ts).
@@ -263,10 +286,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     return Effect.fail(new TaskFailed({ error: members.exceptions[0], cause: exit.cause }))
   }
   private reasonText(): string {
-    if (this.cancelRequested) {
-      const message = this.x?.cancelMessage
-      return message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${message}`
-    }
+    if (this.cancelRequested) return explicitText(this.x?.cancelBy, this.x?.cancelMessage)
     return describeReason(this.cancelReason())
   }
   toString(): string {

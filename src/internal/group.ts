@@ -26,16 +26,19 @@ import { Child, exitBeforeStarted, OUTSIDE, TaskStatusImpl } from "./child.ts"
 import { Host } from "./host.ts"
 import { withTaskAnnotation } from "./logAnnotation.ts"
 import {
+  beginHostWait,
   CancelScopeImpl,
   CurrentScope,
   cancel,
   catches,
   describeReason,
+  endHostWait,
   exit,
   failuresOnly,
   hasFailures,
   interruptFiber,
-  interruptIfCancelled
+  interruptIfCancelled,
+  redeliver
 } from "./scope.ts"
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
@@ -169,10 +172,22 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   /**
    * A group that is done at once still yields once on exit, without raising a cancellation
-   * (AnyIO: leaving an empty task group is a cancel-shielded checkpoint).
+   * (AnyIO: leaving an empty task group is a cancel-shielded checkpoint). A cancellation that
+   * reaches the host meanwhile (also one it made itself before entering, scheduled for its next
+   * suspension) is held as while waiting on tasks (rule 3), then lands at the host's next
+   * suspension after the group, not when the yield ends.
    */
   protected override settleAtOnce(): Effect.Effect<unknown, unknown> {
-    return Effect.uninterruptible(Effect.andThen(Effect.yieldNow, this.settle()))
+    return Effect.withFiber((host) => {
+      beginHostWait(this, host)
+      return Effect.uninterruptible(
+        Effect.flatMap(Effect.yieldNow, () => {
+          const held = endHostWait(this, false)
+          const settled = this.settle()
+          return held === undefined || held === true ? settled : redeliver(held, settled)
+        })
+      )
+    })
   }
 
   protected override get exitIsCheckpoint(): boolean {
@@ -468,8 +483,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
               status.onDone = () => wake(Effect.void)
             }),
             () => {
+              // A task that called started() meanwhile belongs to the group, which got its failure.
               const exit = child.exit!
-              return exit._tag === "Failure" && hasFailures(exit.cause)
+              return !status.called && exit._tag === "Failure" && hasFailures(exit.cause)
                 ? Effect.failCause(failuresOnly(exit.cause))
                 : Effect.void
             }

@@ -59,12 +59,12 @@
  *
  * @internal
  */
-import { Cause, Clock, Context, Effect, type Exit, type Fiber } from "effect"
+import { Cause, Clock, Context, Effect, type Exit, Fiber } from "effect"
 import type { CancelReason, CancelScope } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import { checkDeadline, checkReason } from "./args.ts"
 import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./deadlines.ts"
-import { contextWithTask } from "./task.ts"
+import { contextWithTask, taskOfFiber } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 import { isWakePending } from "./waitQueue.ts"
@@ -133,10 +133,19 @@ export class CancelScopeImpl implements CancelScope {
   }
 
   cancel(reason?: string): Effect.Effect<void> {
-    return Effect.sync(() => this.cancelUnsafe(reason))
+    return Effect.withFiber((fiber) => {
+      this.cancelBy(reason, fiber)
+      return Effect.void
+    })
   }
   cancelUnsafe(reason?: string): void {
-    cancel(this, { _tag: "Explicit", message: checkReason(reason) })
+    this.cancelBy(reason, Fiber.getCurrent())
+  }
+  /** AnyIO's reason names the task that called `cancel()` (none outside every fiber). */
+  private cancelBy(reason: string | undefined, fiber: Fiber.Fiber<unknown, unknown> | undefined): void {
+    const message = checkReason(reason)
+    if (this.cancelCalled) return
+    cancel(this, { _tag: "Explicit", message, by: cancellerName(fiber) })
   }
   get cancelReason(): CancelReason | undefined {
     return this.reason
@@ -440,14 +449,16 @@ const disarm = (status: CancelStatus): void => {
 export const arm = (status: CancelStatus): void => {
   disarm(status)
   const scope = status.cancelScope
-  if (scope.cancelCalled || scope.state !== ACTIVE || !hasDeadline(scope)) return
+  if (scope.state !== ACTIVE || !hasDeadline(scope)) return
   const queue = queueOf(status.hostContext!)
   const now = queue.now()
-  // A pending relative deadline is resolved here against the same reading (one clock read).
+  // A pending relative deadline is resolved here against the same reading (one clock read), also
+  // for a scope already cancelled: read later (failAfter's test at exit), it would move.
   if (scope.relative !== undefined) {
     scope._deadline = now + scope.relative
     scope.relative = undefined
   }
+  if (scope.cancelCalled) return
   const deadline = scope._deadline
   if (deadline <= now) cancel(scope, { _tag: "Deadline", deadline })
   else queue.add((status.deadlineEntry ??= new DeadlineEntry(status)), deadline)
@@ -478,6 +489,16 @@ export const deadlineOf = (scope: CancelScopeImpl): number => {
     scope._deadline = nowSeconds(scope.status!.hostContext!) + relative
   }
   return scope._deadline
+}
+
+/**
+ * The scope's deadline has passed (AnyIO's `fail_after` test at exit: `current_time() >= deadline`).
+ * A scope its deadline cancelled needs no clock read.
+ */
+export const deadlinePassed = (scope: CancelScopeImpl): boolean => {
+  if (scope.reason?._tag === "Deadline") return true
+  const deadline = deadlineOf(scope)
+  return deadline !== Number.POSITIVE_INFINITY && nowSeconds(scope.status!.hostContext!) >= deadline
 }
 
 /** True when the scope has a finite deadline (set, or pending relative). */
@@ -543,7 +564,9 @@ export const interruptIfCancelled = (
   }
 }
 
-const landHere: Effect.Effect<void> = Effect.void
+// Never runs: the interrupt requested just before lands at the fiber's next operation (effect's
+// deferred interrupt of a running fiber). `Effect.interrupt` only in case it did not.
+const landHere: Effect.Effect<never> = Effect.interrupt
 
 /**
  * AnyIO's `checkpoint_if_cancelled` at the start of an operation that may complete without
@@ -555,7 +578,7 @@ const landHere: Effect.Effect<void> = Effect.void
  */
 export const pendingCancellation = (
   fiber: Fiber.Fiber<unknown, unknown> | undefined
-): Effect.Effect<void> | undefined => {
+): Effect.Effect<never> | undefined => {
   if (
     fiber === undefined ||
     (fiber as unknown as { readonly interruptible: boolean }).interruptible !== true
@@ -568,10 +591,14 @@ export const pendingCancellation = (
   return landHere
 }
 
-/** {@link pendingCancellation} as an effect (before an operation built in an uninterruptible mask). */
-export const checkCancelled: Effect.Effect<void> = Effect.withFiber(
-  (fiber) => pendingCancellation(fiber) ?? Effect.void
-)
+/**
+ * `f(fiber)`, unless a cancellation is pending for the running fiber: then it lands first and `f` is
+ * never called (the form for operations built in an uninterruptible mask, where the check inside
+ * would see the mask).
+ */
+export const unlessCancelled = <A, E, R>(
+  f: (fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.withFiber((fiber) => pendingCancellation(fiber) ?? f(fiber))
 
 // ---------------------------------------------------------------------------------------------
 // Outcomes (rule 6)
@@ -616,13 +643,21 @@ export const describeReason = (reason: CancelReason | undefined): string => {
   if (reason === undefined) return "cancelled from outside (an enclosing scope or fiber interruption)"
   switch (reason._tag) {
     case "Explicit":
-      return reason.message === undefined ? "cancelled explicitly" : `cancelled explicitly: ${reason.message}`
+      return explicitText(reason.by, reason.message)
     case "Deadline":
       return `deadline ${reason.deadline}s exceeded`
     case "TaskFailed":
       return `task '${reason.task}' failed: ${describeError(reason.error)}`
   }
 }
+
+/** The name of the task `fiber` runs in (who called `cancel()`), if any. */
+export const cancellerName = (fiber: Fiber.Fiber<unknown, unknown> | undefined): string | undefined =>
+  fiber === undefined ? undefined : taskOfFiber(fiber).name
+
+/** An explicit cancellation in words: who called `cancel()` (AnyIO: "by <task>") and its message. */
+export const explicitText = (by: string | undefined, message: string | undefined): string =>
+  `cancelled explicitly${by === undefined ? "" : ` by task '${by}'`}${message === undefined ? "" : `: ${message}`}`
 
 const describeError = (error: unknown): string => {
   if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name
