@@ -502,27 +502,19 @@ export abstract class ObjectSendStreamBase<T, E = SendError>
  * @category constructors
  */
 export abstract class ObjectStreamBase<T, E = ReceiveError>
-  extends ResourceBase
+  extends ObjectReceiveStreamBase<T, E>
   implements ObjectStream<T, E>
 {
-  abstract receive(): Effect.Effect<T, E>
   abstract send(item: T): Effect.Effect<void, E>
   abstract sendEof(): Effect.Effect<void, E>
-  runForEach<E2, R>(
-    f: (item: T) => Effect.Effect<unknown, E2, R>
-  ): Effect.Effect<void, Exclude<E, EndOfStream> | E2, R> {
-    return Effect.suspend(() => receiveForEach(this.receive(), f))
-  }
-  get stream(): Stream.Stream<T, Exclude<E, EndOfStream>> {
-    return receiveStream(Effect.suspend(() => this.receive()))
-  }
   get sink(): Sink.Sink<void, T, never, E> {
     return sendSink((item: T) => this.send(item))
   }
 }
 
 /**
- * Base class for byte receive streams: implement `receive(maxBytes)` and `close`.
+ * Base class for byte receive streams: implement `receive(maxBytes)` and `close`. An object receive
+ * stream of chunks whose `receive` takes a size: `runForEach` and `stream` are that base's.
  * @example
  * ```ts
  * import { ByteReceiveStreamBase } from "effect-anyio"
@@ -531,18 +523,10 @@ export abstract class ObjectStreamBase<T, E = ReceiveError>
  * @category constructors
  */
 export abstract class ByteReceiveStreamBase<E = ReceiveError>
-  extends ResourceBase
+  extends ObjectReceiveStreamBase<Uint8Array, E>
   implements ByteReceiveStream<E>
 {
-  abstract receive(maxBytes?: number): Effect.Effect<Uint8Array, E>
-  runForEach<E2, R>(
-    f: (chunk: Uint8Array) => Effect.Effect<unknown, E2, R>
-  ): Effect.Effect<void, Exclude<E, EndOfStream> | E2, R> {
-    return Effect.suspend(() => receiveForEach(this.receive(), f))
-  }
-  get stream(): Stream.Stream<Uint8Array, Exclude<E, EndOfStream>> {
-    return receiveStream(Effect.suspend(() => this.receive()))
-  }
+  abstract override receive(maxBytes?: number): Effect.Effect<Uint8Array, E>
 }
 
 /**
@@ -570,18 +554,12 @@ export abstract class ByteSendStreamBase<E = SendError> extends ResourceBase imp
  * ```
  * @category constructors
  */
-export abstract class ByteStreamBase<E = ReceiveError> extends ResourceBase implements ByteStream<E> {
-  abstract receive(maxBytes?: number): Effect.Effect<Uint8Array, E>
+export abstract class ByteStreamBase<E = ReceiveError>
+  extends ByteReceiveStreamBase<E>
+  implements ByteStream<E>
+{
   abstract send(data: Uint8Array): Effect.Effect<void, E>
   abstract sendEof(): Effect.Effect<void, E>
-  runForEach<E2, R>(
-    f: (chunk: Uint8Array) => Effect.Effect<unknown, E2, R>
-  ): Effect.Effect<void, Exclude<E, EndOfStream> | E2, R> {
-    return Effect.suspend(() => receiveForEach(this.receive(), f))
-  }
-  get stream(): Stream.Stream<Uint8Array, Exclude<E, EndOfStream>> {
-    return receiveStream(Effect.suspend(() => this.receive()))
-  }
   get sink(): Sink.Sink<void, Uint8Array, never, E> {
     return sendSink((data: Uint8Array) => this.send(data))
   }

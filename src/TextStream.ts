@@ -43,7 +43,7 @@ import {
   type ByteStreamConnectable,
   ObjectReceiveStreamBase,
   ObjectSendStreamBase,
-  ObjectStreamBase,
+  type ObjectStream,
   type ObjectStreamConnectable,
   type ReceiveError,
   type SendError,
@@ -194,7 +194,8 @@ export class TextReceiveStream<E = ReceiveError> extends ObjectReceiveStreamBase
   readonly encoding: string
   readonly errors: TextErrors
   private readonly decoder: IncrementalDecoder
-  private closed = false
+  /** Set by `close()`; `TextStream`'s send side checks it too. */
+  protected closed = false
   private readonly receiveEffect: Effect.Effect<string, E | UnicodeError | ClosedResourceError>
 
   constructor(transportStream: AnyByteReceiveStream<E>, options?: TextStreamOptions) {
@@ -313,34 +314,19 @@ export class TextSendStream<E = SendError> extends ObjectSendStreamBase<
  * @see {@link TextSendStream}
  * @category constructors
  */
-export class TextStream<E = ReceiveError> extends ObjectStreamBase<
-  string,
-  E | UnicodeError | ClosedResourceError
-> {
+export class TextStream<E = ReceiveError>
+  extends TextReceiveStream<E>
+  implements ObjectStream<string, E | UnicodeError | ClosedResourceError>
+{
   /** The byte stream. */
-  readonly transportStream: AnyByteStream<E>
-  /** Python's name of the encoding. */
-  readonly encoding: string
-  readonly errors: TextErrors
-  private readonly decoder: IncrementalDecoder
-  private closed = false
-  private readonly receiveEffect: Effect.Effect<string, E | UnicodeError | ClosedResourceError>
+  declare readonly transportStream: AnyByteStream<E>
   private readonly sendFn: (item: string) => Effect.Effect<void, E | UnicodeError | ClosedResourceError>
 
   constructor(transportStream: AnyByteStream<E>, options?: TextStreamOptions) {
-    super()
+    super(transportStream, options)
+    // Checked (and looked up) by the receive side already: one encoding and errors mode for both.
     const { codec, errors } = codecOf(options)
-    this.transportStream = transportStream
-    this.encoding = codec.name
-    this.errors = errors
-    this.decoder = codec.decoder(errors)
-    const isClosed = () => this.closed
-    this.receiveEffect = makeTextReceive(transportStream, this.decoder, isClosed)
-    this.sendFn = makeTextSend(transportStream, codec.encoder(errors), isClosed)
-  }
-
-  receive(): Effect.Effect<string, E | UnicodeError | ClosedResourceError> {
-    return this.receiveEffect
+    this.sendFn = makeTextSend(transportStream, codec.encoder(errors), () => this.closed)
   }
 
   send(item: string): Effect.Effect<void, E | UnicodeError | ClosedResourceError> {
@@ -355,19 +341,7 @@ export class TextStream<E = ReceiveError> extends ObjectStreamBase<
     )
   }
 
-  close(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      this.closed = true
-      this.decoder.reset()
-      return this.transportStream.close()
-    })
-  }
-
-  override get extraAttributes(): TypedAttributeMap {
-    return this.transportStream.extraAttributes
-  }
-
-  override get sink(): Sink.Sink<void, string, never, E | UnicodeError | ClosedResourceError> {
+  get sink(): Sink.Sink<void, string, never, E | UnicodeError | ClosedResourceError> {
     return sendSink((item: string) => this.send(item))
   }
 }

@@ -69,7 +69,7 @@ const attributesOf = (socket: dgram.Socket, connected: boolean): TypedAttributeM
 }
 
 /** The parts both socket classes share. */
-abstract class DatagramSocketBase extends ResourceBase {
+abstract class DatagramSocketBase<T> extends ResourceBase {
   readonly #core: DatagramCore
   readonly #attributes: TypedAttributeMap
 
@@ -100,6 +100,19 @@ abstract class DatagramSocketBase extends ResourceBase {
     return this.#core.close()
   }
 
+  abstract receive(): Effect.Effect<T, UDPError>
+  abstract send(item: T): Effect.Effect<void, UDPError>
+
+  runForEach<E2, R>(f: (item: T) => Effect.Effect<unknown, E2, R>): Effect.Effect<void, UDPError | E2, R> {
+    return Effect.suspend(() => receiveForEach(this.receive(), f))
+  }
+  get stream(): Stream.Stream<T, UDPError> {
+    return receiveStream(Effect.suspend(() => this.receive()))
+  }
+  get sink(): Sink.Sink<void, T, never, UDPError> {
+    return sendSink((item: T) => this.send(item))
+  }
+
   override get extraAttributes(): TypedAttributeMap {
     return this.#attributes
   }
@@ -122,7 +135,10 @@ abstract class DatagramSocketBase extends ResourceBase {
  * ```
  * @category models
  */
-export class UDPSocket extends DatagramSocketBase implements UnreliableObjectStream<UDPPacket, UDPError> {
+export class UDPSocket
+  extends DatagramSocketBase<UDPPacket>
+  implements UnreliableObjectStream<UDPPacket, UDPError>
+{
   /**
    * Wraps a bound `dgram.Socket` (AnyIO's `UDPSocket.from_socket`), taking it over; one that is
    * not bound dies with `InvalidArgumentError`.
@@ -150,18 +166,6 @@ export class UDPSocket extends DatagramSocketBase implements UnreliableObjectStr
   sendto(data: Uint8Array, host: string, port: number): Effect.Effect<void, UDPError> {
     return this.send([data, [host, port]])
   }
-
-  runForEach<E2, R>(
-    f: (packet: UDPPacket) => Effect.Effect<unknown, E2, R>
-  ): Effect.Effect<void, UDPError | E2, R> {
-    return Effect.suspend(() => receiveForEach(this.receive(), f))
-  }
-  get stream(): Stream.Stream<UDPPacket, UDPError> {
-    return receiveStream(Effect.suspend(() => this.receive()))
-  }
-  get sink(): Sink.Sink<void, UDPPacket, never, UDPError> {
-    return sendSink((packet: UDPPacket) => this.send(packet))
-  }
 }
 
 /**
@@ -180,7 +184,7 @@ export class UDPSocket extends DatagramSocketBase implements UnreliableObjectStr
  * @category models
  */
 export class ConnectedUDPSocket
-  extends DatagramSocketBase
+  extends DatagramSocketBase<Uint8Array>
   implements UnreliableObjectStream<Uint8Array, UDPError>
 {
   /**
@@ -205,18 +209,6 @@ export class ConnectedUDPSocket
 
   send(data: Uint8Array): Effect.Effect<void, UDPError> {
     return this.sendPacket(data, undefined)
-  }
-
-  runForEach<E2, R>(
-    f: (data: Uint8Array) => Effect.Effect<unknown, E2, R>
-  ): Effect.Effect<void, UDPError | E2, R> {
-    return Effect.suspend(() => receiveForEach(this.receive(), f))
-  }
-  get stream(): Stream.Stream<Uint8Array, UDPError> {
-    return receiveStream(Effect.suspend(() => this.receive()))
-  }
-  get sink(): Sink.Sink<void, Uint8Array, never, UDPError> {
-    return sendSink((data: Uint8Array) => this.send(data))
   }
 }
 
@@ -275,8 +267,8 @@ const open = (
       return resume(Effect.fail(osErrorFrom(e, "EINVAL")))
     }
     let done = false
-    const fail = (e: unknown) => {
-      if (done) return
+    // Gives the socket up (failed, or the open cancelled): no error event may escape afterwards.
+    const discard = () => {
       done = true
       socket.off("error", fail)
       socket.on("error", () => {})
@@ -285,6 +277,10 @@ const open = (
       } catch {
         // never bound
       }
+    }
+    const fail = (e: unknown) => {
+      if (done) return
+      discard()
       resume(Effect.fail(osErrorFrom(e)))
     }
     socket.on("error", fail)
@@ -299,17 +295,30 @@ const open = (
       socket.connect(remote[1], remote[0], (error?: Error) => (error ? fail(error) : succeed()))
     })
     return Effect.sync(() => {
-      if (done) return
-      done = true
-      socket.off("error", fail)
-      socket.on("error", () => {})
-      try {
-        socket.close()
-      } catch {
-        // not bound yet
-      }
+      if (!done) discard()
     })
   })
+
+/** The family and address to bind to for `localHost` (its first passive address). */
+const resolveLocal = (
+  localHost: string,
+  localPort: number,
+  family: AddressFamily
+): Effect.Effect<readonly [IPAddressFamily, IPSockAddr], OSError> =>
+  Effect.map(
+    getaddrinfo(checkHost(localHost, "localHost"), localPort, {
+      family,
+      type: "SOCK_DGRAM",
+      flags: AddrInfoFlag.AI_PASSIVE | AddrInfoFlag.AI_ADDRCONFIG
+    }),
+    (infos) => [infos[0]![0], infos[0]![4]] as const
+  )
+
+/** The wildcard address of `family`. */
+const wildcard = (family: IPAddressFamily, port: number): IPSockAddr => [
+  family === "AF_INET6" ? "::" : "0.0.0.0",
+  port
+]
 
 /**
  * Creates a UDP socket (AnyIO's `create_udp_socket`), bound to `localHost`:`localPort` (or to
@@ -338,20 +347,9 @@ export const createUdpSocket = (
     if (fam === "AF_UNSPEC" && !localHost) invalid('Either "family" or "localHost" must be given')
     const reusePort = options?.reusePort === true
     return Effect.gen(function* () {
-      let bindFamily: IPAddressFamily
-      let local: IPSockAddr
-      if (localHost) {
-        const infos = yield* getaddrinfo(checkHost(localHost, "localHost"), localPort, {
-          family: fam,
-          type: "SOCK_DGRAM",
-          flags: AddrInfoFlag.AI_PASSIVE | AddrInfoFlag.AI_ADDRCONFIG
-        })
-        bindFamily = infos[0]![0]
-        local = infos[0]![4]
-      } else {
-        bindFamily = fam as IPAddressFamily
-        local = [fam === "AF_INET6" ? "::" : "0.0.0.0", localPort]
-      }
+      const [bindFamily, local] = localHost
+        ? yield* resolveLocal(localHost, localPort, fam)
+        : [fam as IPAddressFamily, wildcard(fam as IPAddressFamily, localPort)]
       const socket = yield* open(bindFamily, local, undefined, reusePort)
       return new UDPSocket(socket, false)
     })
@@ -389,26 +387,18 @@ export const createConnectedUdpSocket = (
   Effect.suspend(() => {
     const host = checkHost(remoteHost, "remoteHost")
     const port = checkPort(remotePort, "remotePort", 1)
-    let fam = checkFamily(options?.family)
+    let fam: AddressFamily = checkFamily(options?.family)
     const localHost = options?.localHost
     const localPort = checkPort(options?.localPort ?? 0, "localPort")
     const reusePort = options?.reusePort === true
     return Effect.gen(function* () {
       let local: IPSockAddr | undefined
-      if (localHost) {
-        const infos = yield* getaddrinfo(checkHost(localHost, "localHost"), localPort, {
-          family: fam,
-          type: "SOCK_DGRAM",
-          flags: AddrInfoFlag.AI_PASSIVE | AddrInfoFlag.AI_ADDRCONFIG
-        })
-        fam = infos[0]![0]
-        local = infos[0]![4]
-      }
+      if (localHost) [fam, local] = yield* resolveLocal(localHost, localPort, fam)
       const remote = yield* getaddrinfo(host, port, { family: fam, type: "SOCK_DGRAM" })
       const remoteFamily = remote[0]![0]
       const socket = yield* open(
         remoteFamily,
-        local ?? [remoteFamily === "AF_INET6" ? "::" : "0.0.0.0", localPort],
+        local ?? wildcard(remoteFamily, localPort),
         remote[0]![4],
         reusePort
       )
