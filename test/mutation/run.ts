@@ -33,6 +33,8 @@ const option = (flag: string): string | undefined => {
   return i < 0 ? undefined : args[i + 1]
 }
 const part = option("--part")
+// CPU priority of the run (default 19, the lowest); `--nice 0` on a machine that other work keeps busy.
+const nice = option("--nice") ?? "19"
 const mutate = option("--mutate")
 if ((part === undefined) !== (mutate === undefined) || (part !== undefined && names.length !== 1)) {
   console.error("--part and --mutate go together, with one --module")
@@ -102,7 +104,7 @@ if (!args.includes("--summary")) {
     const extra = args.includes("--incremental") ? ["--incremental"] : []
     const run = spawnSync(
       "nice",
-      ["-n", "19", process.execPath, stryker, "run", "stryker.config.mjs", ...extra],
+      ["-n", nice, process.execPath, stryker, "run", "stryker.config.mjs", ...extra],
       {
         cwd: root,
         stdio: "inherit",
