@@ -67,4 +67,38 @@ describe("memory stream: tiny run-loop budgets", () => {
         }
       })
   )
+
+  it.effect(
+    "receiveNowait from parked senders, interrupted at every possible yield point, loses no item",
+    () =>
+      Effect.gen(function* () {
+        for (let ops = 5; ops <= 40; ops++) {
+          const n = 12
+          const [send, receive] = createMemoryObjectStream<number>(0)
+          const senders = []
+          for (let i = 0; i < n; i++)
+            senders.push(yield* Effect.forkChild(send.send(i), { startImmediately: true }))
+          yield* Effect.yieldNow
+          let received = 0
+          const consumer = yield* Effect.forkChild(
+            Effect.forEach(
+              Array.from({ length: n }),
+              () =>
+                Effect.onExit(receive.receiveNowait(), (exit) =>
+                  Effect.sync(() => {
+                    if (Exit.isSuccess(exit)) received++
+                  })
+                ),
+              { discard: true }
+            ).pipe(Effect.provideService(References.MaxOpsBeforeYield, ops)),
+            { startImmediately: true }
+          )
+          yield* Fiber.interrupt(consumer)
+          let drained = 0
+          while (Exit.isSuccess(yield* Effect.exit(receive.receiveNowait()))) drained++
+          expect(received + drained, `MaxOpsBeforeYield ${ops}`).toBe(n)
+          for (const f of senders) yield* Fiber.interrupt(f)
+        }
+      })
+  )
 })
