@@ -55,14 +55,20 @@ const validateTotal = (value: unknown): number => {
   return value
 }
 
-const borrowTwice = Effect.die(
-  new RuntimeError({ message: "this borrower is already holding one of this CapacityLimiter's tokens" })
+const borrowTwice = Effect.suspend(() =>
+  Effect.die(
+    new RuntimeError({ message: "this borrower is already holding one of this CapacityLimiter's tokens" })
+  )
 )
-const waitTwice = Effect.die(
-  new RuntimeError({ message: "this borrower is already waiting for one of this CapacityLimiter's tokens" })
+const waitTwice = Effect.suspend(() =>
+  Effect.die(
+    new RuntimeError({ message: "this borrower is already waiting for one of this CapacityLimiter's tokens" })
+  )
 )
-const notBorrowing = Effect.die(
-  new RuntimeError({ message: "this borrower isn't holding any of this CapacityLimiter's tokens" })
+const notBorrowing = Effect.suspend(() =>
+  Effect.die(
+    new RuntimeError({ message: "this borrower isn't holding any of this CapacityLimiter's tokens" })
+  )
 )
 
 /**

@@ -34,8 +34,8 @@ export interface ConditionStatistics {
 
 class ConditionWaiter extends Waiter {}
 
-const notHolding = Effect.die(
-  new RuntimeError({ message: "The current task is not holding the underlying lock" })
+const notHolding = Effect.suspend(() =>
+  Effect.die(new RuntimeError({ message: "The current task is not holding the underlying lock" }))
 )
 
 /**

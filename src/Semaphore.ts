@@ -51,7 +51,9 @@ export interface SemaphoreStatistics {
   readonly tasksWaiting: number
 }
 
-const releasedTooManyTimes = Effect.die(new RuntimeError({ message: "semaphore released too many times" }))
+const releasedTooManyTimes = Effect.suspend(() =>
+  Effect.die(new RuntimeError({ message: "semaphore released too many times" }))
+)
 
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
 

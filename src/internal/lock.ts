@@ -9,9 +9,13 @@ import { RuntimeError } from "../Errors.ts"
 import type { TaskNode } from "./task.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
-const acquireTwice = Effect.die(new RuntimeError({ message: "Attempted to acquire an already held Lock" }))
+const acquireTwice = Effect.suspend(() =>
+  Effect.die(new RuntimeError({ message: "Attempted to acquire an already held Lock" }))
+)
 
-const notHolding = Effect.die(new RuntimeError({ message: "The current task is not holding this lock" }))
+const notHolding = Effect.suspend(() =>
+  Effect.die(new RuntimeError({ message: "The current task is not holding this lock" }))
+)
 
 class LockWaiter extends Waiter {
   /** The task that will own the lock once this waiter is served. */
