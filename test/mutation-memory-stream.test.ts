@@ -287,6 +287,28 @@ describe("taking a parked sender's item", () => {
   })
 })
 
+describe("a parked sender behind a buffer overfilled by a given-back item", () => {
+  it("waits until the buffer is back to its size", () => {
+    const x = open(1)
+    const got: Array<AnyEffect> = []
+    const cancel = parked(got, (r) => parkReceiver(x, r))
+    const resumed: Array<AnyEffect> = []
+    deferred(() => {
+      x.s.sendStep(x.send, "first", false)
+      x.s.sendStep(x.send, "second", false)
+      parkSender(x, "third", (e) => resumed.push(e))
+      cancel()
+    })
+    expect(x.s.buffer.length).toBe(2)
+    expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual(["first"])
+    expect(resumed).toEqual([])
+    expect(x.s.buffer.length).toBe(1)
+    expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual(["second"])
+    expect(resumed.length).toBe(1)
+    expect(values([x.s.receiveStep(x.recv, MODE_RECEIVE, retry)!])).toEqual(["third"])
+  })
+})
+
 /** The line of task `name` in the task tree. */
 const lineOf = (tree: string, name: string) => tree.split("\n").find((l) => l.includes(`'${name}'`)) ?? ""
 

@@ -14,10 +14,12 @@ import {
   Event,
   Lock,
   moveOnAfter,
+  sleep,
   sleepForever,
+  type TaskGroup,
   waitAllTasksBlocked
 } from "../src/index.ts"
-import { primitiveId, Waiter, WaitQueue, wake } from "../src/internal/waitQueue.ts"
+import { primitiveId, scheduleWake, Waiter, WaitQueue, wake } from "../src/internal/waitQueue.ts"
 import { autojump } from "../src/Testing.ts"
 
 const waiter = (name: string, got?: Array<string>) =>
@@ -188,6 +190,65 @@ describe("a parked task is shown waiting until served or withdrawn", () => {
             yield* tg.cancel()
           })
         )
+      })
+    )
+  )
+})
+
+describe("a pending wake-up is that fiber's alone (isWakePending)", () => {
+  it.effect(
+    "a waiter served, then cancelled before its wake-up ran, is cancelled at its next suspension",
+    () =>
+      autojump(
+        Effect.gen(function* () {
+          const event = new Event()
+          let woke = false
+          let slept = false
+          yield* createTaskGroup((tg) =>
+            Effect.gen(function* () {
+              yield* tg.startSoon(
+                Effect.gen(function* () {
+                  yield* event.wait()
+                  woke = true
+                  yield* sleep(10)
+                  slept = true
+                })
+              )
+              yield* waitAllTasksBlocked()
+              yield* event.set()
+              yield* tg.cancelScope.cancel()
+            })
+          )
+          expect(woke).toBe(true)
+          expect(slept).toBe(false)
+        })
+      )
+  )
+
+  it.effect("another fiber's pending wake-up does not delay a cancellation: delivered within cancel()", () =>
+    autojump(
+      Effect.gen(function* () {
+        let stopped = false
+        yield* createTaskGroup((outer) =>
+          Effect.gen(function* () {
+            let inner: TaskGroup | undefined
+            yield* outer.startSoon(
+              createTaskGroup((tg) => {
+                inner = tg
+                return Effect.onInterrupt(sleepForever(), () => Effect.sync(() => (stopped = true)))
+              })
+            )
+            yield* waitAllTasksBlocked()
+            yield* Effect.withFiber((self) => {
+              // This fiber now has a wake-up pending; the sleeping body has none.
+              scheduleWake(self, () => {})
+              inner!.cancelScope.cancelUnsafe()
+              expect(stopped).toBe(true)
+              return Effect.void
+            })
+          })
+        )
+        expect(stopped).toBe(true)
       })
     )
   )

@@ -5,9 +5,13 @@
  * replacement) from reports/mutation/<module>.json.
  *
  * `--summary` only prints the scores of the reports already there.
+ *
+ * A module too long for one sitting runs in parts: `--module scope --part a --mutate
+ * src/internal/scope.ts:1-340` mutates those lines only (Stryker's `file:start-end` ranges, comma
+ * separated) and writes `reports/mutation/scope.a.json`; the summary of a module adds up its parts.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -24,6 +28,18 @@ for (const name of chosen) {
   }
 }
 const names = chosen.length > 0 ? chosen : Object.keys(modules)
+const option = (flag: string): string | undefined => {
+  const i = args.indexOf(flag)
+  return i < 0 ? undefined : args[i + 1]
+}
+const part = option("--part")
+// CPU priority of the run (default 19, the lowest); `--nice 0` on a machine that other work keeps busy.
+const nice = option("--nice") ?? "19"
+const mutate = option("--mutate")
+if ((part === undefined) !== (mutate === undefined) || (part !== undefined && names.length !== 1)) {
+  console.error("--part and --mutate go together, with one --module")
+  process.exit(2)
+}
 
 interface MutantResult {
   readonly id: string
@@ -34,10 +50,25 @@ interface MutantResult {
 }
 
 const summary = (name: string): string => {
-  const file = `${root}reports/mutation/${name}.json`
-  if (!existsSync(file)) return `${name}: no report`
-  const report = JSON.parse(readFileSync(file, "utf8")) as {
-    files: Record<string, { source: string; mutants: Array<MutantResult> }>
+  const dir = `${root}reports/mutation/`
+  // The whole module's report, else the reports of its parts (`<module>.<part>.json`).
+  const whole = `${name}.json`
+  const files = existsSync(dir + whole)
+    ? [whole]
+    : existsSync(dir)
+      ? readdirSync(dir).filter(
+          (f) => f.startsWith(`${name}.`) && f.endsWith(".json") && !f.endsWith(".incremental.json")
+        )
+      : []
+  if (files.length === 0) return `${name}: no report`
+  const report: { files: Record<string, { source: string; mutants: Array<MutantResult> }> } = { files: {} }
+  for (const f of files) {
+    const one = JSON.parse(readFileSync(dir + f, "utf8")) as typeof report
+    for (const [path, r] of Object.entries(one.files)) {
+      const seen = report.files[path]
+      if (seen === undefined) report.files[path] = { source: r.source, mutants: [...r.mutants] }
+      else seen.mutants.push(...r.mutants)
+    }
   }
   const lines: Array<string> = []
   let killed = 0
@@ -73,13 +104,15 @@ if (!args.includes("--summary")) {
     const extra = args.includes("--incremental") ? ["--incremental"] : []
     const run = spawnSync(
       "nice",
-      ["-n", "19", process.execPath, stryker, "run", "stryker.config.mjs", ...extra],
+      ["-n", nice, process.execPath, stryker, "run", "stryker.config.mjs", ...extra],
       {
         cwd: root,
         stdio: "inherit",
         env: {
           ...process.env,
           MUTATION_MODULE: name,
+          MUTATION_PART: part ?? "",
+          MUTATION_MUTATE: mutate ?? "",
           NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${root}test/mutation/hooks.mjs`.trim()
         }
       }
