@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { groupNest, rawNest } from "../workloads.ts"
 
-const gc = (globalThis as any).gc
+const gc = (globalThis as { gc: () => void }).gc
 const at = (): number => {
   gc()
   gc()

@@ -7,7 +7,7 @@
  * With PROF=<case,...> it runs only that case (for `--cpu-prof`).
  */
 import { Effect } from "effect"
-import { cancelScope, createTaskGroup } from "../../src/index.ts"
+import { cancelScope } from "../../src/index.ts"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { groupNest, rawNest } from "../workloads.ts"
 
