@@ -445,7 +445,7 @@ const targetOf = (sectionId: string, r: Result): number | undefined => {
   if (sectionId === "streams") return n.startsWith("AnyIO") ? 0.1 : n.startsWith("floor") ? undefined : 1.5
   if (sectionId === "net" && n.startsWith("connectTcp + serve 16-byte")) return 1.2
   if (sectionId === "net" && n.startsWith("connectTcp + serve echo")) return 1.25
-  if (sectionId === "cluster") return 1.1
+  if (sectionId === "cluster") return n.startsWith("floor") ? undefined : 1.1
   return undefined
 }
 

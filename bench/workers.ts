@@ -6,7 +6,9 @@
  * `to_thread.run_sync`, `to_process.run_sync` and `Path.read_text` on asyncio
  * (`bench/anyio_workers.py`, when a python3 that can `import anyio` is around: `. /work/anyio-env.sh`).
  *
- * Run: `node bench/workers.ts` (Node 24). `run()` is also used by the bench runner.
+ * Run: `node --expose-gc bench/workers.ts` (Node 24). `run()` is also used by the bench runner.
+ * `BENCH_WORKERS_ONLY=toThread` (any part of a case name) measures those cases and the raw
+ * references they are compared to, without the AnyIO rows.
  */
 import { type ChildProcess, fork } from "node:child_process"
 import * as fs from "node:fs"
@@ -203,9 +205,17 @@ export const run = async (): Promise<Array<Result>> => {
   )
   // rewarm: each sample follows a forced full collection, which deoptimizes Effect's run loop; a
   // sample of 2000 round trips would mostly measure its re-optimization (harness.ts, REWARM).
-  const results = await measure(cases, { n: N, samples: 7, warmup: 2, rewarm: REWARM })
+  const only = process.env.BENCH_WORKERS_ONLY
+  const chosen =
+    only === undefined
+      ? cases
+      : cases.filter(
+          (c) => c.name.includes(only) || cases.some((d) => d.reference === c.name && d.name.includes(only))
+        )
+  const results = await measure(chosen, { n: N, samples: 7, warmup: 2, rewarm: REWARM })
   await Promise.all(rawWorkers.map((w) => w.terminate()))
   rawChild?.kill()
+  if (only !== undefined) return results
   return withAnyioRows(
     results,
     "anyio_workers.py",

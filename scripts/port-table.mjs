@@ -76,11 +76,16 @@ const NOT_PORTABLE = {
   "tests/test_taskgroups.py::TestCreateTask.test_coro_attr": "handle.coro: a Python coroutine object",
   "tests/test_taskgroups.py::TestCreateTask.test_custom_context": "contextvars.Context argument",
   "tests/test_taskgroups.py::test_task_from_asyncgen_asend": "Python async generator asend()",
-  // tests/test_synchronization.py: every test has a meaning here (ported siblings show it)
+  // tests/test_synchronization.py
+  "tests/test_synchronization.py::TestCapacityLimiter.test_total_tokens_as_kwarg":
+    "Python keyword argument (total_tokens=1); the constructor takes one positional number",
   // tests/streams/test_memory.py
   "tests/streams/test_memory.py::test_deprecated_item_type_parameter": "Python deprecation warning",
   "tests/streams/test_memory.py::test_not_closed_warning": "ResourceWarning from a Python finalizer",
   "tests/streams/test_memory.py::test_memory_object_item_receiver_repr": "Python repr()",
+  // tests/test_concurrency_utils.py
+  "tests/test_concurrency_utils.py::test_as_completed_naming":
+    "asCompleted streams results, not TaskHandles: there is no task name to compare",
   // tests/test_debugging.py
   "tests/test_debugging.py::test_wait_generator_based_task_blocked": "Python generator-based coroutines",
   "tests/test_debugging.py::test_wait_all_tasks_blocked_asend": "Python async generator asend()"

@@ -10,6 +10,7 @@ import { Clock, Context, Data, Duration, Effect, type Fiber, Scheduler } from "e
 import { Heap, type HeapItem } from "./internal/heap.ts"
 import { type IdleAware, ScheduleEachTask, WhenIdle } from "./internal/idle.ts"
 import { CurrentTask, makeRootTask, renderTree, type TaskNode } from "./internal/task.ts"
+import { scheduleWake } from "./internal/waitQueue.ts"
 
 /**
  * The program under {@link autojump} can make no progress: every task is blocked and no timer is
@@ -234,16 +235,20 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     const millis = Duration.toMillis(duration)
     if (!(millis > 0)) return Effect.yieldNow
     if (!Number.isFinite(millis)) return Effect.never
-    return Effect.callback<void>((resume) => {
-      const sleeper: Sleeper = {
-        heapIndex: -1,
-        at: this.nowMillis + millis,
-        seq: this.seq++,
-        wake: () => resume(Effect.void)
-      }
-      this.sleepers.push(sleeper)
-      return Effect.sync(() => this.sleepers.remove(sleeper))
-    })
+    // Sleepers due in one jump are all woken (scheduled, FIFO) before any of them runs, as asyncio
+    // readies every due timer first: one that wakes and fails cannot cancel another due with it.
+    return Effect.withFiber((fiber) =>
+      Effect.callback<void>((resume) => {
+        const sleeper: Sleeper = {
+          heapIndex: -1,
+          at: this.nowMillis + millis,
+          seq: this.seq++,
+          wake: () => scheduleWake(fiber, () => resume(Effect.void))
+        }
+        this.sleepers.push(sleeper)
+        return Effect.sync(() => this.sleepers.remove(sleeper))
+      })
+    )
   }
 }
 

@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect } from "effect"
+import { type Duration, Effect } from "effect"
 import { CurrentScope, effectiveDeadline, interruptIfCancelled, nowSeconds } from "./internal/scope.ts"
+import { sleepSeconds } from "./internal/sleep.ts"
 import { toSeconds } from "./internal/time.ts"
 
 /**
@@ -43,9 +44,7 @@ const seconds = (value: unknown, what: string): Effect.Effect<number> =>
  * @category time
  */
 export const sleep = (delay: Seconds): Effect.Effect<void> =>
-  Effect.flatMap(seconds(delay, "delay"), (s) =>
-    s > 0 ? Effect.sleep(Duration.millis(s * 1000)) : Effect.yieldNow
-  )
+  Effect.flatMap(seconds(delay, "delay"), (s) => (s > 0 ? sleepSeconds(s) : Effect.yieldNow))
 
 /**
  * Suspends the current task until it is cancelled (AnyIO's `sleep_forever`).
@@ -78,7 +77,7 @@ export const sleepUntil = (deadline: number): Effect.Effect<void> =>
   Effect.flatMap(seconds(deadline, "deadline"), (d) =>
     Effect.withFiber((fiber) => {
       const delay = d - nowSeconds(fiber.context)
-      return delay > 0 ? Effect.sleep(Duration.millis(delay * 1000)) : Effect.yieldNow
+      return delay > 0 ? sleepSeconds(delay) : Effect.yieldNow
     })
   )
 

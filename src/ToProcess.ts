@@ -14,16 +14,23 @@
  *
  * @since 0.3.0
  */
-import { Context, Effect, type Fiber, type Scope } from "effect"
-import { CapacityLimiter } from "./CapacityLimiter.ts"
+import { Context, type Effect, type Scope } from "effect"
+import type { CapacityLimiter } from "./CapacityLimiter.ts"
 import { toSeconds } from "./internal/time.ts"
+import {
+  checkRunOptions,
+  currentLimiterOf,
+  currentPoolOf,
+  scopedPool,
+  withPoolOf
+} from "./internal/workers/face.ts"
 import {
   DEFAULT_PROCESS_MAX_IDLE_TIME,
   defaultProcessPool,
   ProcessPoolImpl,
   runInProcess
 } from "./internal/workers/processPool.ts"
-import { dispatch, invalid } from "./internal/workers/target.ts"
+import { dispatch } from "./internal/workers/target.ts"
 import type { AnyFunction, ArgsOf, ResultOf, WorkerFunction } from "./WorkerFunction.ts"
 
 /**
@@ -91,11 +98,9 @@ export const CurrentPool = Context.Reference<ProcessPool | undefined>("effect-an
   defaultValue: () => undefined
 })
 
-const poolOf = (pool: ProcessPool | undefined): ProcessPoolImpl =>
-  pool === undefined ? defaultProcessPool() : (pool as ProcessPoolImpl)
+const currentPool = currentPoolOf<ProcessPool, ProcessPoolImpl>(CurrentPool, defaultProcessPool)
 
-const currentPool = (fiber: Fiber.Fiber<unknown, unknown>): ProcessPoolImpl =>
-  poolOf(fiber.getRef(CurrentPool))
+const FLAGS = ["cancellable"] as const
 
 const run = (
   moduleUrl: string,
@@ -103,16 +108,8 @@ const run = (
   args: ReadonlyArray<unknown>,
   options: RunSyncOptions | undefined
 ): Effect.Effect<unknown, unknown> => {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    return invalid("options must be an object")
-  }
-  if (options?.limiter !== undefined && !(options.limiter instanceof CapacityLimiter)) {
-    return invalid("limiter must be a CapacityLimiter")
-  }
-  if (options?.cancellable !== undefined && typeof options.cancellable !== "boolean") {
-    return invalid("cancellable must be a boolean")
-  }
-  if (!Array.isArray(args)) return invalid("args must be an array")
+  const problem = checkRunOptions(args, options, FLAGS)
+  if (problem !== undefined) return problem
   return runInProcess(
     currentPool,
     moduleUrl,
@@ -175,7 +172,7 @@ export const runSync: {
  * @category operations
  */
 export const currentDefaultProcessLimiter = (): Effect.Effect<CapacityLimiter> =>
-  Effect.withFiber((fiber) => Effect.succeed(currentPool(fiber).limiter))
+  currentLimiterOf(currentPool)
 
 /**
  * A pool of worker processes of your own, closed with the current `Scope`: closing it kills every
@@ -190,22 +187,19 @@ export const currentDefaultProcessLimiter = (): Effect.Effect<CapacityLimiter> =
  * @category pools
  */
 export const makePool = (options?: PoolOptions): Effect.Effect<ProcessPool, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const pool = new ProcessPoolImpl({
-        maxIdleTime:
-          options?.maxIdleTime === undefined
-            ? DEFAULT_PROCESS_MAX_IDLE_TIME
-            : toSeconds(options.maxIdleTime, "maxIdleTime"),
-        execArgv: options?.execArgv,
-        env: options?.env,
-        stdio: options?.stdio
-      })
-      if (options?.tokens !== undefined) pool.limiter.totalTokens = options.tokens
-      return pool
-    }),
-    (pool) => Effect.promise(() => pool.close())
-  )
+  scopedPool(() => {
+    const pool = new ProcessPoolImpl({
+      maxIdleTime:
+        options?.maxIdleTime === undefined
+          ? DEFAULT_PROCESS_MAX_IDLE_TIME
+          : toSeconds(options.maxIdleTime, "maxIdleTime"),
+      execArgv: options?.execArgv,
+      env: options?.env,
+      stdio: options?.stdio
+    })
+    if (options?.tokens !== undefined) pool.limiter.totalTokens = options.tokens
+    return pool
+  })
 
 /**
  * Runs `body` with a process pool of its own as the current pool, and closes it (every worker
@@ -221,9 +215,4 @@ export const makePool = (options?: PoolOptions): Effect.Effect<ProcessPool, neve
 export const withPool = <A, E, R>(
   options: PoolOptions | undefined,
   body: Effect.Effect<A, E, R> | ((pool: ProcessPool) => Effect.Effect<A, E, R>)
-): Effect.Effect<A, E, R> =>
-  Effect.scoped(
-    Effect.flatMap(makePool(options), (pool) =>
-      Effect.provideService(typeof body === "function" ? body(pool) : body, CurrentPool, pool)
-    )
-  )
+): Effect.Effect<A, E, R> => withPoolOf(makePool, CurrentPool, options, body)

@@ -18,9 +18,16 @@
  *
  * @since 0.3.0
  */
-import { Context, Effect, type Fiber, type Scope } from "effect"
-import { CapacityLimiter } from "./CapacityLimiter.ts"
+import { Context, type Effect, type Scope } from "effect"
+import type { CapacityLimiter } from "./CapacityLimiter.ts"
 import { toSeconds } from "./internal/time.ts"
+import {
+  checkRunOptions,
+  currentLimiterOf,
+  currentPoolOf,
+  scopedPool,
+  withPoolOf
+} from "./internal/workers/face.ts"
 import { dispatch, invalid } from "./internal/workers/target.ts"
 import {
   DEFAULT_MAX_IDLE_TIME,
@@ -134,29 +141,9 @@ export const CurrentPool = Context.Reference<ThreadPool | undefined>("effect-any
 // Operations
 // -----------------------------------------------------------------------------
 
-const checkOptions = (options: RunSyncOptions | undefined): string | undefined => {
-  if (options === undefined) return undefined
-  if (typeof options !== "object" || options === null) return "options must be an object"
-  if (options.limiter !== undefined && !(options.limiter instanceof CapacityLimiter)) {
-    return "limiter must be a CapacityLimiter"
-  }
-  for (const key of ["abandonOnCancel", "terminateOnCancel"] as const) {
-    if (options[key] !== undefined && typeof options[key] !== "boolean") return `${key} must be a boolean`
-  }
-  if (
-    options.callbacks !== undefined &&
-    (typeof options.callbacks !== "object" || options.callbacks === null)
-  ) {
-    return "callbacks must be an object of functions"
-  }
-  return undefined
-}
+const currentPool = currentPoolOf<ThreadPool, ThreadPoolImpl>(CurrentPool, defaultThreadPool)
 
-const poolOf = (pool: ThreadPool | undefined): ThreadPoolImpl =>
-  pool === undefined ? defaultThreadPool() : (pool as ThreadPoolImpl)
-
-const currentPool = (fiber: Fiber.Fiber<unknown, unknown>): ThreadPoolImpl =>
-  poolOf(fiber.getRef(CurrentPool))
+const FLAGS = ["abandonOnCancel", "terminateOnCancel"] as const
 
 const DEFAULT_CALL_OPTIONS = {
   limiter: undefined,
@@ -171,9 +158,14 @@ const run = (
   args: ReadonlyArray<unknown>,
   options: RunSyncOptions | undefined
 ): Effect.Effect<unknown, unknown> => {
-  const problem = checkOptions(options)
-  if (problem !== undefined) return invalid(problem)
-  if (!Array.isArray(args)) return invalid("args must be an array")
+  const problem = checkRunOptions(args, options, FLAGS)
+  if (problem !== undefined) return problem
+  if (
+    options?.callbacks !== undefined &&
+    (typeof options.callbacks !== "object" || options.callbacks === null)
+  ) {
+    return invalid("callbacks must be an object of functions")
+  }
   const callOptions =
     options === undefined
       ? DEFAULT_CALL_OPTIONS
@@ -245,8 +237,7 @@ export const runSync: {
  * ```
  * @category operations
  */
-export const currentDefaultThreadLimiter = (): Effect.Effect<CapacityLimiter> =>
-  Effect.withFiber((fiber) => Effect.succeed(currentPool(fiber).limiter))
+export const currentDefaultThreadLimiter = (): Effect.Effect<CapacityLimiter> => currentLimiterOf(currentPool)
 
 // -----------------------------------------------------------------------------
 // Pools
@@ -285,10 +276,7 @@ const makePoolImpl = (options: PoolOptions | undefined): ThreadPoolImpl => {
  * @category pools
  */
 export const makePool = (options?: PoolOptions): Effect.Effect<ThreadPool, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(() => makePoolImpl(options)),
-    (pool) => Effect.promise(() => pool.close())
-  )
+  scopedPool(() => makePoolImpl(options))
 
 /**
  * Runs `body` with a pool of its own as the current pool, and closes the pool (every worker gone)
@@ -304,9 +292,4 @@ export const makePool = (options?: PoolOptions): Effect.Effect<ThreadPool, never
 export const withPool = <A, E, R>(
   options: PoolOptions | undefined,
   body: Effect.Effect<A, E, R> | ((pool: ThreadPool) => Effect.Effect<A, E, R>)
-): Effect.Effect<A, E, R> =>
-  Effect.scoped(
-    Effect.flatMap(makePool(options), (pool) =>
-      Effect.provideService(typeof body === "function" ? body(pool) : body, CurrentPool, pool)
-    )
-  )
+): Effect.Effect<A, E, R> => withPoolOf(makePool, CurrentPool, options, body)

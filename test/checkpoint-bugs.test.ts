@@ -4,7 +4,7 @@
  * each test. The type-level one (optional parameters of startSoon's functions) is in
  * test/taskgroup.types.test.ts.
  */
-import { Effect, Exit, Option, Stream } from "effect"
+import { Data, Effect, Exit, Option, Stream } from "effect"
 import {
   asCompleted,
   type CancelScope,
@@ -12,6 +12,8 @@ import {
   checkpoint,
   createTaskGroup,
   currentTime,
+  Event,
+  type ExceptionGroup,
   failAfter,
   failAt,
   InvalidArgumentError,
@@ -23,7 +25,7 @@ import {
   TimeoutError
 } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
-import { describe, expect, it } from "./helpers.ts"
+import { describe, expect, failuresOf, it } from "./helpers.ts"
 import { failure, groupOf, runExit, shapeOf } from "./taskgroup-helpers.ts"
 
 describe("issue 14 part 3: bugs measured on main", () => {
@@ -309,3 +311,41 @@ describe("issue 14 part 3: bugs measured on main", () => {
     })
   )
 })
+
+// Reference: test/reference/woken_tasks_fail_together.py (AnyIO 4.14, asyncio: 2 members both ways).
+describe("tasks woken together that then fail together", () => {
+  it.effect("two tasks woken by one Event both fail: both are members", () =>
+    Effect.gen(function* () {
+      const ev = new Event()
+      const worker = (i: number) => Effect.andThen(ev.wait(), Effect.fail(new WokenError({ i })))
+      const exit = yield* Effect.exit(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(worker, 1)
+            yield* tg.startSoon(worker, 2)
+            yield* sleep(0.01)
+            yield* ev.set()
+          })
+        )
+      )
+      expect(failuresOf(exit).flatMap((eg) => (eg as ExceptionGroup<unknown>).exceptions)).toHaveLength(2)
+    }).pipe((effect) => autojump(effect))
+  )
+
+  it.effect("two tasks whose timers are due at the same time both fail: both are members", () =>
+    Effect.gen(function* () {
+      const worker = (i: number) => Effect.andThen(sleep(1), Effect.fail(new WokenError({ i })))
+      const exit = yield* Effect.exit(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(worker, 1)
+            yield* tg.startSoon(worker, 2)
+          })
+        )
+      )
+      expect(failuresOf(exit).flatMap((eg) => (eg as ExceptionGroup<unknown>).exceptions)).toHaveLength(2)
+    }).pipe((effect) => autojump(effect))
+  )
+})
+
+class WokenError extends Data.TaggedError("WokenError")<{ readonly i: number }> {}

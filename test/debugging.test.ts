@@ -320,19 +320,24 @@ describe("task handles (AnyIO's TestCreateTask)", () => {
     Effect.gen(function* () {
       let handle: TaskHandle<never, "dummy error"> | undefined
       let joined: unknown
+      let checkedInBody = false
       const exit = yield* Effect.exit(
         createTaskGroup((tg) =>
           Effect.gen(function* () {
             handle = yield* tg.createTask(Effect.fail("dummy error" as const))
             const early = yield* Effect.flip(handle.exception)
             expect(early._tag).toBe("TaskNotFinished")
-            // The failure cancels the body too: nothing after the join runs (every operation is a
-            // cancellation point), so keep what the join gave.
+            // The failure cancels the body too, at its next suspension: the code right after the
+            // join still runs (AnyIO's checkpoint rule).
             joined = yield* Effect.flip(handle.join)
+            expect(handle.status).toBe("failed")
+            expect(yield* handle.exception).toBe("dummy error")
+            checkedInBody = true
           })
         )
       )
       expect(joined).toMatchObject({ _tag: "TaskFailed", error: "dummy error" })
+      expect(checkedInBody).toBe(true)
       expect(handle?.status).toBe("failed")
       expect(yield* handle!.exception).toBe("dummy error")
       expect((yield* Effect.flip(handle!.returnValue))._tag).toBe("TaskFailed")

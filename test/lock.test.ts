@@ -267,7 +267,12 @@ describe("Lock", () => {
       // The native cancellation (asyncio's `task1.cancel()`) reaches the acquiring fiber itself.
       let acquirer: Fiber.Fiber<unknown, unknown> | undefined
       const task1 = yield* Effect.forkChild(
-        asTask("task1")(Effect.withFiber((self) => ((acquirer = self), lock.acquire())))
+        asTask("task1")(
+          Effect.withFiber((self) => {
+            acquirer = self
+            return lock.acquire()
+          })
+        )
       )
       yield* settle()
       yield* lock.release()
@@ -285,7 +290,12 @@ describe("Lock", () => {
       yield* lock.acquireNowait()
       let acquirer: Fiber.Fiber<unknown, unknown> | undefined
       const task1 = yield* Effect.forkChild(
-        asTask("task1")(Effect.withFiber((self) => ((acquirer = self), lock.acquire())))
+        asTask("task1")(
+          Effect.withFiber((self) => {
+            acquirer = self
+            return lock.acquire()
+          })
+        )
       )
       yield* settle()
       const task2 = yield* Effect.forkChild(asTask("task2")(lock.withLock(Effect.never)))

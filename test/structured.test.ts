@@ -3,6 +3,7 @@ import { Cause, Data, Effect, Exit, Option, Stream } from "effect"
 import { happyEyeballs } from "../examples/happy-eyeballs.ts"
 import { moveOnAfter } from "../src/CancelScope.ts"
 import { InvalidArgumentError } from "../src/Errors.ts"
+import { Event } from "../src/Event.ts"
 import { Defect, ExceptionGroup } from "../src/ExceptionGroup.ts"
 import {
   amap,
@@ -142,16 +143,16 @@ describe("gather", () => {
     })
   )
 
-  it.effect("a task whose wake-up coincides with a sibling's failure is cancelled, not run", () =>
+  it.effect("a task whose wake-up coincides with a sibling's failure runs to its next checkpoint", () =>
     Effect.gen(function* () {
-      // Effect observes a pending interruption at the next operation (not only at checkpoints as
-      // trio does), so "d", due at the same instant as "b"'s failure, never logs "fail d".
+      // As AnyIO (test/reference/woken_tasks_fail_together.py): "d", woken at the same instant as
+      // "b", is not cancelled before it runs; it fails too, and both are members.
       const { events, failing } = recorder()
       const eg = yield* errorOf(
         autojump(gather([failing("b", 1, new Boom({ id: "b" })), failing("d", 1, new Nope({ id: "d" }))]))
       )
-      expect(ids(eg)).toEqual(["b"])
-      expect(events).toEqual(["start b@0", "start d@0", "fail b@1", "cancel d@1"])
+      expect(ids(eg)).toEqual(["b", "d"])
+      expect(events).toEqual(["start b@0", "start d@0", "fail b@1", "fail d@1"])
     })
   )
 
@@ -719,4 +720,132 @@ describe("types", () => {
       Effect.Effect<[[never], number], StructuredError<Boom | Nope>, Db>
     >()
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// AnyIO master's tests/test_concurrency_utils.py, ported literally (asCompleted gives the results,
+// where AnyIO gives task handles: `r.return_value` is the result here)
+
+class ValueError extends Data.TaggedError("ValueError")<{ readonly message: string }> {}
+
+/** The members of an ExceptionGroup with exactly one ValueError("boom") (pytest.RaisesGroup). */
+const expectBoomGroup = (error: unknown) => {
+  const eg = asGroup(error)
+  expect(eg.exceptions).toHaveLength(1)
+  expect(eg.exceptions[0]).toBeInstanceOf(ValueError)
+  expect((eg.exceptions[0] as ValueError).message).toMatch(/boom/)
+}
+
+describe("AnyIO's test_concurrency_utils.py", () => {
+  // anyio: test_gather_results_in_order
+  it.effect("gather: results in input order though the tasks complete in reverse order", () =>
+    Effect.gen(function* () {
+      // Chain events so the tasks complete in reverse order (3, 2, 1)
+      const events = [new Event(), new Event(), new Event()]
+      yield* events[2]!.set()
+      const returnWhen = (value: number) =>
+        Effect.gen(function* () {
+          yield* events[value - 1]!.wait()
+          if (value > 1) yield* events[value - 2]!.set()
+          return value
+        })
+      const results = yield* gather([returnWhen(1), returnWhen(2), returnWhen(3)])
+      expect(results).toEqual([1, 2, 3])
+    })
+  )
+
+  // anyio: test_gather_propagates_exception
+  it.effect("gather: a failure comes out in an ExceptionGroup", () =>
+    Effect.gen(function* () {
+      const fail = () => Effect.fail(new ValueError({ message: "boom" }))
+      const succeed = () => Effect.succeed(1)
+      expectBoomGroup(yield* errorOf(gather([succeed(), fail()])))
+    })
+  )
+
+  // anyio: test_as_completed_ordering
+  it.effect("asCompleted: results in completion order (2, 3, 1)", () =>
+    Effect.gen(function* () {
+      const events = new Map([1, 2, 3].map((value) => [value, new Event()]))
+      // Chain completions to occur in the order 2 -> 3 -> 1
+      const triggers = new Map<number, Event | undefined>([
+        [2, events.get(3)],
+        [3, events.get(1)],
+        [1, undefined]
+      ])
+      yield* events.get(2)!.set()
+      const returnWhen = (value: number) =>
+        Effect.gen(function* () {
+          yield* events.get(value)!.wait()
+          const trigger = triggers.get(value)
+          if (trigger !== undefined) yield* trigger.set()
+          return value
+        })
+      const results = yield* Stream.runCollect(asCompleted([returnWhen(1), returnWhen(2), returnWhen(3)]))
+      expect(results).toEqual([2, 3, 1])
+    })
+  )
+
+  // anyio: test_as_completed_no_coroutines
+  it.effect("asCompleted: no effects at all dies with InvalidArgumentError (AnyIO: ValueError)", () =>
+    Effect.gen(function* () {
+      expectInvalid(yield* defectOf(Stream.runDrain(asCompleted([]))), /at least one effect/)
+    })
+  )
+
+  // anyio: test_as_completed_propagates_exception
+  it.effect(
+    "asCompleted: a failure fails the stream with an ExceptionGroup; the waiting task is cancelled",
+    () =>
+      Effect.gen(function* () {
+        const fail = () => Effect.fail(new ValueError({ message: "boom" }))
+        const succeed = () => Effect.as(new Event().wait(), 1)
+        expectBoomGroup(
+          yield* errorOf(Stream.runForEach(asCompleted([succeed(), fail()]), () => Effect.void))
+        )
+      })
+  )
+
+  // anyio: test_as_completed_early_exit
+  it.effect("asCompleted: leaving after the first result cancels the unfinished task", () =>
+    Effect.gen(function* () {
+      const returnNow = () => Effect.succeed(1)
+      const never = () => Effect.as(new Event().wait(), 2)
+      // Exiting after the first result must cancel the unfinished task
+      expect(yield* Stream.runHead(asCompleted([returnNow(), never()]))).toEqual(Option.some(1))
+    })
+  )
+
+  // anyio: test_map_results_ordering
+  it.effect("amap: results in input order though the calls complete in reverse order", () =>
+    Effect.gen(function* () {
+      // Chain events so the tasks complete in reverse order (3, 2, 1)
+      const events = [new Event(), new Event(), new Event()]
+      yield* events[2]!.set()
+      const double = (value: number) =>
+        Effect.gen(function* () {
+          yield* events[value - 1]!.wait()
+          if (value > 1) yield* events[value - 2]!.set()
+          return value * 2
+        })
+      expect(yield* amap(double, [1, 2, 3])).toEqual([2, 4, 6])
+    })
+  )
+
+  // anyio: test_map_empty_args
+  it.effect("amap: no items, no results", () =>
+    Effect.gen(function* () {
+      const double = (value: number) => Effect.succeed(value * 2)
+      expect(yield* amap(double, [])).toEqual([])
+    })
+  )
+
+  // anyio: test_map_propagates_exception
+  it.effect("amap: a failure comes out in an ExceptionGroup", () =>
+    Effect.gen(function* () {
+      const fail = (value: number) =>
+        value === 2 ? Effect.fail(new ValueError({ message: "boom" })) : Effect.succeed(value)
+      expectBoomGroup(yield* errorOf(amap(fail, [1, 2, 3])))
+    })
+  )
 })

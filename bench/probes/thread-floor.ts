@@ -5,8 +5,11 @@
 //   - "callback": one Effect.callback per call (post, resume from the reply listener);
 //   - "yield + callback": plus one Effect.yieldNow before the post (AnyIO's checkpoint before the
 //     call, which toThread.runSync keeps: a task cancelled there never runs the function);
-//   - "yield + callback + limiter": plus a CapacityLimiter token held over the call
-//     (acquireOnBehalfOf, whose uncontended acquire is that checkpoint, and releaseOnBehalfOf).
+//   - "scheduled post": that checkpoint as toThread.runSync takes it: one Effect.callback whose
+//     post waits in a task of the fiber's dispatcher (one suspension instead of two);
+//   - "scheduled post + limiter": plus a free CapacityLimiter token taken and given back
+//     (acquireOnBehalfOfNowait, releaseOnBehalfOf) inside uninterruptibleMask + onExitPrimitive,
+//     restore around the wait: toThread.runSync's path without its pool, options and messages.
 // Run: node --expose-gc bench/probes/thread-floor.ts (as `npm run bench` runs its sections: the
 // harness then collects garbage before every sample); NOGC=1 to leave the collector alone.
 // N=<calls per sample> (2000), SAMPLES (7), REWARM=<calls run untimed after each collection> (0).
@@ -55,18 +58,31 @@ const callback = (c: Channel, i: number) =>
     c.worker.postMessage([i, 0, [i]])
   })
 const withYield = (c: Channel, i: number) => Effect.andThen(Effect.yieldNow, callback(c, i))
+// The checkpoint as toThread.runSync takes it: the post waits in a task of the fiber's
+// dispatcher, inside the one callback that waits for the reply (one suspension, not two).
+const scheduled = (c: Channel, i: number) =>
+  Effect.withFiber((fiber) =>
+    Effect.callback<unknown>((resume) => {
+      fiber.currentDispatcher.scheduleTask(() => {
+        c.waiter = (m) => resume(Effect.succeed(m))
+        c.worker.postMessage([i, 0, [i]])
+      }, 0)
+    })
+  )
 const limiter = new CapacityLimiter(40)
 const withLimiter = (c: Channel, i: number) => {
   const borrower = {}
   return Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(restore(limiter.acquireOnBehalfOf(borrower)), () =>
-      Effect.onExitPrimitive(restore(callback(c, i)), () => limiter.releaseOnBehalfOf(borrower))
+    Effect.onExitPrimitive(
+      Effect.flatMap(limiter.acquireOnBehalfOfNowait(borrower), () => restore(scheduled(c, i))),
+      () => limiter.releaseOnBehalfOf(borrower)
     )
   )
 }
 
 const chains =
-  (width: number, call: (c: Channel, i: number) => Effect.Effect<unknown>, base: number) => (n: number) =>
+  (width: number, call: (c: Channel, i: number) => Effect.Effect<unknown, unknown>, base: number) =>
+  (n: number) =>
     Effect.forEach(
       Array.from({ length: width }, (_, k) => k),
       (k) =>
@@ -92,7 +108,8 @@ const cases: Array<Case> = [
   { name: rawSeq, run: (n) => Effect.promise(() => rawChain(channels[0]!, n)) },
   { name: "floor seq: callback", reference: rawSeq, run: chains(1, callback, 1) },
   { name: "floor seq: yield + callback", reference: rawSeq, run: chains(1, withYield, 2) },
-  { name: "floor seq: yield + callback + limiter", reference: rawSeq, run: chains(1, withLimiter, 3) },
+  { name: "floor seq: scheduled post", reference: rawSeq, run: chains(1, scheduled, 3) },
+  { name: "floor seq: scheduled post + limiter", reference: rawSeq, run: chains(1, withLimiter, 4) },
   { name: "toThread.runSync seq", reference: rawSeq, run: ours(1) },
   {
     name: rawPar,
@@ -103,8 +120,9 @@ const cases: Array<Case> = [
   },
   { name: `floor x${WIDTH}: callback`, reference: rawPar, run: chains(WIDTH, callback, WIDTH) },
   { name: `floor x${WIDTH}: yield + callback`, reference: rawPar, run: chains(WIDTH, withYield, WIDTH) },
+  { name: `floor x${WIDTH}: scheduled post`, reference: rawPar, run: chains(WIDTH, scheduled, WIDTH) },
   {
-    name: `floor x${WIDTH}: yield + callback + limiter`,
+    name: `floor x${WIDTH}: scheduled post + limiter`,
     reference: rawPar,
     run: chains(WIDTH, withLimiter, WIDTH)
   },

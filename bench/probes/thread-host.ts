@@ -1,6 +1,7 @@
 // The host side of toThread.runSync alone: the pool's workers replaced by an in-process fake
 // that answers in a microtask, so that what is measured is effect-anyio's per-call work (CPU),
-// not the worker or the OS. Against the same fake awaited with a bare Promise.
+// not the worker or the OS. Against the same fake awaited with a bare Promise. ONLY=<part of a
+// case name> runs those cases only (e.g. ONLY=ours, for --cpu-prof).
 import { Effect, Scheduler } from "effect"
 import { CapacityLimiter } from "../../src/CapacityLimiter.ts"
 import { ThreadPoolImpl } from "../../src/internal/workers/threadPool.ts"
@@ -13,7 +14,7 @@ const WIDTH = 8
 const resolved = Promise.resolve()
 
 class FakeThread {
-  call: { deliver(m: unknown): void } | undefined = undefined
+  call: { deliverReply(status: number, payload: unknown): void } | undefined = undefined
   idleSince = 0
   dead = false
   readonly flags = new Int32Array(8)
@@ -41,7 +42,12 @@ class FakeThread {
     const call = this.call!
     this.call = undefined
     this.pool.checkin(this as never)
-    call.deliver({ _tag: "Reply", status: 0, payload })
+    call.deliverReply(0, payload)
+  }
+  /** What the pool posts through (as PooledThread.send: the flag store, then postMessage). */
+  send(m: ReadonlyArray<unknown>) {
+    Atomics.store(this.flags, 1, 0)
+    this.worker.postMessage(m)
   }
   setRef(_ref: boolean) {}
   stop() {}
@@ -80,7 +86,14 @@ const fakeCall = (i: number) =>
   Effect.callback<number>((resume) => {
     resolved.then(() => resume(Effect.succeed(i)))
   })
-const model = (make: (i: number) => Effect.Effect<unknown>) => (n: number) =>
+/** The post waits in a task of the fiber's dispatcher, inside the callback (toThread's checkpoint). */
+const scheduledCall = (i: number) =>
+  Effect.withFiber((fiber) =>
+    Effect.callback<number>((resume) => {
+      fiber.currentDispatcher.scheduleTask(() => resolved.then(() => resume(Effect.succeed(i))), 0)
+    })
+  )
+const model = (make: (i: number) => Effect.Effect<unknown, unknown>) => (n: number) =>
   Effect.forEach(
     Array.from({ length: WIDTH }, (_, k) => k),
     () =>
@@ -89,7 +102,7 @@ const model = (make: (i: number) => Effect.Effect<unknown>) => (n: number) =>
       }),
     { concurrency: WIDTH, discard: true }
   )
-const models: Record<string, (i: number) => Effect.Effect<unknown>> = {
+const models: Record<string, (i: number) => Effect.Effect<unknown, unknown>> = {
   callback: fakeCall,
   "yield + callback": (i) => Effect.andThen(Effect.yieldNow, fakeCall(i)),
   "mask(restore(yield), callback)": (i) =>
@@ -104,6 +117,18 @@ const models: Record<string, (i: number) => Effect.Effect<unknown>> = {
         Effect.onExitPrimitive(restore(fakeCall(i)), () => undefined)
       )
     ),
+  "scheduled post in callback": (i) => scheduledCall(i),
+  "mask(onExitPrimitive(nowait, catchCause(restore(scheduled post)), release)) (ours, bare)": (i) => {
+    const borrower = {}
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.onExitPrimitive(
+        Effect.flatMap(limiter.acquireOnBehalfOfNowait(borrower), () =>
+          Effect.catchCause(restore(scheduledCall(i)), Effect.failCause)
+        ),
+        () => limiter.releaseOnBehalfOf(borrower)
+      )
+    )
+  },
   "mask(restore(acquire), onExitPrimitive(restore(callback), release))": (i) => {
     const borrower = {}
     return Effect.uninterruptibleMask((restore) =>
@@ -144,7 +169,7 @@ const cpu = () => {
 }
 const res = new Map<string, number[]>()
 for (let r = 0; r < Number(process.env.ROUNDS ?? 9); r++) {
-  for (const [k, f] of Object.entries(cases)) {
+  for (const [k, f] of Object.entries(cases).filter(([k]) => k.includes(process.env.ONLY ?? ""))) {
     const c = cpu()
     await f()
     if (r > 0) res.set(k, [...(res.get(k) ?? []), (cpu() - c) / N])

@@ -41,6 +41,8 @@ export class DeadlineEntry {
   heapIndex = -1
   /** The deadline it is armed for (seconds, on its clock). */
   armedFor = 0
+  /** Arming order: equal deadlines fire in the order they were armed (sleepers FIFO). */
+  seq = 0
   /** Its queue while armed. */
   queue: DeadlineQueue | undefined = undefined
   readonly owner: DeadlineOwner
@@ -49,10 +51,15 @@ export class DeadlineEntry {
   }
 }
 
+/** Heap order: earlier deadline first, then earlier arming. */
+const before = (a: DeadlineEntry, b: DeadlineEntry): boolean =>
+  a.armedFor < b.armedFor || (a.armedFor === b.armedFor && a.seq < b.seq)
+
 /** Node's timers fire at once past this delay (about 24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-const defaultClock = Context.get(Context.empty(), Clock.Clock)
+/** Effect's default clock (real time). @internal */
+export const defaultClock = Context.get(Context.empty(), Clock.Clock)
 
 /** A clock's monotonic time in seconds (what deadlines are measured in). */
 export const clockSeconds = (clock: Clock.Clock): number => Number(clock.monotonicTimeNanosUnsafe()) / 1e9
@@ -78,6 +85,7 @@ export class DeadlineQueue {
   private timerAt = Number.POSITIVE_INFINITY
   private nodeTimer: ReturnType<typeof setTimeout> | undefined = undefined
   private fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  private nextSeq = 0
   /** Set while due deadlines fire: arming inside waits for the loop's own re-arm. */
   private firing = false
 
@@ -93,6 +101,7 @@ export class DeadlineQueue {
   add(item: DeadlineEntry, deadline: number): void {
     const heap = this.heap
     item.armedFor = deadline
+    item.seq = this.nextSeq++
     item.queue = this
     item.heapIndex = heap.length
     heap.push(item)
@@ -193,7 +202,7 @@ export class DeadlineQueue {
     while (i > 0) {
       const p = (i - 1) >> 1
       const parent = heap[p]!
-      if (parent.armedFor <= item.armedFor) break
+      if (!before(item, parent)) break
       heap[i] = parent
       parent.heapIndex = i
       i = p
@@ -210,9 +219,9 @@ export class DeadlineQueue {
       const l = 2 * i + 1
       if (l >= n) break
       const r = l + 1
-      const c = r < n && heap[r]!.armedFor < heap[l]!.armedFor ? r : l
+      const c = r < n && before(heap[r]!, heap[l]!) ? r : l
       const child = heap[c]!
-      if (child.armedFor >= item.armedFor) break
+      if (!before(child, item)) break
       heap[i] = child
       child.heapIndex = i
       i = c

@@ -18,13 +18,14 @@
 import type { ChildProcess } from "node:child_process"
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
-import { Effect, Exit, type Fiber } from "effect"
+import { Effect, type Fiber } from "effect"
 import type { CapacityLimiter } from "../../CapacityLimiter.ts"
-import { BrokenWorkerProcess, InvalidArgumentError, RuntimeError, UncloneableValue } from "../../Errors.ts"
+import { BrokenWorkerProcess } from "../../Errors.ts"
+import { closedPool, loop, type Message, onExit, onReply, type Restore, runCall, WorkerCall } from "./call.ts"
 import { settleReply } from "./callbacks.ts"
-import { IdlePool, type PoolMember } from "./idlePool.ts"
+import { IdlePool } from "./idlePool.ts"
 import { describeTarget } from "./protocol.ts"
-import { callMessage, type KnownSlots, slotOf } from "./slots.ts"
+import type { KnownSlots } from "./slots.ts"
 
 const bootstrap = fileURLToPath(
   new URL(import.meta.url.endsWith(".ts") ? "./processWorker.ts" : "./processWorker.js", import.meta.url)
@@ -40,49 +41,51 @@ export interface ProcessPoolOptions {
   readonly stdio?: "ignore" | "inherit" | undefined
 }
 
-type Message =
-  | { readonly _tag: "Reply"; readonly status: number; readonly payload: unknown }
-  | { readonly _tag: "Exit"; readonly code: number | null; readonly signal: string | null }
-
-let nextCallId = 0
-
-class ProcessCall {
-  readonly id = ++nextCallId
-  resume: ((effect: Effect.Effect<Message>) => void) | undefined = undefined
-  message: Message | undefined = undefined
-  cancelled = false
+/** A `toProcess.runSync` call. */
+class ProcessCall extends WorkerCall<PooledProcess> {
+  /** We kill the worker (cancelled, `cancellable`). */
   killing = false
-  readonly moduleUrl: string
-  readonly exportName: string
-  readonly slot: number
+  readonly cancellable: boolean
 
-  constructor(moduleUrl: string, exportName: string) {
-    this.moduleUrl = moduleUrl
-    this.exportName = exportName
-    this.slot = slotOf(moduleUrl, exportName)
+  constructor(
+    moduleUrl: string,
+    exportName: string,
+    args: ReadonlyArray<unknown>,
+    cancellable: boolean,
+    fiber: Fiber.Fiber<unknown, unknown>,
+    pool: ProcessPoolImpl
+  ) {
+    super(moduleUrl, exportName, args, fiber, pool)
+    this.cancellable = cancellable
   }
 
-  deliver(message: Message): void {
-    const resume = this.resume
-    if (resume !== undefined) {
-      this.resume = undefined
-      resume(Effect.succeed(message))
-    } else {
-      this.message ??= message
+  /** Cancelled while waiting: a cancellable call kills its worker (AnyIO), else the caller waits. */
+  onCancel(restore: Restore): Effect.Effect<unknown, unknown> {
+    this.cancelled = true
+    if (this.cancellable) {
+      this.killing = true
+      this.worker!.stop()
     }
+    return loop(this, restore)
   }
 
-  readonly next: Effect.Effect<Message> = Effect.callback<Message>((resume) => {
-    const queued = this.message
-    if (queued !== undefined) {
-      this.message = undefined
-      return resume(Effect.succeed(queued))
-    }
-    this.resume = resume
-    return Effect.sync(() => {
-      this.resume = undefined
-    })
-  })
+  /** A process has no `fromThread.checkCancelled`: an error named `Cancelled` is just an error. */
+  override settle(status: number, payload: unknown): Effect.Effect<unknown, unknown> {
+    return settleReply(this.moduleUrl, this.exportName, status, payload, false)
+  }
+
+  onWorkerExit(message: Message & { readonly _tag: "Exit" }): Effect.Effect<unknown, unknown> {
+    if (this.killing) return Effect.interrupt
+    return Effect.fail(
+      new BrokenWorkerProcess({
+        message: `the worker process running ${describeTarget(this.moduleUrl, this.exportName)} exited (${
+          message.signal ?? `code ${message.code}`
+        })`,
+        exitCode: message.code,
+        signal: message.signal
+      })
+    )
+  }
 }
 
 /** Every live worker process of every pool, killed when the parent exits. */
@@ -92,10 +95,10 @@ const killAll = (): void => {
   for (const child of live) child.kill("SIGKILL")
 }
 
-class PooledProcess implements PoolMember {
+class PooledProcess {
   readonly child: ChildProcess
   readonly pool: ProcessPoolImpl
-  call: ProcessCall | undefined = undefined
+  call: WorkerCall<PooledProcess> | undefined = undefined
   idleSince = 0
   dead = false
   /** The function slots this worker has been told the names of. */
@@ -118,7 +121,7 @@ class PooledProcess implements PoolMember {
       exitHookInstalled = true
       process.once("exit", killAll)
     }
-    this.child.on("message", (message: [number, number, unknown]) => this.onReply(message))
+    this.child.on("message", (message: [number, number, unknown]) => onReply(this, pool, message))
     // Send failures (the channel closed) surface as the process's exit.
     this.child.on("error", () => {})
     this.exited = new Promise((resolve) => {
@@ -144,26 +147,20 @@ class PooledProcess implements PoolMember {
     if (!this.dead) this.child.kill("SIGKILL")
   }
 
-  private onReply([id, status, payload]: [number, number, unknown]): void {
-    const call = this.call
-    if (call === undefined || call.id !== id) return
-    this.call = undefined
-    this.pool.checkin(this)
-    call.deliver({ _tag: "Reply", status, payload })
+  send(message: ReadonlyArray<unknown>): void {
+    this.child.send(message)
   }
 
   private onExit(code: number | null, signal: string | null): void {
     this.dead = true
     live.delete(this.child)
-    this.pool.forget(this)
-    const call = this.call
-    this.call = undefined
-    call?.deliver({ _tag: "Exit", code, signal })
+    onExit(this, this.pool, { _tag: "Exit", code, signal, error: undefined })
   }
 }
 
 export class ProcessPoolImpl extends IdlePool<PooledProcess> {
   readonly options: ProcessPoolOptions
+  readonly closedError = poolClosed
 
   constructor(options: ProcessPoolOptions) {
     super(availableParallelism(), options.maxIdleTime ?? DEFAULT_PROCESS_MAX_IDLE_TIME)
@@ -184,12 +181,7 @@ let defaultPool: ProcessPoolImpl | undefined
 
 export const defaultProcessPool = (): ProcessPoolImpl => (defaultPool ??= new ProcessPoolImpl({}))
 
-const noTokens = Effect.die(
-  new InvalidArgumentError({ message: "the limiter has 0 tokens: the call could never start" })
-)
-const poolClosed = Effect.die(new RuntimeError({ message: "this process pool is closed" }))
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+const poolClosed = closedPool("process")
 
 /** Runs `moduleUrl#exportName(...args)` in a worker process of the pool, holding a limiter token. */
 export const runInProcess = (
@@ -202,72 +194,8 @@ export const runInProcess = (
 ): Effect.Effect<unknown, unknown> =>
   Effect.withFiber((fiber) => {
     const pool = poolOf(fiber)
-    const limiter = limiterOption ?? pool.limiter
-    if (limiter.totalTokens === 0) return noTokens
-    if (pool.closed) return poolClosed
-    const call = new ProcessCall(moduleUrl, exportName)
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () =>
-        Effect.ensuring(start(pool, call, args, cancellable, restore), limiter.releaseOnBehalfOf(call))
-      )
-    )
-  })
-
-const start = (
-  pool: ProcessPoolImpl,
-  call: ProcessCall,
-  args: ReadonlyArray<unknown>,
-  cancellable: boolean,
-  restore: Restore
-): Effect.Effect<unknown, unknown> =>
-  Effect.suspend(() => {
-    if (pool.closed) return poolClosed
-    const w = pool.checkout()
-    w.call = call
-    try {
-      w.child.send(callMessage(w.known, call.id, call.slot, call.moduleUrl, call.exportName, args))
-    } catch (error) {
-      w.call = undefined
-      pool.checkin(w)
-      return Effect.fail(
-        new UncloneableValue({
-          what: "arguments",
-          message: `the arguments of ${describeTarget(call.moduleUrl, call.exportName)} could not be cloned: ${(error as Error)?.message}`
-        })
-      )
-    }
-    w.known[call.slot] = true
-    return loop(w, call, cancellable, restore)
-  })
-
-const loop = (
-  w: PooledProcess,
-  call: ProcessCall,
-  cancellable: boolean,
-  restore: Restore
-): Effect.Effect<unknown, unknown> =>
-  Effect.flatMap(Effect.exit(call.cancelled ? call.next : restore(call.next)), (exit) => {
-    if (Exit.isFailure(exit)) {
-      // Cancelled while waiting: a cancellable call kills its worker (AnyIO), else the caller waits
-      // for the result, shielded.
-      call.cancelled = true
-      if (cancellable) {
-        call.killing = true
-        w.stop()
-      }
-      return loop(w, call, cancellable, restore)
-    }
-    const message = exit.value
-    if (message._tag === "Reply")
-      return settleReply(call.moduleUrl, call.exportName, message.status, message.payload, false)
-    if (call.killing) return Effect.interrupt
-    return Effect.fail(
-      new BrokenWorkerProcess({
-        message: `the worker process running ${describeTarget(call.moduleUrl, call.exportName)} exited (${
-          message.signal ?? `code ${message.code}`
-        })`,
-        exitCode: message.code,
-        signal: message.signal
-      })
+    return runCall(
+      limiterOption ?? pool.limiter,
+      new ProcessCall(moduleUrl, exportName, args, cancellable, fiber, pool)
     )
   })

@@ -15,29 +15,23 @@
  * @internal
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from "node:worker_threads"
-import { Cause, type Context, Effect, Exit, type Fiber } from "effect"
+import { Effect, Exit, type Fiber } from "effect"
 import { cancelScope } from "../../CancelScope.ts"
 import type { CapacityLimiter } from "../../CapacityLimiter.ts"
-import {
-  BrokenWorkerThread,
-  InvalidArgumentError,
-  RuntimeError,
-  UncloneableValue,
-  WorkerFunctionNotFound
-} from "../../Errors.ts"
+import { BrokenWorkerThread, UncloneableValue, WorkerFunctionNotFound } from "../../Errors.ts"
+import { closedPool, loop, type Message, onExit, onReply, type Restore, runCall, WorkerCall } from "./call.ts"
 import {
   type Answer,
   answerOf,
   type Callbacks,
   resolveCallback,
   runSyncCallback,
-  settleReply,
   thrownAnswer,
   toEffect
 } from "./callbacks.ts"
-import { IdlePool, type PoolMember } from "./idlePool.ts"
-import { CANCELLED, describeTarget, HOST_CANCELLED, OK, READY, RUN_SYNC } from "./protocol.ts"
-import { callMessage, type KnownSlots, slotOf } from "./slots.ts"
+import { IdlePool } from "./idlePool.ts"
+import { CANCELLED, describeTarget, HOST_CANCELLED, READY, RUN_SYNC } from "./protocol.ts"
+import type { KnownSlots } from "./slots.ts"
 
 const bootstrap = new URL(
   import.meta.url.endsWith(".ts") ? "./threadWorker.ts" : "./threadWorker.js",
@@ -63,94 +57,87 @@ export interface CallOptions {
   readonly callbacks: Callbacks | undefined
 }
 
-type Message =
-  | { readonly _tag: "Reply"; readonly status: number; readonly payload: unknown }
-  | { readonly _tag: "Run"; readonly target: unknown; readonly args: ReadonlyArray<unknown> }
-  | { readonly _tag: "Exit"; readonly code: number; readonly error: unknown }
-
-let nextCallId = 0
-
-/** One call: what the host waits for, and the messages it has not taken yet. */
-class ThreadCall {
-  readonly id = ++nextCallId
-  resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
-  inbox: Array<Message> | undefined = undefined
-  /** The host waits in {@link fastWait} (`resume` takes the call's outcome, not a message). */
-  fast = false
-  /** fastWait was ended by a message for the general loop (not by an interruption). */
-  slow = false
-  /** The host was cancelled and waits on, shielded (no `abandonOnCancel`). */
-  cancelled = false
-  /** The host left (cancelled with `abandonOnCancel`): the result goes nowhere. */
-  abandoned = false
+/** A `toThread.runSync` call. */
+class ThreadCall extends WorkerCall<PooledThread> {
   /** We terminate the worker (cancelled with `terminateOnCancel`). */
   terminating = false
-  /** The call holds its limiter token. */
-  borrowed = false
-  readonly moduleUrl: string
-  readonly exportName: string
-  readonly slot: number
   readonly options: CallOptions
-  readonly context: Context.Context<never>
 
-  constructor(moduleUrl: string, exportName: string, options: CallOptions, context: Context.Context<never>) {
-    this.moduleUrl = moduleUrl
-    this.exportName = exportName
-    this.slot = slotOf(moduleUrl, exportName)
+  constructor(
+    moduleUrl: string,
+    exportName: string,
+    args: ReadonlyArray<unknown>,
+    options: CallOptions,
+    fiber: Fiber.Fiber<unknown, unknown>,
+    pool: ThreadPoolImpl
+  ) {
+    super(moduleUrl, exportName, args, fiber, pool)
     this.options = options
-    this.context = context
+  }
+
+  /** The host was cancelled while waiting. */
+  onCancel(restore: Restore): Effect.Effect<unknown, unknown> {
+    const w = this.worker!
+    if (this.options.terminateOnCancel) {
+      this.terminating = true
+      markCancelled(w, this)
+      void w.worker.terminate()
+      return loop(this, restore)
+    }
+    if (this.options.abandonOnCancel) {
+      this.abandoned = true
+      this.inbox = undefined
+      Atomics.store(w.flags, HOST_CANCELLED, 1)
+      // The worker finishes in the background; it must not keep the process alive for a result
+      // that goes nowhere. It returns to the pool when it replies.
+      w.worker.unref()
+      return Effect.interrupt
+    }
+    markCancelled(w, this)
+    return loop(this, restore)
+  }
+
+  onWorkerExit(message: Message & { readonly _tag: "Exit" }): Effect.Effect<unknown, unknown> {
+    if (this.terminating) return Effect.interrupt
+    return Effect.fail(
+      new BrokenWorkerThread({
+        message:
+          `the worker thread running ${describeTarget(this.moduleUrl, this.exportName)} ` +
+          (message.error === undefined
+            ? `exited with code ${message.code}`
+            : `crashed: ${(message.error as Error)?.message ?? message.error}`),
+        exitCode: message.code ?? 1,
+        cause: message.error
+      })
+    )
   }
 
   /**
-   * The worker replied. The common case, a value while the host waits in {@link fastWait}, resumes
-   * it with the value itself: no message object, no dispatch.
+   * A `fromThread.run` callback, in the host task, in its cancel scope: once the host is cancelled
+   * (`cancelled`), `restore` interrupts the callback at once and the worker gets `Cancelled`.
    */
-  deliverReply(status: number, payload: unknown): void {
-    if (this.fast && status === OK) {
-      const resume = this.resume!
-      this.resume = undefined
-      this.fast = false
-      resume(Exit.succeed(payload))
-      return
-    }
-    this.deliver({ _tag: "Reply", status, payload })
-  }
-
-  deliver(message: Message): void {
-    const resume = this.resume
-    if (resume !== undefined) {
-      this.resume = undefined
-      if (this.fast) {
-        // The host waits in fastWait: it takes the message from the inbox in the general loop.
-        this.fast = false
-        this.slow = true
-        ;(this.inbox ??= []).push(message)
-        resume(slowSignal)
-      } else {
-        resume(Effect.succeed(message))
-      }
-    } else if (!this.abandoned) {
-      ;(this.inbox ??= []).push(message)
-    }
-  }
-
-  /** The next message; interrupting the wait leaves later messages in the inbox. */
-  readonly next: Effect.Effect<Message> = Effect.callback<Message>((resume) => {
-    const queued = this.inbox?.shift()
-    if (queued !== undefined) return resume(Effect.succeed(queued))
-    this.resume = resume as (effect: Effect.Effect<unknown, unknown>) => void
-    return Effect.sync(() => {
-      this.resume = undefined
+  override onOther(message: Message, restore: Restore): Effect.Effect<unknown, unknown> {
+    if (message._tag !== "Run") return loop(this, restore)
+    const w = this.worker!
+    return Effect.flatMap(runCallback(this, message.target, message.args, restore), (answer) => {
+      w.answer(answer)
+      if (answer[0] === CANCELLED) markCancelled(w, this)
+      return loop(this, restore)
     })
-  })
+  }
 }
 
-class PooledThread implements PoolMember {
+const markCancelled = (w: PooledThread, call: ThreadCall): void => {
+  call.cancelled = true
+  Atomics.store(w.flags, HOST_CANCELLED, 1)
+}
+
+class PooledThread {
   readonly worker: Worker
   readonly port: MessagePort
   readonly flags: Int32Array
   readonly pool: ThreadPoolImpl
-  call: ThreadCall | undefined = undefined
+  call: WorkerCall<PooledThread> | undefined = undefined
   idleSince = 0
   dead = false
   /** The function slots this worker has been told the names of. */
@@ -172,7 +159,7 @@ class PooledThread implements PoolMember {
       ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
       ...(options.env !== undefined ? { env: { ...options.env } } : {})
     })
-    this.worker.on("message", (message: [number, number, unknown]) => this.onReply(message))
+    this.worker.on("message", (message: [number, number, unknown]) => onReply(this, pool, message))
     this.worker.on("error", (error) => {
       this.lastError = error
     })
@@ -195,25 +182,19 @@ class PooledThread implements PoolMember {
     void this.worker.terminate()
   }
 
-  private onReply([id, status, payload]: [number, number, unknown]): void {
-    const call = this.call
-    if (call === undefined || call.id !== id) return
-    this.call = undefined
-    this.pool.checkin(this)
-    call.deliverReply(status, payload)
+  send(message: ReadonlyArray<unknown>): void {
+    Atomics.store(this.flags, HOST_CANCELLED, 0)
+    this.worker.postMessage(message)
   }
 
   private onExit(code: number): void {
     this.dead = true
-    this.pool.forget(this)
     this.port.close()
-    const call = this.call
-    this.call = undefined
-    call?.deliver({ _tag: "Exit", code, error: this.lastError })
+    onExit(this, this.pool, { _tag: "Exit", code, signal: null, error: this.lastError })
   }
 
   private onCallback([kind, target, args]: [number, unknown, ReadonlyArray<unknown>]): void {
-    const call = this.call
+    const call = this.call as ThreadCall | undefined
     if (call === undefined) {
       this.answer(thrownAnswer(new Error("no call in progress")))
       return
@@ -280,6 +261,7 @@ const runCallback = (
 
 export class ThreadPoolImpl extends IdlePool<PooledThread> {
   readonly options: ThreadPoolOptions
+  readonly closedError = poolClosed
 
   constructor(options: ThreadPoolOptions) {
     super(DEFAULT_THREAD_TOKENS, options.maxIdleTime ?? DEFAULT_MAX_IDLE_TIME)
@@ -296,14 +278,11 @@ let defaultPool: ThreadPoolImpl | undefined
 /** The process-wide pool (created on first use; its idle workers never keep the process alive). */
 export const defaultThreadPool = (): ThreadPoolImpl => (defaultPool ??= new ThreadPoolImpl({}))
 
-const noTokens = Effect.die(
-  new InvalidArgumentError({ message: "the limiter has 0 tokens: the call could never start" })
-)
-const poolClosed = Effect.die(new RuntimeError({ message: "this thread pool is closed" }))
+const poolClosed = closedPool("thread")
 
 /**
- * Runs `moduleUrl#exportName(...args)` in a worker of `pool`, holding a token of the limiter (a
- * per-call borrower: concurrent calls from fibers of one task do not collide).
+ * Runs `moduleUrl#exportName(...args)` in a worker of the current pool, holding a token of the
+ * limiter (call.ts).
  */
 export const runInThread = (
   poolOf: (fiber: Fiber.Fiber<unknown, unknown>) => ThreadPoolImpl,
@@ -314,146 +293,8 @@ export const runInThread = (
 ): Effect.Effect<unknown, unknown> =>
   Effect.withFiber((fiber) => {
     const pool = poolOf(fiber)
-    const limiter = options.limiter ?? pool.limiter
-    if (limiter.totalTokens === 0) return noTokens
-    if (pool.closed) return poolClosed
-    const call = new ThreadCall(moduleUrl, exportName, options, fiber.context as Context.Context<never>)
-    const release = () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
-    // AnyIO's checkpoint before the call: a task cancelled there (at its first suspension) never
-    // runs the function, and gives its token back. A free token (no waiters then: a waiter is
-    // handed any token that frees up) is taken at once, then the checkpoint; otherwise the
-    // limiter's acquire waits, and is itself that checkpoint. The body of `onExitPrimitive` is
-    // uninterruptible; `restore` opens the caller's interruptibility again around the waits.
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.onExitPrimitive(
-        limiter.availableTokens > 0
-          ? Effect.flatMap(limiter.acquireOnBehalfOfNowait(call), () => {
-              call.borrowed = true
-              return Effect.flatMap(restore(Effect.yieldNow), () => start(pool, call, args, restore))
-            })
-          : Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () => {
-              call.borrowed = true
-              return start(pool, call, args, restore)
-            }),
-        release
-      )
+    return runCall(
+      options.limiter ?? pool.limiter,
+      new ThreadCall(moduleUrl, exportName, args, options, fiber, pool)
     )
   })
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-
-const start = (
-  pool: ThreadPoolImpl,
-  call: ThreadCall,
-  args: ReadonlyArray<unknown>,
-  restore: Restore
-): Effect.Effect<unknown, unknown> => {
-  if (pool.closed) return poolClosed
-  const w = pool.checkout()
-  w.call = call
-  Atomics.store(w.flags, HOST_CANCELLED, 0)
-  try {
-    w.worker.postMessage(callMessage(w.known, call.id, call.slot, call.moduleUrl, call.exportName, args))
-  } catch (error) {
-    w.call = undefined
-    pool.checkin(w)
-    return Effect.fail(
-      new UncloneableValue({
-        what: "arguments",
-        message: `the arguments of ${describeTarget(call.moduleUrl, call.exportName)} could not be cloned: ${(error as Error)?.message}`
-      })
-    )
-  }
-  w.known[call.slot] = true
-  return Effect.catchCause(restore(fastWait(call)), (cause) => {
-    call.fast = false
-    call.resume = undefined
-    if (call.slow) {
-      call.slow = false
-      return loop(w, call, restore)
-    }
-    // Otherwise only an interruption can end the wait: the host was cancelled.
-    return Cause.hasInterrupts(cause) ? onCancel(w, call, restore) : Effect.failCause(cause)
-  })
-}
-
-/** Tells fastWait's host that a message waits in the inbox. */
-const slowSignal = Exit.fail(undefined)
-
-/**
- * The wait of a call that has just been posted: ends with the function's value (the common case),
- * or with {@link slowSignal} when anything else arrives (an error, a callback, the worker's exit),
- * which the general {@link loop} then handles, or by an interruption. No cleanup on interruption:
- * the handler in `start` clears the stale `resume`.
- */
-const fastWait = (call: ThreadCall): Effect.Effect<unknown, unknown> =>
-  Effect.callback<unknown, unknown>((resume) => {
-    if (call.inbox !== undefined && call.inbox.length > 0) {
-      call.slow = true
-      return resume(slowSignal)
-    }
-    call.fast = true
-    call.resume = resume
-  })
-
-const loop = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> =>
-  Effect.matchCauseEffect(call.cancelled ? call.next : restore(call.next), {
-    // Only an interruption can end the wait: the host was cancelled.
-    onFailure: () => onCancel(w, call, restore),
-    onSuccess: (message) => {
-      switch (message._tag) {
-        case "Reply":
-          return settle(call, message.status, message.payload)
-        case "Exit":
-          if (call.terminating) return Effect.interrupt
-          return Effect.fail(
-            new BrokenWorkerThread({
-              message:
-                `the worker thread running ${describeTarget(call.moduleUrl, call.exportName)} ` +
-                (message.error === undefined
-                  ? `exited with code ${message.code}`
-                  : `crashed: ${(message.error as Error)?.message ?? message.error}`),
-              exitCode: message.code,
-              cause: message.error
-            })
-          )
-        case "Run":
-          // In the host task, in its cancel scope: once the host is cancelled (`cancelled`), `restore`
-          // interrupts the callback at once and the worker gets `Cancelled`.
-          return Effect.flatMap(runCallback(call, message.target, message.args, restore), (answer) => {
-            w.answer(answer)
-            if (answer[0] === CANCELLED) markCancelled(w, call)
-            return loop(w, call, restore)
-          })
-      }
-    }
-  })
-
-const markCancelled = (w: PooledThread, call: ThreadCall): void => {
-  call.cancelled = true
-  Atomics.store(w.flags, HOST_CANCELLED, 1)
-}
-
-/** The host was cancelled while waiting. */
-const onCancel = (w: PooledThread, call: ThreadCall, restore: Restore): Effect.Effect<unknown, unknown> => {
-  if (call.options.terminateOnCancel) {
-    call.terminating = true
-    markCancelled(w, call)
-    void w.worker.terminate()
-    return loop(w, call, restore)
-  }
-  if (call.options.abandonOnCancel) {
-    call.abandoned = true
-    call.inbox = undefined
-    Atomics.store(w.flags, HOST_CANCELLED, 1)
-    // The worker finishes in the background; it must not keep the process alive for a result that
-    // goes nowhere. It returns to the pool when it replies.
-    w.worker.unref()
-    return Effect.interrupt
-  }
-  markCancelled(w, call)
-  return loop(w, call, restore)
-}
-
-const settle = (call: ThreadCall, status: number, payload: unknown): Effect.Effect<unknown, unknown> =>
-  settleReply(call.moduleUrl, call.exportName, status, payload, call.cancelled)
