@@ -227,15 +227,63 @@ const extraOf = (attribute: TypedAttribute<unknown>, rest: [] | [unknown]) =>
     ...rest
   )
 
-class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
+/**
+ * What both ends share: the open/closed flag, closing (`close`, `use`, `scoped`), statistics and the
+ * (empty) typed attributes. Sending and receiving are the subclasses'.
+ */
+abstract class StreamEnd implements internal.End {
   closed = false
-  private readonly state: internal.StreamState
-  private readonly closeEffect: Effect.Effect<void>
+  protected readonly state: internal.StreamState
+  protected readonly closeEffect: Effect.Effect<void>
 
-  constructor(state: internal.StreamState) {
+  constructor(
+    state: internal.StreamState,
+    closeEnd: (state: internal.StreamState, end: internal.End) => void
+  ) {
     this.state = state
+    this.closeEffect = Effect.sync(() => closeEnd(state, this))
+  }
+
+  close(): Effect.Effect<void> {
+    return this.closeEffect
+  }
+
+  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.ensuring(
+      Effect.suspend(() => f(this)),
+      this.closeEffect
+    )
+  }
+
+  scoped(): Effect.Effect<this, never, Scope.Scope> {
+    return Effect.acquireRelease(Effect.succeed(this), () => this.closeEffect)
+  }
+
+  statistics(): MemoryObjectStreamStatistics {
+    return statisticsOf(this.state)
+  }
+
+  get extraAttributes(): TypedAttributeMap {
+    return emptyAttributes
+  }
+
+  extra<A>(attribute: TypedAttribute<A>): Effect.Effect<A, TypedAttributeLookupError>
+  extra<A, D>(attribute: TypedAttribute<A>, defaultValue: D): Effect.Effect<A | D>
+  extra(
+    attribute: TypedAttribute<unknown>,
+    ...rest: [] | [unknown]
+  ): Effect.Effect<unknown, TypedAttributeLookupError> {
+    return extraOf(attribute, rest)
+  }
+}
+
+const closeSend = (state: internal.StreamState, end: internal.End): void => state.closeSend(end)
+const closeReceive = (state: internal.StreamState, end: internal.End): void => state.closeReceive(end)
+
+class SendEnd<T> extends StreamEnd implements MemoryObjectSendStream<T> {
+  constructor(state: internal.StreamState) {
+    super(state, closeSend)
     state.openSend++
-    this.closeEffect = Effect.sync(() => state.closeSend(this))
   }
 
   send(item: T): Effect.Effect<void, ClosedResourceError | BrokenResourceError> {
@@ -260,40 +308,8 @@ class SendEnd<T> implements MemoryObjectSendStream<T>, internal.End {
     )
   }
 
-  close(): Effect.Effect<void> {
-    return this.closeEffect
-  }
-
-  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.ensuring(
-      Effect.suspend(() => f(this)),
-      this.closeEffect
-    )
-  }
-
-  scoped(): Effect.Effect<this, never, Scope.Scope> {
-    return Effect.acquireRelease(Effect.succeed(this), () => this.closeEffect)
-  }
-
-  statistics(): MemoryObjectStreamStatistics {
-    return statisticsOf(this.state)
-  }
-
   get sink(): Sink.Sink<void, T, never, ClosedResourceError | BrokenResourceError> {
     return sendSink((item: T) => this.send(item))
-  }
-
-  get extraAttributes(): TypedAttributeMap {
-    return emptyAttributes
-  }
-
-  extra<A>(attribute: TypedAttribute<A>): Effect.Effect<A, TypedAttributeLookupError>
-  extra<A, D>(attribute: TypedAttribute<A>, defaultValue: D): Effect.Effect<A | D>
-  extra(
-    attribute: TypedAttribute<unknown>,
-    ...rest: [] | [unknown]
-  ): Effect.Effect<unknown, TypedAttributeLookupError> {
-    return extraOf(attribute, rest)
   }
 }
 
@@ -309,18 +325,14 @@ const makeReceive = (state: internal.StreamState, end: internal.End, mode: inter
   return Effect.andThen(Effect.yieldNow, step)
 }
 
-class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
-  closed = false
-  private readonly state: internal.StreamState
-  private readonly closeEffect: Effect.Effect<void>
+class ReceiveEnd<T> extends StreamEnd implements MemoryObjectReceiveStream<T> {
   private readonly receiveEffect: Effect.Effect<T, EndOfStream | ClosedResourceError>
   private readonly receiveNowaitEffect: Effect.Effect<T, WouldBlock | EndOfStream | ClosedResourceError>
   private nextEffect: Effect.Effect<T | typeof internal.END, ClosedResourceError> | undefined = undefined
 
   constructor(state: internal.StreamState) {
-    this.state = state
+    super(state, closeReceive)
     state.openReceive++
-    this.closeEffect = Effect.sync(() => state.closeReceive(this))
     this.receiveEffect = makeReceive(state, this, internal.MODE_RECEIVE) as Effect.Effect<
       T,
       EndOfStream | ClosedResourceError
@@ -345,21 +357,6 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
     )
   }
 
-  close(): Effect.Effect<void> {
-    return this.closeEffect
-  }
-
-  use<A, E, R>(f: (self: this) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.ensuring(
-      Effect.suspend(() => f(this)),
-      this.closeEffect
-    )
-  }
-
-  scoped(): Effect.Effect<this, never, Scope.Scope> {
-    return Effect.acquireRelease(Effect.succeed(this), () => this.closeEffect)
-  }
-
   runForEach<E, R>(
     f: (item: T) => Effect.Effect<unknown, E, R>
   ): Effect.Effect<void, E | ClosedResourceError, R> {
@@ -381,23 +378,6 @@ class ReceiveEnd<T> implements MemoryObjectReceiveStream<T>, internal.End {
       ClosedResourceError | Cause.Done
     >
     return Stream.fromPull(Effect.succeed(pull))
-  }
-
-  statistics(): MemoryObjectStreamStatistics {
-    return statisticsOf(this.state)
-  }
-
-  get extraAttributes(): TypedAttributeMap {
-    return emptyAttributes
-  }
-
-  extra<A>(attribute: TypedAttribute<A>): Effect.Effect<A, TypedAttributeLookupError>
-  extra<A, D>(attribute: TypedAttribute<A>, defaultValue: D): Effect.Effect<A | D>
-  extra(
-    attribute: TypedAttribute<unknown>,
-    ...rest: [] | [unknown]
-  ): Effect.Effect<unknown, TypedAttributeLookupError> {
-    return extraOf(attribute, rest)
   }
 }
 
