@@ -194,7 +194,9 @@ describe("batching scheduler fairness", () => {
     // checks the time between rounds only turns every 4-5 ms here), but the scheduler cuts a
     // round every 64 tasks to check the time, so a turn still ends after about one budget.
     const { result, spins } = await besideBusyLoop(() => immediateGaps(20), { fibers: 10_000 })
-    expect(spins).toBeGreaterThan(10_000)
+    // Every fiber went through a checkpoint while the probe ran (on an idle machine the probe's 20
+    // turns can end within the first round of them: exactly 10,000).
+    expect(spins).toBeGreaterThanOrEqual(10_000)
     expect(median(cpuOf(result))).toBeLessThan(1 + 1)
   })
 
