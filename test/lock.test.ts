@@ -14,6 +14,24 @@ import { asTask, describe, expect, expectDefect, expectFailure, isDone, it, sett
 // Built outside of any running program, on purpose.
 const moduleLock = new Lock()
 
+/**
+ * Forks task `name` acquiring `lock`, and keeps the acquiring fiber itself (asyncio's
+ * `task.cancel()` reaches that fiber, not a wrapper around it).
+ */
+const forkAcquirer = (lock: Lock, name: string) =>
+  Effect.gen(function* () {
+    let fiber: Fiber.Fiber<unknown, unknown> | undefined
+    const task = yield* Effect.forkChild(
+      asTask(name)(
+        Effect.withFiber((self) => {
+          fiber = self
+          return lock.acquire()
+        })
+      )
+    )
+    return { task, acquirer: () => fiber! }
+  })
+
 describe("Lock", () => {
   // anyio: TestLock.test_contextmanager
   it.effect("withLock: a second task waits until the holder leaves", () =>
@@ -265,19 +283,11 @@ describe("Lock", () => {
       const lock = new Lock()
       yield* lock.acquireNowait()
       // The native cancellation (asyncio's `task1.cancel()`) reaches the acquiring fiber itself.
-      let acquirer: Fiber.Fiber<unknown, unknown> | undefined
-      const task1 = yield* Effect.forkChild(
-        asTask("task1")(
-          Effect.withFiber((self) => {
-            acquirer = self
-            return lock.acquire()
-          })
-        )
-      )
+      const { task: task1, acquirer } = yield* forkAcquirer(lock, "task1")
       yield* settle()
       yield* lock.release()
       expect(lock.statistics().owner?.name).toBe("task1") // handed over, not yet resumed
-      acquirer!.interruptUnsafe()
+      acquirer().interruptUnsafe()
       yield* Fiber.await(task1)
       expect(lock.statistics()).toEqual({ locked: false, owner: undefined, tasksWaiting: 0 })
       yield* lock.acquireNowait()
@@ -288,20 +298,12 @@ describe("Lock", () => {
     Effect.gen(function* () {
       const lock = new Lock()
       yield* lock.acquireNowait()
-      let acquirer: Fiber.Fiber<unknown, unknown> | undefined
-      const task1 = yield* Effect.forkChild(
-        asTask("task1")(
-          Effect.withFiber((self) => {
-            acquirer = self
-            return lock.acquire()
-          })
-        )
-      )
+      const { task: task1, acquirer } = yield* forkAcquirer(lock, "task1")
       yield* settle()
       const task2 = yield* Effect.forkChild(asTask("task2")(lock.withLock(Effect.never)))
       yield* settle()
       yield* lock.release()
-      acquirer!.interruptUnsafe() // native: the hand-off is undone
+      acquirer().interruptUnsafe() // native: the hand-off is undone
       yield* Fiber.await(task1)
       expect(lock.statistics().owner?.name).toBe("task2")
       yield* settle()

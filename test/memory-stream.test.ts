@@ -18,13 +18,7 @@ import {
 } from "../src/MemoryObjectStream.ts"
 import { createTaskGroup, type TaskStatus } from "../src/TaskGroup.ts"
 import { autojump } from "../src/Testing.ts"
-
-/**
- * Starts `effect` in a child fiber and lets it run until it blocks: it runs at once to the checkpoint
- * a send or receive begins with, then (FIFO) once more before this fiber goes on.
- */
-const fork = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.tap(Effect.forkChild(effect, { startImmediately: true }), () => Effect.yieldNow)
+import { fork } from "./streams-helpers.ts"
 
 /** The `_tag` of the error `effect` fails with (the test fails if it succeeds). */
 const failureTag = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>

@@ -67,8 +67,11 @@ export const clockSeconds = (clock: Clock.Clock): number => Number(clock.monoton
 const queues = new WeakMap<Clock.Clock, DeadlineQueue>()
 
 /** The queue of the clock in `context`. */
-export const queueOf = (context: Context.Context<never>): DeadlineQueue => {
-  const clock = Context.get(context, Clock.Clock)
+export const queueOf = (context: Context.Context<never>): DeadlineQueue =>
+  queueOfClock(Context.get(context, Clock.Clock))
+
+/** The queue of `clock`. */
+export const queueOfClock = (clock: Clock.Clock): DeadlineQueue => {
   let queue = queues.get(clock)
   if (queue === undefined) {
     queue = new DeadlineQueue(clock)

@@ -10,7 +10,7 @@
  * @internal
  */
 import { Clock, Context, Duration, Effect, type Fiber } from "effect"
-import { DeadlineEntry, type DeadlineOwner, defaultClock, queueOf } from "./deadlines.ts"
+import { DeadlineEntry, type DeadlineOwner, defaultClock, queueOfClock } from "./deadlines.ts"
 import { scheduleWake } from "./waitQueue.ts"
 
 class Sleeper implements DeadlineOwner {
@@ -38,9 +38,9 @@ class Sleeper implements DeadlineOwner {
  */
 export const sleepSeconds = (s: number): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
-    if (Context.get(fiber.context, Clock.Clock) !== defaultClock)
-      return Effect.sleep(Duration.millis(s * 1000))
-    const queue = queueOf(fiber.context)
+    const clock = Context.get(fiber.context, Clock.Clock)
+    if (clock !== defaultClock) return Effect.sleep(Duration.millis(s * 1000))
+    const queue = queueOfClock(clock)
     const deadline = queue.now() + s
     return Effect.callback<void>((resume) => {
       const entry = new DeadlineEntry(new Sleeper(fiber, resume))
