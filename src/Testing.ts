@@ -252,8 +252,15 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     return this.nowMillis
   }
   readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.nowMillis)
+  // The time moves only at jumps, and deadlines read it several times per scope: convert once.
+  private nanosOf = 0
+  private nanos = 0n
   currentTimeNanosUnsafe(): bigint {
-    return BigInt(Math.round(this.nowMillis * 1e6))
+    if (this.nanosOf !== this.nowMillis) {
+      this.nanosOf = this.nowMillis
+      this.nanos = BigInt(Math.round(this.nowMillis * 1e6))
+    }
+    return this.nanos
   }
   readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.currentTimeNanosUnsafe())
   monotonicTimeNanosUnsafe(): bigint {
