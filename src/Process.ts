@@ -292,93 +292,93 @@ class ProcessImpl extends ResourceBase implements Process {
   readonly pid: number
   readonly args: Command
   returncode: number | undefined = undefined
-  private readonly child: ChildProcess
-  private readonly plan: SpawnPlan
+  readonly #child: ChildProcess
+  readonly #plan: SpawnPlan
   // The pipes' stream adapters are made on first use (or at close): a pipe nobody reads is not
   // read, which spares the event loop a wake-up per pipe when the child ends. `null`: not yet.
-  private _stdin: ByteSendStream | undefined | null = null
-  private _stdout: ByteReceiveStream | undefined | null = null
-  private _stderr: ByteReceiveStream | undefined | null = null
-  private waiters: Array<() => void> = []
-  private readonly parked: Effect.Effect<number>
-  private readonly waitEffect: Effect.Effect<number>
-  private readonly closePipes: Effect.Effect<void>
-  private readonly killAndReap: Effect.Effect<void>
+  #stdin: ByteSendStream | undefined | null = null
+  #stdout: ByteReceiveStream | undefined | null = null
+  #stderr: ByteReceiveStream | undefined | null = null
+  #waiters: Array<() => void> = []
+  readonly #parked: Effect.Effect<number>
+  readonly #waitEffect: Effect.Effect<number>
+  readonly #closePipes: Effect.Effect<void>
+  readonly #killAndReap: Effect.Effect<void>
 
   constructor(child: ChildProcess, p: SpawnPlan, args: Command) {
     super()
-    this.child = child
-    this.plan = p
+    this.#child = child
+    this.#plan = p
     this.pid = child.pid as number
     this.args = args
     child.once("exit", (code, signal) => {
       this.returncode = returncodeOf(code, signal)
-      const waiters = this.waiters
-      this.waiters = []
+      const waiters = this.#waiters
+      this.#waiters = []
       for (const waiter of waiters) waiter()
     })
-    this.parked = Effect.callback<number>((resume) => {
+    this.#parked = Effect.callback<number>((resume) => {
       if (this.returncode !== undefined) return resume(Exit.succeed(this.returncode))
       const waiter = () => resume(Exit.succeed(this.returncode as number))
-      this.waiters.push(waiter)
+      this.#waiters.push(waiter)
       return Effect.sync(() => {
-        const i = this.waiters.indexOf(waiter)
-        if (i >= 0) this.waiters.splice(i, 1)
+        const i = this.#waiters.indexOf(waiter)
+        if (i >= 0) this.#waiters.splice(i, 1)
       })
     })
-    this.waitEffect = Effect.suspend(() =>
-      this.returncode !== undefined ? Effect.map(checkpoint(), () => this.returncode as number) : this.parked
+    this.#waitEffect = Effect.suspend(() =>
+      this.returncode !== undefined ? Effect.map(checkpoint(), () => this.returncode as number) : this.#parked
     )
-    this.closePipes = Effect.suspend(() =>
+    this.#closePipes = Effect.suspend(() =>
       Effect.forEach(
         [this.stdin, this.stdout, this.stderr].filter((s) => s !== undefined),
         (s) => s.close(),
         { discard: true }
       )
     )
-    this.killAndReap = Effect.suspend(() => {
+    this.#killAndReap = Effect.suspend(() => {
       if (this.returncode !== undefined) return Effect.void
-      this.child.kill("SIGKILL")
-      return Effect.asVoid(this.parked)
+      this.#child.kill("SIGKILL")
+      return Effect.asVoid(this.#parked)
     })
   }
 
   get stdin(): ByteSendStream | undefined {
-    if (this._stdin === null) this._stdin = this.child.stdin ? fromWritable(this.child.stdin) : undefined
-    return this._stdin
+    if (this.#stdin === null) this.#stdin = this.#child.stdin ? fromWritable(this.#child.stdin) : undefined
+    return this.#stdin
   }
 
   get stdout(): ByteReceiveStream | undefined {
-    if (this._stdout === null) this.makeOutputs()
-    return this._stdout as ByteReceiveStream | undefined
+    if (this.#stdout === null) this.#makeOutputs()
+    return this.#stdout as ByteReceiveStream | undefined
   }
 
   get stderr(): ByteReceiveStream | undefined {
-    if (this._stderr === null) this.makeOutputs()
-    return this._stderr as ByteReceiveStream | undefined
+    if (this.#stderr === null) this.#makeOutputs()
+    return this.#stderr as ByteReceiveStream | undefined
   }
 
-  private makeOutputs(): void {
-    const out = this.child.stdout
-    const err = this.child.stderr
-    if (out && err && this.plan.stderrToStdout) {
+  #makeOutputs(): void {
+    const out = this.#child.stdout
+    const err = this.#child.stderr
+    if (out && err && this.#plan.stderrToStdout) {
       const merged = merge(out, err)
-      this._stdout = fromReadable(merged, {
+      this.#stdout = fromReadable(merged, {
         onClose: () => {
           merged.destroy()
           out.destroy()
           err.destroy()
         }
       })
-      this._stderr = undefined
+      this.#stderr = undefined
     } else {
-      this._stdout = out ? fromReadable(out) : undefined
-      this._stderr = err ? fromReadable(err) : undefined
+      this.#stdout = out ? fromReadable(out) : undefined
+      this.#stderr = err ? fromReadable(err) : undefined
     }
   }
 
   wait(): Effect.Effect<number> {
-    return this.waitEffect
+    return this.#waitEffect
   }
 
   sendSignal(signal: NodeJS.Signals | number): Effect.Effect<void> {
@@ -386,7 +386,7 @@ class ProcessImpl extends ResourceBase implements Process {
       const checked = checkSignal(signal)
       if (checked instanceof InvalidArgumentError) return Effect.die(checked)
       // After the exit the pid may already belong to someone else: send nothing (as Popen).
-      if (this.returncode === undefined) this.child.kill(checked)
+      if (this.returncode === undefined) this.#child.kill(checked)
       return Effect.void
     })
   }
@@ -402,14 +402,14 @@ class ProcessImpl extends ResourceBase implements Process {
   /** Closes the pipes, then waits with `restore`'s interruptibility; a cancelled wait kills and reaps. */
   closeAndWait(restore: Restore): Effect.Effect<void> {
     return Effect.andThen(
-      this.closePipes,
-      Effect.asVoid(Effect.onInterrupt(restore(this.waitEffect), () => this.killAndReap))
+      this.#closePipes,
+      Effect.asVoid(Effect.onInterrupt(restore(this.#waitEffect), () => this.#killAndReap))
     )
   }
 
   /** Closes the pipes, kills (SIGKILL) and reaps: the exit of a cancelled scope. */
   closeAndKill(): Effect.Effect<void> {
-    return Effect.andThen(this.closePipes, this.killAndReap)
+    return Effect.andThen(this.#closePipes, this.#killAndReap)
   }
 
   close(): Effect.Effect<void> {

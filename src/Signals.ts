@@ -60,69 +60,69 @@ const closedDefect = () =>
 
 class Receiver implements SignalReceiver, SignalSink {
   readonly signals: ReadonlyArray<Signal>
-  private readonly queue: Array<Signal> = []
-  private head = 0
+  readonly #queue: Array<Signal> = []
+  #head = 0
   /** Parked `receive()`s, oldest first; each takes one signal. */
-  private readonly waiters: Array<() => void> = []
+  readonly #waiters: Array<() => void> = []
   closed = false
   readonly stream: Stream.Stream<Signal>
-  private readonly receiveEffect: Effect.Effect<Signal>
+  readonly #receiveEffect: Effect.Effect<Signal>
 
   constructor(signals: ReadonlyArray<Signal>) {
     this.signals = signals
     const park = Effect.callback<Signal>((resume) => {
       const waiter = () => {
         if (this.closed) return resume(closedDefect())
-        const signal = this.take()
+        const signal = this.#take()
         if (signal !== undefined) resume(Exit.succeed(signal))
       }
-      this.waiters.push(waiter)
+      this.#waiters.push(waiter)
       return Effect.sync(() => {
-        const i = this.waiters.indexOf(waiter)
-        if (i >= 0) this.waiters.splice(i, 1)
+        const i = this.#waiters.indexOf(waiter)
+        if (i >= 0) this.#waiters.splice(i, 1)
       })
     })
     // AnyIO checkpoints before looking at the queue.
-    this.receiveEffect = Effect.andThen(
+    this.#receiveEffect = Effect.andThen(
       checkpoint(),
       Effect.suspend(() => {
         if (this.closed) return closedDefect()
-        const signal = this.take()
+        const signal = this.#take()
         return signal !== undefined ? Exit.succeed(signal) : park
       })
     )
-    this.stream = Stream.fromEffectRepeat(this.receiveEffect)
+    this.stream = Stream.fromEffectRepeat(this.#receiveEffect)
   }
 
-  private take(): Signal | undefined {
-    if (this.head === this.queue.length) return undefined
-    const signal = this.queue[this.head++]
-    if (this.head === this.queue.length) {
-      this.queue.length = 0
-      this.head = 0
+  #take(): Signal | undefined {
+    if (this.#head === this.#queue.length) return undefined
+    const signal = this.#queue[this.#head++]
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0
+      this.#head = 0
     }
     return signal
   }
 
   deliver(signal: Signal): void {
     if (this.closed) return
-    this.queue.push(signal)
-    this.waiters.shift()?.()
+    this.#queue.push(signal)
+    this.#waiters.shift()?.()
   }
 
   close(): void {
     if (this.closed) return
     this.closed = true
     release(this, this.signals)
-    for (const waiter of this.waiters.splice(0)) waiter()
+    for (const waiter of this.#waiters.splice(0)) waiter()
   }
 
   receive(): Effect.Effect<Signal> {
-    return this.receiveEffect
+    return this.#receiveEffect
   }
 
   runForEach<E, R>(f: (signal: Signal) => Effect.Effect<unknown, E, R>): Effect.Effect<never, E, R> {
-    const loop: Effect.Effect<never, E, R> = Effect.flatMap(this.receiveEffect, (signal) =>
+    const loop: Effect.Effect<never, E, R> = Effect.flatMap(this.#receiveEffect, (signal) =>
       Effect.andThen(f(signal), loop)
     )
     return loop
