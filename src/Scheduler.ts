@@ -120,27 +120,27 @@ const nextTick: (f: () => void) => void =
  */
 class BatchingScheduler implements Scheduler.Scheduler, Scheduler.SchedulerDispatcher {
   readonly executionMode = "async" as const
-  private readonly budgetMs: number
+  readonly #budgetMs: number
   /**
    * Priority-0 tasks (all of Effect's own), FIFO: a ring buffer (capacity a power of two) read at
    * `head`, `size` long. A ring, not arrays swapped per round: emptying an array (`length = 0`)
    * frees its backing store, and a single yielding fiber would pay an allocation per yield.
    */
-  private ring: Array<Task | undefined> = new Array(64).fill(undefined)
-  private mask = 63
-  private head = 0
-  private size = 0
+  #ring: Array<Task | undefined> = new Array(64).fill(undefined)
+  #mask = 63
+  #head = 0
+  #size = 0
   /** Tasks of the round in progress still to run (0: the next task starts a new round). */
-  private roundLeft = 0
+  #roundLeft = 0
   /** Other priorities, ascending (lower runs first, as in Effect's scheduler); rare. */
-  private others: Array<[number, Array<Task>]> = []
-  private state = IDLE
+  #others: Array<[number, Array<Task>]> = []
+  #state = IDLE
   /** When the current window ends (ms, `performance.now()`). */
-  private windowEnds = Number.NEGATIVE_INFINITY
-  private hops = 0
+  #windowEnds = Number.NEGATIVE_INFINITY
+  #hops = 0
 
   constructor(budgetMs: number) {
-    this.budgetMs = budgetMs
+    this.#budgetMs = budgetMs
   }
 
   shouldYield(fiber: Fiber.Fiber<unknown, unknown>): boolean {
@@ -153,59 +153,59 @@ class BatchingScheduler implements Scheduler.Scheduler, Scheduler.SchedulerDispa
 
   scheduleTask(task: Task, priority: number): void {
     if (priority === 0) {
-      if (this.size > this.mask) this.grow()
-      this.ring[(this.head + this.size++) & this.mask] = task
+      if (this.#size > this.#mask) this.#grow()
+      this.#ring[(this.#head + this.#size++) & this.#mask] = task
     } else {
-      this.scheduleOther(task, priority)
+      this.#scheduleOther(task, priority)
     }
-    if (this.state === IDLE) this.wake()
+    if (this.#state === IDLE) this.#wake()
   }
 
   flush(): void {
-    this.roundLeft = 0
-    while (this.pending()) this.round()
+    this.#roundLeft = 0
+    while (this.#pending()) this.#round()
   }
 
-  private grow(): void {
-    const old = this.ring
+  #grow(): void {
+    const old = this.#ring
     const ring = new Array<Task | undefined>(old.length * 2).fill(undefined)
-    for (let i = 0; i < this.size; i++) ring[i] = old[(this.head + i) & this.mask]
-    this.ring = ring
-    this.mask = ring.length - 1
-    this.head = 0
+    for (let i = 0; i < this.#size; i++) ring[i] = old[(this.#head + i) & this.#mask]
+    this.#ring = ring
+    this.#mask = ring.length - 1
+    this.#head = 0
   }
 
-  private wake(): void {
-    if (performance.now() < this.windowEnds) {
-      this.state = TURN
-      resolved.then(this.nextRound)
+  #wake(): void {
+    if (performance.now() < this.#windowEnds) {
+      this.#state = TURN
+      resolved.then(this.#nextRound)
     } else {
-      this.state = WAITING
-      setImmediate(this.startTurn)
+      this.#state = WAITING
+      setImmediate(this.#startTurn)
     }
   }
 
-  private scheduleOther(task: Task, priority: number): void {
-    const others = this.others
+  #scheduleOther(task: Task, priority: number): void {
+    const others = this.#others
     let i = 0
     while (i < others.length && others[i]![0] < priority) i++
     if (i < others.length && others[i]![0] === priority) others[i]![1].push(task)
     else others.splice(i, 0, [priority, [task]])
   }
 
-  private pending(): boolean {
-    return this.size > 0 || this.others.length > 0
+  #pending(): boolean {
+    return this.#size > 0 || this.#others.length > 0
   }
 
   /** Runs the priority-0 tasks queued now, `count` of them (what they schedule comes after). */
-  private runReady(count: number): void {
-    for (let i = 0; i < count && this.size > 0; i++) {
-      const at = this.head
+  #runReady(count: number): void {
+    for (let i = 0; i < count && this.#size > 0; i++) {
+      const at = this.#head
       // `ring` may have been replaced by a grow() in a task: read the current one.
-      const task = this.ring[at]!
-      this.ring[at] = undefined
-      this.head = (at + 1) & this.mask
-      this.size--
+      const task = this.#ring[at]!
+      this.#ring[at] = undefined
+      this.#head = (at + 1) & this.#mask
+      this.#size--
       runOne(task)
     }
   }
@@ -214,64 +214,64 @@ class BatchingScheduler implements Scheduler.Scheduler, Scheduler.SchedulerDispa
    * A whole round: runs what is queued now, other priorities in order; what those tasks schedule
    * waits for the next round. Returns how many ran.
    */
-  private round(): number {
-    this.roundLeft = 0
-    const count = this.size
-    if (this.others.length === 0) {
-      this.runReady(count)
+  #round(): number {
+    this.#roundLeft = 0
+    const count = this.#size
+    if (this.#others.length === 0) {
+      this.#runReady(count)
       return count
     }
-    const buckets = this.others
-    this.others = []
+    const buckets = this.#others
+    this.#others = []
     let zeroDone = false
     let ran = count
     for (const [priority, bucket] of buckets) {
       if (!zeroDone && priority > 0) {
         zeroDone = true
-        this.runReady(count)
+        this.#runReady(count)
       }
       ran += bucket.length
       runAll(bucket)
     }
-    if (!zeroDone) this.runReady(count)
+    if (!zeroDone) this.#runReady(count)
     return ran
   }
 
-  private readonly startTurn = (): void => {
-    this.windowEnds = performance.now() + this.budgetMs
-    this.state = TURN
-    this.nextRound()
+  readonly #startTurn = (): void => {
+    this.#windowEnds = performance.now() + this.#budgetMs
+    this.#state = TURN
+    this.#nextRound()
   }
 
-  private readonly nextRound = (): void => {
+  readonly #nextRound = (): void => {
     // Up to ROUNDS_PER_HOP rounds or TASKS_PER_HOP tasks, whichever comes first; a long round (many
     // fibers) is cut and goes on after the hop, in the same order: the time between two hops (and
     // two clock checks) is bounded by the task count, not by how many fibers are ready.
     let ran = 0
     let rounds = 0
-    while (ran < TASKS_PER_HOP && this.pending()) {
-      if (this.roundLeft === 0) {
+    while (ran < TASKS_PER_HOP && this.#pending()) {
+      if (this.#roundLeft === 0) {
         if (rounds === ROUNDS_PER_HOP) break
         rounds++
-        if (this.others.length > 0) {
-          ran += this.round()
+        if (this.#others.length > 0) {
+          ran += this.#round()
           continue
         }
-        this.roundLeft = this.size
+        this.#roundLeft = this.#size
       }
-      const n = Math.min(this.roundLeft, TASKS_PER_HOP - ran)
-      this.roundLeft -= n
-      this.runReady(n)
+      const n = Math.min(this.#roundLeft, TASKS_PER_HOP - ran)
+      this.#roundLeft -= n
+      this.#runReady(n)
       ran += n
     }
-    if (!this.pending()) {
-      this.state = IDLE
-    } else if (performance.now() < this.windowEnds) {
-      if (++this.hops % TICK_EVERY === 0) nextTick(this.nextRound)
-      else resolved.then(this.nextRound)
+    if (!this.#pending()) {
+      this.#state = IDLE
+    } else if (performance.now() < this.#windowEnds) {
+      if (++this.#hops % TICK_EVERY === 0) nextTick(this.#nextRound)
+      else resolved.then(this.#nextRound)
     } else {
-      this.state = WAITING
-      setImmediate(this.startTurn)
+      this.#state = WAITING
+      setImmediate(this.#startTurn)
     }
   }
 }
