@@ -92,35 +92,35 @@ const prng = (seed: number): (() => number) => {
 class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   readonly executionMode = "async" as const
   nowMillis = 0
-  private queue: Array<() => void> = []
-  private head = 0
+  #queue: Array<() => void> = []
+  #head = 0
   /** Pending sleeps, earliest first (equal times: in the order they began). */
-  private readonly sleepers = new Heap<Sleeper>(sleeperBefore)
-  private seq = 0
+  readonly #sleepers = new Heap<Sleeper>(sleeperBefore)
+  #seq = 0
   /** A turn is running or scheduled (setImmediate): scheduling a task needs nothing more. */
-  private pumping = false
-  private idleTurns = 0
+  #pumping = false
+  #idleTurns = 0
   done = false
   onDeadlock: ((message: string) => void) | undefined = undefined
   /** The program's root task, for the deadlock report. */
   root: TaskNode | undefined = undefined
   /** Clock jumps so far (for benchmarks and tests). */
   jumps = 0
-  private readonly random: (() => number) | undefined
-  private readonly maxIdleTurns: number
+  readonly #random: (() => number) | undefined
+  readonly #maxIdleTurns: number
 
   constructor(options: AutojumpOptions | undefined) {
-    this.random = options?.shuffleSeed === undefined ? undefined : prng(options.shuffleSeed)
+    this.#random = options?.shuffleSeed === undefined ? undefined : prng(options.shuffleSeed)
     this[ScheduleEachTask] = options?.shuffleSeed !== undefined
-    this.maxIdleTurns = options?.idleTurns ?? 3
+    this.#maxIdleTurns = options?.idleTurns ?? 3
   }
 
   /** In shuffle mode, tasks are scheduled one by one so that their order can be shuffled. */
   readonly [ScheduleEachTask]: boolean
-  private idleWaiters: Array<() => void> = []
+  #idleWaiters: Array<() => void> = []
   readonly [WhenIdle] = (callback: () => void): void => {
-    this.idleWaiters.push(callback)
-    this.pump()
+    this.#idleWaiters.push(callback)
+    this.#pump()
   }
 
   // Scheduler ---------------------------------------------------------------------------------
@@ -131,47 +131,47 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     return {
       scheduleTask: (task) => this.schedule(task),
       flush: () => {
-        this.drain(Number.POSITIVE_INFINITY)
+        this.#drain(Number.POSITIVE_INFINITY)
       }
     }
   }
   schedule(task: () => void): void {
-    this.queue.push(task)
-    this.idleTurns = 0
-    this.pump()
+    this.#queue.push(task)
+    this.#idleTurns = 0
+    this.#pump()
   }
-  private pump(): void {
-    if (this.pumping || this.done) return
-    this.pumping = true
-    setImmediate(this.turn)
+  #pump(): void {
+    if (this.#pumping || this.done) return
+    this.#pumping = true
+    setImmediate(this.#turn)
   }
-  private next(): (() => void) | undefined {
-    const size = this.queue.length - this.head
+  #next(): (() => void) | undefined {
+    const size = this.#queue.length - this.#head
     if (size === 0) return undefined
-    if (this.random !== undefined && size > 1) {
-      const i = this.head + Math.floor(this.random() * size)
-      const task = this.queue[i]!
-      this.queue[i] = this.queue[this.head]!
-      this.queue[this.head++] = task
+    if (this.#random !== undefined && size > 1) {
+      const i = this.#head + Math.floor(this.#random() * size)
+      const task = this.#queue[i]!
+      this.#queue[i] = this.#queue[this.#head]!
+      this.#queue[this.#head++] = task
       return task
     }
-    return this.queue[this.head++]
+    return this.#queue[this.#head++]
   }
   /** Runs ready tasks, up to `budget` of them; returns how many ran. */
-  private drain(budget: number): number {
+  #drain(budget: number): number {
     let n = 0
     let task: (() => void) | undefined
-    while (n < budget && (task = this.next()) !== undefined) {
+    while (n < budget && (task = this.#next()) !== undefined) {
       n++
       task()
     }
-    if (this.head < this.queue.length) {
+    if (this.#head < this.#queue.length) {
       // Out of budget: keep the tasks still queued, drop the ones that ran.
-      this.queue = this.queue.slice(this.head)
+      this.#queue = this.#queue.slice(this.#head)
     } else {
-      this.queue.length = 0
+      this.#queue.length = 0
     }
-    this.head = 0
+    this.#head = 0
     return n
   }
   /**
@@ -179,61 +179,61 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
    * `waitAllTasksBlocked` callers, else jump the clock to the next sleeper, else give outside
    * promises a few turns of the real event loop, else report a deadlock.
    */
-  private readonly turn = (): void => {
+  readonly #turn = (): void => {
     let steps = STEPS_PER_TURN
     try {
       for (;;) {
         if (this.done) {
-          this.pumping = false
+          this.#pumping = false
           return
         }
-        steps -= this.drain(steps)
-        if (this.queue.length > 0) break
-        if (this.idleWaiters.length > 0) {
+        steps -= this.#drain(steps)
+        if (this.#queue.length > 0) break
+        if (this.#idleWaiters.length > 0) {
           // Every fiber is blocked: wake `waitAllTasksBlocked` callers before moving the clock.
-          const waiters = this.idleWaiters
-          this.idleWaiters = []
+          const waiters = this.#idleWaiters
+          this.#idleWaiters = []
           for (const w of waiters) w()
           continue
         }
-        if (this.sleepers.size > 0) {
+        if (this.#sleepers.size > 0) {
           if (--steps <= 0) break
-          this.jump()
+          this.#jump()
           continue
         }
-        if (++this.idleTurns <= this.maxIdleTurns) break
+        if (++this.#idleTurns <= this.#maxIdleTurns) break
         this.onDeadlock?.(
           `deadlock: every task is blocked and no timer is pending (virtual time ${this.nowMillis / 1000}s)\n${this.root === undefined ? "" : renderTree(undefined, [this.root])}`
         )
         // Look again later: the interrupted program may still be unwinding (or may never end).
-        this.idleTurns = 0
+        this.#idleTurns = 0
         break
       }
     } catch (error) {
       // A task threw out of the fiber runtime (a bug): keep the world running, report the error.
-      this.pumping = false
-      this.pump()
+      this.#pumping = false
+      this.#pump()
       throw error
     }
     // Let the real event loop run once, then go on.
-    if (this.done) this.pumping = false
-    else setImmediate(this.turn)
+    if (this.done) this.#pumping = false
+    else setImmediate(this.#turn)
   }
   /** Advances the clock to the earliest sleeper and wakes every sleeper due then, in order. */
-  private jump(): void {
-    const sleepers = this.sleepers
+  #jump(): void {
+    const sleepers = this.#sleepers
     const first = sleepers.peek()!
     if (first.at > this.nowMillis) this.nowMillis = first.at
     this.jumps++
     // Sleeps that begin while these wake up wait for the next jump, even when due now.
-    const seqLimit = this.seq
+    const seqLimit = this.#seq
     sleepers.remove(first)
     let s = sleepers.peek()
     if (s === undefined || s.at > this.nowMillis) {
       // The only sleeper due, and the run queue is empty (a jump happens only then): its wake-up
       // would be the next task run, with nothing between, so resume it here. This is the ticker's
       // path, and saves the scheduled task's allocations and queue round trip.
-      this.idleTurns = 0
+      this.#idleTurns = 0
       first.resume(Effect.void)
       return
     }
@@ -253,14 +253,14 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
   }
   readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.nowMillis)
   // The time moves only at jumps, and deadlines read it several times per scope: convert once.
-  private nanosOf = 0
-  private nanos = 0n
+  #nanosOf = 0
+  #nanos = 0n
   currentTimeNanosUnsafe(): bigint {
-    if (this.nanosOf !== this.nowMillis) {
-      this.nanosOf = this.nowMillis
-      this.nanos = BigInt(Math.round(this.nowMillis * 1e6))
+    if (this.#nanosOf !== this.nowMillis) {
+      this.#nanosOf = this.nowMillis
+      this.#nanos = BigInt(Math.round(this.nowMillis * 1e6))
     }
-    return this.nanos
+    return this.#nanos
   }
   readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.currentTimeNanosUnsafe())
   monotonicTimeNanosUnsafe(): bigint {
@@ -274,9 +274,9 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     // `register` runs inside the sleeping fiber's step, so the current fiber is the sleeper (one
     // primitive less per sleep than `Effect.withFiber`).
     return Effect.callback<void>((resume) => {
-      const sleeper = new Sleeper(this.nowMillis + millis, this.seq++, Fiber.getCurrent()!, resume)
-      this.sleepers.push(sleeper)
-      return Effect.sync(() => this.sleepers.remove(sleeper))
+      const sleeper = new Sleeper(this.nowMillis + millis, this.#seq++, Fiber.getCurrent()!, resume)
+      this.#sleepers.push(sleeper)
+      return Effect.sync(() => this.#sleepers.remove(sleeper))
     })
   }
 }
