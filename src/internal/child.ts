@@ -78,8 +78,6 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
 
 /** The rarely used state of a task (see `Child.x`). */
 class ChildExtra {
-  groups: Set<GroupView> | undefined = undefined
-  waitingOn: Wait | undefined = undefined
   cancelAnnotations: Context.Context<never> | undefined = undefined
   cancelMessage: string | undefined = undefined
   /** The task that called `handle.cancel()`. */
@@ -110,22 +108,13 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   /** Links of the group's list of running tasks. */
   prev: Child | undefined = undefined
   next: Child | undefined = undefined
+  /** Fields, not in `ChildExtra`: a task that hosts a group sets both (each level of a nested tree). */
+  groups: GroupView | Set<GroupView> | undefined = undefined
+  waitingOn: Wait | undefined = undefined
   /** What most tasks never need, allocated on first use (keeps a task small: see `ChildExtra`). */
   private x: ChildExtra | undefined = undefined
   private get extra(): ChildExtra {
     return (this.x ??= new ChildExtra())
-  }
-  get groups(): Set<GroupView> | undefined {
-    return this.x?.groups
-  }
-  set groups(value: Set<GroupView> | undefined) {
-    if (value !== undefined || this.x !== undefined) this.extra.groups = value
-  }
-  get waitingOn(): Wait | undefined {
-    return this.x?.waitingOn
-  }
-  set waitingOn(value: Wait | undefined) {
-    if (value !== undefined || this.x !== undefined) this.extra.waitingOn = value
   }
   get taskStatus(): TaskStatusImpl | undefined {
     return this.x?.taskStatus

@@ -93,7 +93,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /** Schedule each task on its own (see `ScheduleEachTask`) instead of in batches. */
   readonly scheduleEach: boolean
 
-  private readonly body: (tg: TaskGroup) => unknown
+  /** The user's body function, dropped once called (a waiting level retains no more than it must). */
+  private body: ((tg: TaskGroup) => unknown) | undefined
 
   constructor(
     hostTask: TaskNode,
@@ -145,6 +146,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
         message: `createTaskGroup: the body must be a function of the task group, got ${typeof body}`
       })
     }
+    this.body = undefined
     const userBody: unknown = body(this)
     if (!Effect.isEffect(userBody)) {
       throw new InvalidArgumentError({
@@ -279,6 +281,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (child === undefined) {
       this.hostRunning = undefined
       this.hostExit = exit
+      // The body's context was the usual spawner; later spawns come from tasks (other contexts).
+      this.lastSpawnerContext = this.lastScopeContext = undefined
     } else this.unlink(child)
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
@@ -366,7 +370,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       const batch = this.batch
       if (batch === undefined) {
         this.batch = [child, context, effect]
-        spawner.currentDispatcher.scheduleTask((this.beginBatch ??= () => this.runBatch()), 0)
+        spawner.currentDispatcher.scheduleTask(this.batchRunner(), 0)
       } else batch.push(child, context, effect)
     }
     return child
@@ -378,6 +382,10 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     | undefined = undefined
   /** Runs the batch (the scheduler's callback, made on first use). */
   private beginBatch: (() => void) | undefined = undefined
+  /** Made here, not in `fork`: a closure there would keep the first task's context and effect alive. */
+  private batchRunner(): () => void {
+    return (this.beginBatch ??= () => this.runBatch())
+  }
   private runBatch(): void {
     const batch = this.batch!
     this.batch = undefined

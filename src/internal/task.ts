@@ -11,7 +11,7 @@
  * fiber of `Effect.runPromise(main)`) get a root task on first use, remembered per fiber.
  *
  * The tree (for `getRunningTasks` and `dumpTaskTree`) is kept off the hot path: a task records the
- * groups it hosts (a set change per group, not per task), a group its running children, and only
+ * groups it hosts (a field write per group, not per task), a group its running children, and only
  * root tasks that host a group are remembered globally.
  *
  * @internal
@@ -204,8 +204,11 @@ export interface TaskNode {
   readonly name: string
   /** The task that hosts the group this task runs in (`start()`: the caller until `started()`). */
   parentId: number | undefined
-  /** Groups this task hosts that are still active. */
-  groups: Set<GroupView> | undefined
+  /**
+   * Groups this task hosts that are still active: the only one itself (most tasks host at most one
+   * at a time, and a set per level of a deep tree is most of what it retains), else a set.
+   */
+  groups: GroupView | Set<GroupView> | undefined
   /** What the task is blocked on, when known (a lock, an event, a stream end...); see {@link Wait}. */
   waitingOn: Wait | undefined
   /** The task's state for printouts. */
@@ -285,16 +288,28 @@ export const contextWithTask = (fiber: Fiber.Fiber<unknown, unknown>): Context.C
 
 /** @internal */
 export const addGroup = (host: TaskNode, group: GroupView): void => {
-  ;(host.groups ??= new Set()).add(group)
+  const groups = host.groups
+  if (groups === undefined) host.groups = group
+  else if (groups instanceof Set) groups.add(group)
+  else host.groups = new Set([groups, group])
   if (host.parentId === undefined) activeRoots.add(host)
+}
+
+/** The groups `task` hosts (see `TaskNode.groups`). */
+const groupsOf = (task: TaskNode): Iterable<GroupView> => {
+  const groups = task.groups
+  return groups === undefined ? [] : groups instanceof Set ? groups : [groups]
 }
 
 /** @internal */
 export const removeGroup = (host: TaskNode, group: GroupView): void => {
   const groups = host.groups
   if (groups === undefined) return
-  groups.delete(group)
-  if (groups.size === 0 && host.parentId === undefined) activeRoots.delete(host)
+  if (groups instanceof Set) {
+    groups.delete(group)
+    if (groups.size === 0) host.groups = undefined
+  } else if (groups === group) host.groups = undefined
+  if (host.groups === undefined && host.parentId === undefined) activeRoots.delete(host)
   // End the host's wait for this group, if it had to wait (`beginGroupWait`).
   for (let w = host.waitingOn; w !== undefined; w = w.outer) {
     if (w instanceof GroupWait && w.group === group) {
@@ -312,7 +327,7 @@ export const runningTasks = (current: TaskNode | undefined): Array<TaskNode> => 
     if (seen.has(task)) return
     seen.add(task)
     out.push(task)
-    if (task.groups !== undefined) for (const g of task.groups) for (const child of g.children()) visit(child)
+    for (const g of groupsOf(task)) for (const child of g.children()) visit(child)
   }
   if (current !== undefined && current.parentId === undefined) visit(current)
   for (const root of activeRoots) visit(root)
@@ -338,8 +353,7 @@ export const renderTree = (current: TaskNode | undefined, roots?: Iterable<TaskN
     const waiting = wait === undefined ? "" : `, waiting on ${wait.describe()}`
     const mark = task === current ? " <- current" : ""
     lines.push(`${indent}task #${task.id} '${task.name}' (${state}${waiting})${mark}`)
-    if (task.groups === undefined) return
-    for (const g of task.groups) {
+    for (const g of groupsOf(task)) {
       lines.push(`${indent}  group #${g.id}${g.name === undefined ? "" : ` '${g.name}'`}: ${g.describe()}`)
       for (const child of g.children()) visit(child, `${indent}    `)
     }
