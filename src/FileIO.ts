@@ -159,11 +159,11 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   /** The limiter each operation uses (AnyIO: `None` means the default). */
   readonly limiter: CapacityLimiter | undefined
   readonly #fd: Fd
-  private readonly info: ModeInfo
-  private readonly text: TextState | undefined
+  readonly #info: ModeInfo
+  readonly #text: TextState | undefined
   /** Binary read-ahead (of `readline`, `read1`). */
-  private leftover: Uint8Array | undefined = undefined
-  private readonly lock = Semaphore.makeUnsafe(1)
+  #leftover: Uint8Array | undefined = undefined
+  readonly #lock = Semaphore.makeUnsafe(1)
 
   // Private, with the types of internal/ in its parameters: `openFile`/`wrapFile` make files
   // through `makeAsyncFile` (set below), so the public declarations show no internal type.
@@ -177,10 +177,10 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   ) {
     super()
     this.#fd = fd
-    this.info = info
+    this.#info = info
     this.name = name
     this.mode = mode
-    this.text = text === undefined ? undefined : { ...text, chars: "", eof: false }
+    this.#text = text === undefined ? undefined : { ...text, chars: "", eof: false }
     this.limiter = limiter
   }
 
@@ -196,7 +196,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** The text encoding (`undefined` in binary mode). */
   get encoding(): string | undefined {
-    return this.text?.encoding
+    return this.#text?.encoding
   }
 
   /** The file descriptor (Python's `fileno()`). */
@@ -210,11 +210,11 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   }
 
   readable(): boolean {
-    return this.info.readable
+    return this.#info.readable
   }
 
   writable(): boolean {
-    return this.info.writable
+    return this.#info.writable
   }
 
   seekable(): boolean {
@@ -228,9 +228,9 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
   // ---------------------------------------------------------------------------------------------
   // Plumbing
 
-  private op<A>(body: Effect.Effect<A, FileError>): Effect.Effect<A, FileError> {
-    const serialized = this.lock.withPermit(
-      Effect.suspend(() => (this.#fd.closed ? Effect.fail(this.closedError()) : body))
+  #op<A>(body: Effect.Effect<A, FileError>): Effect.Effect<A, FileError> {
+    const serialized = this.#lock.withPermit(
+      Effect.suspend(() => (this.#fd.closed ? Effect.fail(this.#closedError()) : body))
     )
     const limiter = this.limiter
     if (limiter === undefined) return serialized
@@ -242,50 +242,50 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     )
   }
 
-  private closedError(): ClosedResourceError {
+  #closedError(): ClosedResourceError {
     return new ClosedResourceError({ message: "I/O operation on closed file" })
   }
 
-  private notReadable(): Effect.Effect<never, OSError> {
+  #notReadable(): Effect.Effect<never, OSError> {
     return Effect.fail(osErrorOf("EBADF", "file not open for reading", this.#fd.path))
   }
 
-  private notWritable(): Effect.Effect<never, OSError> {
+  #notWritable(): Effect.Effect<never, OSError> {
     return Effect.fail(osErrorOf("EBADF", "file not open for writing", this.#fd.path))
   }
 
-  private static bad(message: string): Effect.Effect<never> {
+  static #bad(message: string): Effect.Effect<never> {
     return Effect.die(new InvalidArgumentError({ message }))
   }
 
   /** One raw read of up to `max` bytes (empty at end of file). */
-  private rawRead(max: number): Effect.Effect<Uint8Array, FileError> {
+  #rawRead(max: number): Effect.Effect<Uint8Array, FileError> {
     const buffer = Buffer.allocUnsafeSlow(max)
     return Effect.map(this.#fd.readInto(buffer, 0, max), (n) =>
       n === 0 ? new Uint8Array(0) : new Uint8Array(buffer.buffer, 0, n)
     )
   }
 
-  private takeLeftover(max: number): Uint8Array | undefined {
-    const left = this.leftover
+  #takeLeftover(max: number): Uint8Array | undefined {
+    const left = this.#leftover
     if (left === undefined) return undefined
     if (left.length <= max) {
-      this.leftover = undefined
+      this.#leftover = undefined
       return left
     }
-    this.leftover = left.subarray(max)
+    this.#leftover = left.subarray(max)
     return left.subarray(0, max)
   }
 
   /** Drops read-ahead, moving the file position back to the logical one (before a write or seek). */
-  private syncPosition(): Effect.Effect<void, FileError> {
+  #syncPosition(): Effect.Effect<void, FileError> {
     return Effect.suspend(() => {
-      const ahead = this.text !== undefined ? this.textAhead() : (this.leftover?.length ?? 0)
-      this.leftover = undefined
-      if (this.text !== undefined) {
-        this.text.chars = ""
-        this.text.eof = false
-        this.text.decoder.reset()
+      const ahead = this.#text !== undefined ? this.#textAhead() : (this.#leftover?.length ?? 0)
+      this.#leftover = undefined
+      if (this.#text !== undefined) {
+        this.#text.chars = ""
+        this.#text.eof = false
+        this.#text.decoder.reset()
       }
       if (ahead === 0 || !this.#fd.seekable) return Effect.void
       return Effect.map(this.#fd.currentPosition(), (p) => {
@@ -294,16 +294,16 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     })
   }
 
-  private textAhead(): number {
-    const t = this.text!
+  #textAhead(): number {
+    const t = this.#text!
     return byteLength(t.chars, t.encoding) + t.decoder.pendingBytes
   }
 
   /** Decodes one more chunk into `text.chars`; false at end of file. */
-  private fillText(): Effect.Effect<boolean, FileError> {
-    const t = this.text!
+  #fillText(): Effect.Effect<boolean, FileError> {
+    const t = this.#text!
     if (t.eof) return Effect.succeed(false)
-    return Effect.flatMap(this.rawRead(TEXT_CHUNK), (bytes) => {
+    return Effect.flatMap(this.#rawRead(TEXT_CHUNK), (bytes) => {
       const final = bytes.length === 0
       const decoded = t.decoder.decode(bytes, final)
       if (decoded instanceof UnicodeError) return Effect.fail(decoded)
@@ -321,33 +321,33 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
    * the end when `size` is negative or omitted (Python's `read`).
    */
   read(size = -1): Effect.Effect<T, FileError> {
-    if (typeof size !== "number" || Number.isNaN(size)) return AsyncFile.bad("size must be a number")
-    return this.op(
+    if (typeof size !== "number" || Number.isNaN(size)) return AsyncFile.#bad("size must be a number")
+    return this.#op(
       Effect.suspend((): Effect.Effect<T, FileError> => {
-        if (!this.info.readable) return this.notReadable()
-        if (this.text !== undefined) return this.readText(size) as Effect.Effect<T, FileError>
-        return this.readBytes(size) as Effect.Effect<T, FileError>
+        if (!this.#info.readable) return this.#notReadable()
+        if (this.#text !== undefined) return this.#readText(size) as Effect.Effect<T, FileError>
+        return this.#readBytes(size) as Effect.Effect<T, FileError>
       })
     )
   }
 
-  private readBytes(size: number): Effect.Effect<Uint8Array, FileError> {
+  #readBytes(size: number): Effect.Effect<Uint8Array, FileError> {
     if (size < 0) {
-      const left = this.takeLeftover(Number.POSITIVE_INFINITY)
+      const left = this.#takeLeftover(Number.POSITIVE_INFINITY)
       return Effect.map(readAll(this.#fd, undefined), (rest) =>
         left === undefined ? rest : concat([left, rest])
       )
     }
     const parts: Array<Uint8Array> = []
     let have = 0
-    const left = this.takeLeftover(size)
+    const left = this.#takeLeftover(size)
     if (left !== undefined) {
       parts.push(left)
       have = left.length
     }
     const loop: Effect.Effect<Uint8Array, FileError> = Effect.suspend(() => {
       if (have >= size) return Effect.succeed(concat(parts))
-      return Effect.flatMap(this.rawRead(Math.min(size - have, READ_CHUNK * 16)), (chunk) => {
+      return Effect.flatMap(this.#rawRead(Math.min(size - have, READ_CHUNK * 16)), (chunk) => {
         if (chunk.length === 0) return Effect.succeed(concat(parts))
         parts.push(chunk)
         have += chunk.length
@@ -357,8 +357,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     return loop
   }
 
-  private readText(size: number): Effect.Effect<string, FileError> {
-    const t = this.text!
+  #readText(size: number): Effect.Effect<string, FileError> {
+    const t = this.#text!
     if (size < 0) {
       return Effect.flatMap(readAll(this.#fd, undefined), (bytes) => {
         const decoded = t.decoder.decode(bytes, true)
@@ -396,28 +396,28 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
         }
       }
       if (out.length >= size || (t.eof && t.chars.length === 0)) return Effect.succeed(out)
-      return Effect.flatMap(this.fillText(), () => loop)
+      return Effect.flatMap(this.#fillText(), () => loop)
     })
     return loop
   }
 
   /** At most one read of up to `size` bytes (default: a chunk); empty only at end of file. */
   read1(size = -1): Effect.Effect<T, FileError> {
-    return this.op(
+    return this.#op(
       Effect.suspend((): Effect.Effect<T, FileError> => {
-        if (!this.info.readable) return this.notReadable()
+        if (!this.#info.readable) return this.#notReadable()
         const max = size < 0 ? READ_CHUNK : size
-        if (this.text !== undefined) {
-          const t = this.text
+        if (this.#text !== undefined) {
+          const t = this.#text
           if (t.chars.length > 0 || t.eof)
-            return this.readText(Math.min(max, Math.max(t.chars.length, 1))) as never
-          return Effect.flatMap(this.fillText(), () =>
-            this.readText(Math.min(max, t.chars.length || 1))
+            return this.#readText(Math.min(max, Math.max(t.chars.length, 1))) as never
+          return Effect.flatMap(this.#fillText(), () =>
+            this.#readText(Math.min(max, t.chars.length || 1))
           ) as never
         }
-        const left = this.takeLeftover(max)
+        const left = this.#takeLeftover(max)
         if (left !== undefined) return Effect.succeed(left as T)
-        return this.rawRead(max) as Effect.Effect<T, FileError>
+        return this.#rawRead(max) as Effect.Effect<T, FileError>
       })
     )
   }
@@ -440,41 +440,41 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** Reads one line, with its line end; empty at end of file (Python's `readline`). */
   readline(size = -1): Effect.Effect<T, FileError> {
-    return this.op(
+    return this.#op(
       Effect.suspend((): Effect.Effect<T, FileError> => {
-        if (!this.info.readable) return this.notReadable()
+        if (!this.#info.readable) return this.#notReadable()
         const limit = size < 0 ? Number.POSITIVE_INFINITY : size
         return (
-          this.text !== undefined ? this.readTextLine(limit) : this.readByteLine(limit)
+          this.#text !== undefined ? this.#readTextLine(limit) : this.#readByteLine(limit)
         ) as Effect.Effect<T, FileError>
       })
     )
   }
 
-  private readByteLine(limit: number): Effect.Effect<Uint8Array, FileError> {
+  #readByteLine(limit: number): Effect.Effect<Uint8Array, FileError> {
     const parts: Array<Uint8Array> = []
     let have = 0
     const loop: Effect.Effect<Uint8Array, FileError> = Effect.suspend(() => {
-      const left = this.leftover
+      const left = this.#leftover
       if (left !== undefined) {
         const nl = left.indexOf(10)
         const end = Math.min(nl < 0 ? left.length : nl + 1, limit - have)
-        parts.push(this.takeLeftover(end)!)
+        parts.push(this.#takeLeftover(end)!)
         have += end
         if (nl >= 0 && nl < end) return Effect.succeed(concat(parts))
         if (have >= limit) return Effect.succeed(concat(parts))
       }
-      return Effect.flatMap(this.rawRead(READ_CHUNK), (chunk) => {
+      return Effect.flatMap(this.#rawRead(READ_CHUNK), (chunk) => {
         if (chunk.length === 0) return Effect.succeed(concat(parts))
-        this.leftover = chunk
+        this.#leftover = chunk
         return loop
       })
     })
     return loop
   }
 
-  private readTextLine(limit: number): Effect.Effect<string, FileError> {
-    const t = this.text!
+  #readTextLine(limit: number): Effect.Effect<string, FileError> {
+    const t = this.#text!
     const loop: Effect.Effect<string, FileError> = Effect.suspend(() => {
       const chars = t.chars
       let end = -1
@@ -516,7 +516,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
         t.chars = ""
         return Effect.succeed(t.newline === null ? chars.replace(/\r\n?/g, "\n") : chars)
       }
-      return Effect.flatMap(this.fillText(), () => loop)
+      return Effect.flatMap(this.#fillText(), () => loop)
     })
     return loop
   }
@@ -526,13 +526,13 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
     return Effect.suspend(() => {
       const lines: Array<T> = []
       return Effect.as(
-        receiveForEach(this.nextLine, (line) => Effect.sync(() => lines.push(line))),
+        receiveForEach(this.#nextLine, (line) => Effect.sync(() => lines.push(line))),
         lines
       )
     })
   }
 
-  private get nextLine(): Effect.Effect<T, FileError | EndOfStream> {
+  get #nextLine(): Effect.Effect<T, FileError | EndOfStream> {
     return Effect.flatMap(this.readline(), (line) =>
       line.length === 0 ? Effect.fail(new EndOfStream({})) : Effect.succeed(line)
     )
@@ -540,12 +540,12 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** Runs `f` on every line in order (AnyIO's `async for line in f`). */
   runForEach<E2, R>(f: (line: T) => Effect.Effect<unknown, E2, R>): Effect.Effect<void, FileError | E2, R> {
-    return Effect.suspend(() => receiveForEach(this.nextLine, f))
+    return Effect.suspend(() => receiveForEach(this.#nextLine, f))
   }
 
   /** The lines as an Effect `Stream`; running it does not close the file. */
   get stream(): Stream.Stream<T, FileError> {
-    return receiveStream(Effect.suspend(() => this.nextLine))
+    return receiveStream(Effect.suspend(() => this.#nextLine))
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -553,13 +553,14 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** Writes all of `data`; returns its length (characters in text mode, as Python). */
   write(data: T): Effect.Effect<number, FileError> {
-    return this.op(
+    return this.#op(
       Effect.suspend(() => {
-        if (!this.info.writable) return this.notWritable()
-        const t = this.text
+        if (!this.#info.writable) return this.#notWritable()
+        const t = this.#text
         let bytes: Uint8Array | UnicodeError
         if (t !== undefined) {
-          if (typeof data !== "string") return AsyncFile.bad("write() argument must be a string in text mode")
+          if (typeof data !== "string")
+            return AsyncFile.#bad("write() argument must be a string in text mode")
           const translated =
             t.newline === null || t.newline === "" || t.newline === "\n"
               ? data
@@ -567,12 +568,12 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
           bytes = encode(translated, t.encoding, t.errors)
         } else {
           if (!(data instanceof Uint8Array))
-            return AsyncFile.bad("write() argument must be a Uint8Array in binary mode")
+            return AsyncFile.#bad("write() argument must be a Uint8Array in binary mode")
           bytes = data
         }
         if (bytes instanceof UnicodeError) return Effect.fail(bytes)
         const encoded = bytes
-        return Effect.andThen(this.syncPosition(), Effect.as(this.#fd.write(encoded), data.length))
+        return Effect.andThen(this.#syncPosition(), Effect.as(this.#fd.write(encoded), data.length))
       })
     )
   }
@@ -586,19 +587,19 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** Nothing is buffered: checks only that the file is open (Python's `flush`). */
   flush(): Effect.Effect<void, FileError> {
-    return this.op(Effect.void)
+    return this.#op(Effect.void)
   }
 
   /** Resizes the file to `size` bytes (default: the current position); the position stays. */
   truncate(size?: number): Effect.Effect<number, FileError> {
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-      return AsyncFile.bad("truncate size must be a non-negative integer")
+      return AsyncFile.#bad("truncate size must be a non-negative integer")
     }
     const self = this
-    return this.op(
+    return this.#op(
       Effect.gen(function* () {
-        if (!self.info.writable) return yield* self.notWritable()
-        yield* self.syncPosition()
+        if (!self.#info.writable) return yield* self.#notWritable()
+        yield* self.#syncPosition()
         const target = size ?? (yield* self.#fd.currentPosition())
         yield* self.#fd.truncate(target)
         return target
@@ -615,18 +616,18 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
    * `seek(0, 2)` are allowed, as Python's.
    */
   seek(offset: number, whence: 0 | 1 | 2 = 0): Effect.Effect<number, FileError> {
-    if (!Number.isSafeInteger(offset)) return AsyncFile.bad("offset must be an integer")
+    if (!Number.isSafeInteger(offset)) return AsyncFile.#bad("offset must be an integer")
     if (whence !== 0 && whence !== 1 && whence !== 2)
-      return AsyncFile.bad(`invalid whence (${whence}, should be 0, 1 or 2)`)
+      return AsyncFile.#bad(`invalid whence (${whence}, should be 0, 1 or 2)`)
     const self = this
-    return this.op(
+    return this.#op(
       Effect.gen(function* () {
         if (!self.#fd.seekable) return yield* Effect.fail(osErrorOf("ESPIPE", "illegal seek", self.#fd.path))
-        if (self.text !== undefined && whence !== 0 && offset !== 0) {
+        if (self.#text !== undefined && whence !== 0 && offset !== 0) {
           return yield* Effect.fail(osErrorOf("EINVAL", "can't do nonzero cur-relative seeks"))
         }
-        const current = yield* self.tellNow()
-        yield* self.syncPosition()
+        const current = yield* self.#tellNow()
+        yield* self.#syncPosition()
         const base = whence === 0 ? 0 : whence === 1 ? current : (yield* self.#fd.stat()).size
         const target = base + offset
         if (target < 0) return yield* Effect.fail(osErrorOf("EINVAL", `negative seek position ${target}`))
@@ -638,12 +639,12 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> exte
 
   /** The current position (bytes from the start; in text mode, a value for `seek`). */
   tell(): Effect.Effect<number, FileError> {
-    return this.op(this.tellNow())
+    return this.#op(this.#tellNow())
   }
 
-  private tellNow(): Effect.Effect<number, FileError> {
+  #tellNow(): Effect.Effect<number, FileError> {
     return Effect.map(this.#fd.currentPosition(), (p) =>
-      this.text !== undefined ? p - this.textAhead() : p - (this.leftover?.length ?? 0)
+      this.#text !== undefined ? p - this.#textAhead() : p - (this.#leftover?.length ?? 0)
     )
   }
 

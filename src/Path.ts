@@ -197,7 +197,7 @@ export class Path implements Equal.Equal {
     return new (this.constructor as PathClass<this>)(...segments, { limiter: this.limiter })
   }
 
-  private fromParsed(parsed: Parsed): this {
+  #fromParsed(parsed: Parsed): this {
     const p = this.withSegments()
     p.#parsed = parsed
     return p
@@ -285,13 +285,13 @@ export class Path implements Equal.Equal {
   get parent(): this {
     const { parts } = this.#parsed
     if (parts.length === 0) return this
-    return this.fromParsed({ ...this.#parsed, parts: parts.slice(0, -1) })
+    return this.#fromParsed({ ...this.#parsed, parts: parts.slice(0, -1) })
   }
 
   get parents(): ReadonlyArray<this> {
     const out: Array<this> = []
     for (let n = this.#parsed.parts.length - 1; n >= 0; n--) {
-      out.push(this.fromParsed({ ...this.#parsed, parts: this.#parsed.parts.slice(0, n) }))
+      out.push(this.#fromParsed({ ...this.#parsed, parts: this.#parsed.parts.slice(0, n) }))
     }
     return out
   }
@@ -349,7 +349,7 @@ export class Path implements Equal.Equal {
     ) {
       bad(`Invalid name ${JSON.stringify(name)}`)
     }
-    return this.fromParsed({ ...this.#parsed, parts: [...this.#parsed.parts.slice(0, -1), name] })
+    return this.#fromParsed({ ...this.#parsed, parts: [...this.#parsed.parts.slice(0, -1), name] })
   }
 
   withStem(stem: string): this {
@@ -370,11 +370,11 @@ export class Path implements Equal.Equal {
     return this.withName(this.stem + suffix)
   }
 
-  private sameAnchor(other: Path): boolean {
+  #sameAnchor(other: Path): boolean {
     return windows ? this.anchor.toLowerCase() === other.anchor.toLowerCase() : this.anchor === other.anchor
   }
 
-  private partEquals(a: string, b: string): boolean {
+  #partEquals(a: string, b: string): boolean {
     return windows ? a.toLowerCase() === b.toLowerCase() : a === b
   }
 
@@ -384,18 +384,18 @@ export class Path implements Equal.Equal {
    */
   relativeTo(other: PathSegment, options?: { readonly walkUp?: boolean | undefined }): this {
     const base = other instanceof Path ? other : new Path(other)
-    if (!this.sameAnchor(base)) bad(`${this.repr()} and ${base.repr()} have different anchors`)
+    if (!this.#sameAnchor(base)) bad(`${this.repr()} and ${base.repr()} have different anchors`)
     const mine = this.#parsed.parts
     const theirs = base.#parsed.parts
     let common = 0
-    while (common < theirs.length && common < mine.length && this.partEquals(mine[common]!, theirs[common]!))
+    while (common < theirs.length && common < mine.length && this.#partEquals(mine[common]!, theirs[common]!))
       common++
     if (common < theirs.length) {
       if (options?.walkUp !== true) bad(`${this.repr()} is not in the subpath of ${base.repr()}`)
       if (theirs.slice(common).includes("..")) bad(`'..' segment in ${base.repr()} cannot be walked`)
     }
     const up = Array.from({ length: theirs.length - common }, () => "..")
-    return this.fromParsed({ drive: "", root: "", parts: [...up, ...mine.slice(common)] })
+    return this.#fromParsed({ drive: "", root: "", parts: [...up, ...mine.slice(common)] })
   }
 
   isRelativeTo(other: PathSegment): boolean {
@@ -431,14 +431,14 @@ export class Path implements Equal.Equal {
     )
   }
 
-  private key(): ReadonlyArray<string> {
+  #key(): ReadonlyArray<string> {
     return windows ? this.parts.map((p) => p.toLowerCase()) : this.parts
   }
 
   /** -1, 0 or 1, comparing part by part (pathlib's ordering). */
   compare(other: PathSegment): -1 | 0 | 1 {
-    const a = this.key()
-    const b = (other instanceof Path ? other : new Path(other)).key()
+    const a = this.#key()
+    const b = (other instanceof Path ? other : new Path(other)).#key()
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
       if (a[i]! < b[i]!) return -1
       if (a[i]! > b[i]!) return 1
@@ -470,13 +470,13 @@ export class Path implements Equal.Equal {
   }
 
   [Hash.symbol](): number {
-    return Hash.string(this.key().join("\0"))
+    return Hash.string(this.#key().join("\0"))
   }
 
   // ---------------------------------------------------------------------------------------------
   // File system
 
-  private io<A, E>(effect: Effect.Effect<A, E>, mutating: boolean): Effect.Effect<A, E> {
+  #io<A, E>(effect: Effect.Effect<A, E>, mutating: boolean): Effect.Effect<A, E> {
     const body = mutating ? Effect.uninterruptible(effect) : effect
     const limiter = this.limiter
     if (limiter === undefined) return body
@@ -488,12 +488,12 @@ export class Path implements Equal.Equal {
     )
   }
 
-  private fsCall<A>(
+  #fsCall<A>(
     mutating: boolean,
     fn: (...args: Array<never>) => unknown,
     ...args: Array<unknown>
   ): Effect.Effect<A, OSError> {
-    return this.io(
+    return this.#io(
       Effect.suspend(() => call<A>(fn, ...args)),
       mutating
     )
@@ -516,47 +516,47 @@ export class Path implements Equal.Equal {
 
   /** Information about the file, following symbolic links unless told not to (pathlib's `stat`). */
   stat(options?: { readonly followSymlinks?: boolean | undefined }): Effect.Effect<fs.Stats, OSError> {
-    return this.fsCall(false, options?.followSymlinks === false ? fs.lstat : fs.stat, this.toString())
+    return this.#fsCall(false, options?.followSymlinks === false ? fs.lstat : fs.stat, this.toString())
   }
 
   /** Like `stat` without following a final symbolic link. */
   lstat(): Effect.Effect<fs.Stats, OSError> {
-    return this.fsCall(false, fs.lstat, this.toString())
+    return this.#fsCall(false, fs.lstat, this.toString())
   }
 
-  private test(predicate: (st: fs.Stats) => boolean, followSymlinks = true): Effect.Effect<boolean, OSError> {
+  #test(predicate: (st: fs.Stats) => boolean, followSymlinks = true): Effect.Effect<boolean, OSError> {
     return Effect.catch(Effect.map(this.stat({ followSymlinks }), predicate), (e) =>
       ignorable(e) ? Effect.succeed(false) : Effect.fail(e)
     )
   }
 
   exists(options?: { readonly followSymlinks?: boolean | undefined }): Effect.Effect<boolean, OSError> {
-    return this.test(() => true, options?.followSymlinks !== false)
+    return this.#test(() => true, options?.followSymlinks !== false)
   }
   isDir(options?: { readonly followSymlinks?: boolean | undefined }): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isDirectory(), options?.followSymlinks !== false)
+    return this.#test((st) => st.isDirectory(), options?.followSymlinks !== false)
   }
   isFile(options?: { readonly followSymlinks?: boolean | undefined }): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isFile(), options?.followSymlinks !== false)
+    return this.#test((st) => st.isFile(), options?.followSymlinks !== false)
   }
   isSymlink(): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isSymbolicLink(), false)
+    return this.#test((st) => st.isSymbolicLink(), false)
   }
   isFifo(): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isFIFO())
+    return this.#test((st) => st.isFIFO())
   }
   isSocket(): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isSocket())
+    return this.#test((st) => st.isSocket())
   }
   isBlockDevice(): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isBlockDevice())
+    return this.#test((st) => st.isBlockDevice())
   }
   isCharDevice(): Effect.Effect<boolean, OSError> {
-    return this.test((st) => st.isCharacterDevice())
+    return this.#test((st) => st.isCharacterDevice())
   }
   /** Windows junctions; always false elsewhere. */
   isJunction(): Effect.Effect<boolean, OSError> {
-    return windows ? this.test((st) => st.isSymbolicLink(), false) : Effect.succeed(false)
+    return windows ? this.#test((st) => st.isSymbolicLink(), false) : Effect.succeed(false)
   }
 
   /** Whether this is a mount point (Python's `os.path.ismount`). */
@@ -584,7 +584,7 @@ export class Path implements Equal.Equal {
     options?: { readonly followSymlinks?: boolean | undefined }
   ): Effect.Effect<void, OSError> {
     if (options?.followSymlinks === false) return this.lchmod(mode)
-    return this.fsCall(true, fs.chmod, this.toString(), mode)
+    return this.#fsCall(true, fs.chmod, this.toString(), mode)
   }
 
   /** chmod of a symbolic link itself (where the system has it: macOS; else `OSError` ENOTSUP). */
@@ -593,7 +593,7 @@ export class Path implements Equal.Equal {
     if (typeof lchmod !== "function") {
       return Effect.fail(osErrorOf("ENOTSUP", "lchmod() is not available on this system", this.toString()))
     }
-    return this.fsCall(true, lchmod as never, this.toString(), mode)
+    return this.#fsCall(true, lchmod as never, this.toString(), mode)
   }
 
   /** Creates the directory (pathlib's `mkdir(mode, parents, exist_ok)`). */
@@ -616,16 +616,16 @@ export class Path implements Equal.Equal {
         }
         return Effect.fail(e)
       })
-    return this.io(make(this), true)
+    return this.#io(make(this), true)
   }
 
   rmdir(): Effect.Effect<void, OSError> {
-    return this.fsCall(true, fs.rmdir, this.toString())
+    return this.#fsCall(true, fs.rmdir, this.toString())
   }
 
   /** Removes the file or link; with `missingOk`, a missing file is not an error. */
   unlink(options?: { readonly missingOk?: boolean | undefined }): Effect.Effect<void, OSError> {
-    return Effect.catch(this.fsCall<void>(true, fs.unlink, this.toString()), (e) =>
+    return Effect.catch(this.#fsCall<void>(true, fs.unlink, this.toString()), (e) =>
       e.code === "ENOENT" && options?.missingOk === true ? Effect.void : Effect.fail(e)
     )
   }
@@ -637,7 +637,7 @@ export class Path implements Equal.Equal {
   }): Effect.Effect<void, OSError> {
     const existOk = options?.existOk !== false
     const path = this.toString()
-    return this.io(
+    return this.#io(
       Effect.gen(function* () {
         if (existOk) {
           const now = new Date()
@@ -663,7 +663,7 @@ export class Path implements Equal.Equal {
   /** Renames to `target` (replacing a file there on POSIX); the new path. */
   rename(target: PathSegment): Effect.Effect<this, OSError> {
     const to = this.withSegments(target)
-    return Effect.as(this.fsCall(true, fs.rename, this.toString(), to.toString()), to)
+    return Effect.as(this.#fsCall(true, fs.rename, this.toString(), to.toString()), to)
   }
 
   /** Renames to `target`, replacing what is there; the new path. */
@@ -678,17 +678,17 @@ export class Path implements Equal.Equal {
   ): Effect.Effect<void, OSError> {
     const to =
       target instanceof Path ? target.toString() : target instanceof URL ? fileURLToPath(target) : target
-    return this.fsCall(true, fs.symlink, to, this.toString(), options?.targetIsDirectory ? "dir" : "file")
+    return this.#fsCall(true, fs.symlink, to, this.toString(), options?.targetIsDirectory ? "dir" : "file")
   }
 
   /** Makes this path a hard link to `target`. */
   hardlinkTo(target: PathSegment): Effect.Effect<void, OSError> {
-    return this.fsCall(true, fs.link, new Path(target).toString(), this.toString())
+    return this.#fsCall(true, fs.link, new Path(target).toString(), this.toString())
   }
 
   /** The target of a symbolic link. */
   readlink(): Effect.Effect<this, OSError> {
-    return Effect.map(this.fsCall<string>(false, fs.readlink, this.toString()), (t) => this.withSegments(t))
+    return Effect.map(this.#fsCall<string>(false, fs.readlink, this.toString()), (t) => this.withSegments(t))
   }
 
   /**
@@ -698,7 +698,7 @@ export class Path implements Equal.Equal {
   resolve(options?: { readonly strict?: boolean | undefined }): Effect.Effect<this, OSError> {
     const strict = options?.strict === true
     const self = this
-    return this.io(
+    return this.#io(
       Effect.gen(function* () {
         const absolute = yield* self.absolute()
         const full = absolute.toString()
@@ -766,7 +766,7 @@ export class Path implements Equal.Equal {
   }
 
   readBytes(): Effect.Effect<Uint8Array, OSError | ClosedResourceError> {
-    return this.io(
+    return this.#io(
       Effect.suspend(() => readWholeFile(this.toString())),
       false
     )
@@ -800,7 +800,7 @@ export class Path implements Equal.Equal {
         : ArrayBuffer.isView(data)
           ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
           : new Uint8Array(data)
-    return this.io(writeWhole(this.toString(), bytes), true)
+    return this.#io(writeWhole(this.toString(), bytes), true)
   }
 
   /** Writes the text (replacing the file); the count of characters written. */
@@ -821,14 +821,14 @@ export class Path implements Equal.Equal {
             : data.replace(/\n/g, newline)
       const bytes = encode(translated, encoding, errors)
       if (bytes instanceof UnicodeError) return Effect.fail(bytes)
-      return Effect.as(this.io(writeWhole(this.toString(), bytes), true), data.length)
+      return Effect.as(this.#io(writeWhole(this.toString(), bytes), true), data.length)
     })
   }
 
   /** The entries of this directory, in no particular order, without `.` and `..`. */
   iterdir(): Stream.Stream<this, OSError> {
     return Stream.unwrap(
-      Effect.map(this.fsCall<Array<string>>(false, fs.readdir, this.toString()), (names) =>
+      Effect.map(this.#fsCall<Array<string>>(false, fs.readdir, this.toString()), (names) =>
         Stream.fromIterable(names.map((n) => this.joinpath(n)))
       )
     )
@@ -840,7 +840,7 @@ export class Path implements Equal.Equal {
    * (symbolic links not followed unless `recurseSymlinks`); a trailing `/` selects directories.
    */
   glob(pattern: string, options?: GlobOptions): Stream.Stream<this, OSError> {
-    return Stream.unwrap(Effect.map(this.globAll(pattern, options), (paths) => Stream.fromIterable(paths)))
+    return Stream.unwrap(Effect.map(this.#globAll(pattern, options), (paths) => Stream.fromIterable(paths)))
   }
 
   /** `glob` with `**` prepended (pathlib's `rglob`). */
@@ -848,7 +848,7 @@ export class Path implements Equal.Equal {
     return this.glob(`**/${pattern}`, options)
   }
 
-  private globAll(pattern: string, options: GlobOptions | undefined): Effect.Effect<Array<this>, OSError> {
+  #globAll(pattern: string, options: GlobOptions | undefined): Effect.Effect<Array<this>, OSError> {
     return Effect.suspend(() => {
       if (typeof pattern !== "string" || pattern === "")
         return Effect.die(new InvalidArgumentError({ message: "Unacceptable pattern: ''" }))
@@ -924,7 +924,7 @@ export class Path implements Equal.Equal {
             else if (yield* isDirEntry(dir, e, true)) yield* step([...rel, e.name], i + 1)
           }
         })
-      return this.io(Effect.as(step([], 0), results), false)
+      return this.#io(Effect.as(step([], 0), results), false)
     })
   }
 
@@ -979,7 +979,7 @@ export class Path implements Equal.Equal {
       return Stream.unwrap(
         Effect.suspend(() => {
           const out: Array<WalkEntry<this>> = []
-          return Effect.map(this.io(collect(this, out), false), () => Stream.fromIterable(out))
+          return Effect.map(this.#io(collect(this, out), false), () => Stream.fromIterable(out))
         })
       )
     }
@@ -996,7 +996,7 @@ export class Path implements Equal.Equal {
         }
         const next = stack.pop()
         if (next === undefined) return Effect.fail(new EndOfStream({}))
-        return Effect.flatMap(this.io(list(next), false), (entry) => {
+        return Effect.flatMap(this.#io(list(next), false), (entry) => {
           if (entry === undefined) return pull
           last = entry
           return Effect.succeed(entry)
@@ -1015,7 +1015,7 @@ export class Path implements Equal.Equal {
     }
   ): Effect.Effect<this, OSError> {
     const to = this.withSegments(target)
-    return this.io(
+    return this.#io(
       Effect.as(
         call<void>(fs.cp as never, this.toString(), to.toString(), {
           recursive: true,
@@ -1049,7 +1049,7 @@ export class Path implements Equal.Equal {
   /** Moves the file or tree to `target` (a rename, or a copy and delete across devices). */
   move(target: PathSegment): Effect.Effect<this, OSError> {
     const to = this.withSegments(target)
-    return this.io(
+    return this.#io(
       Effect.catch(Effect.as(call<void>(fs.rename as never, this.toString(), to.toString()), to), (e) =>
         e.code === "EXDEV"
           ? Effect.andThen(

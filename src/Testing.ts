@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Data, Duration, Effect, type Fiber, Scheduler } from "effect"
+import { Clock, Context, Data, Duration, Effect, Fiber, Scheduler } from "effect"
 import { Heap, type HeapItem } from "./internal/heap.ts"
 import { type IdleAware, ScheduleEachTask, WhenIdle } from "./internal/idle.ts"
 import { CurrentTask, makeRootTask, renderTree, type TaskNode } from "./internal/task.ts"
@@ -41,13 +41,30 @@ export interface AutojumpOptions {
   readonly idleTurns?: number | undefined
 }
 
-interface Sleeper extends HeapItem {
+/** A pending sleep of one fiber: what `jump` wakes. */
+class Sleeper implements HeapItem {
+  heapIndex = -1
   readonly at: number
   readonly seq: number
-  readonly wake: () => void
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+  readonly resume: (effect: Effect.Effect<void>) => void
+  constructor(
+    at: number,
+    seq: number,
+    fiber: Fiber.Fiber<unknown, unknown>,
+    resume: (effect: Effect.Effect<void>) => void
+  ) {
+    this.at = at
+    this.seq = seq
+    this.fiber = fiber
+    this.resume = resume
+  }
 }
 
 const sleeperBefore = (a: Sleeper, b: Sleeper): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
+
+/** Schedules a sleeper's wake-up on its fiber's dispatcher (see `scheduleWake`). */
+const wake = (s: Sleeper): void => scheduleWake(s.fiber, () => s.resume(Effect.void))
 
 /**
  * Steps (tasks run or clock jumps) of one turn of the world before it lets the real event loop
@@ -210,10 +227,22 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     this.jumps++
     // Sleeps that begin while these wake up wait for the next jump, even when due now.
     const seqLimit = this.seq
-    let s = first as Sleeper | undefined
+    sleepers.remove(first)
+    let s = sleepers.peek()
+    if (s === undefined || s.at > this.nowMillis) {
+      // The only sleeper due, and the run queue is empty (a jump happens only then): its wake-up
+      // would be the next task run, with nothing between, so resume it here. This is the ticker's
+      // path, and saves the scheduled task's allocations and queue round trip.
+      this.idleTurns = 0
+      first.resume(Effect.void)
+      return
+    }
+    // Several due: each wake-up is scheduled (FIFO) before any of them runs, as asyncio readies
+    // every due timer first, so one that wakes and fails cannot cancel another due with it.
+    wake(first)
     while (s !== undefined && s.at <= this.nowMillis && s.seq < seqLimit) {
       sleepers.remove(s)
-      s.wake()
+      wake(s)
       s = sleepers.peek()
     }
   }
@@ -223,8 +252,15 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     return this.nowMillis
   }
   readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.nowMillis)
+  // The time moves only at jumps, and deadlines read it several times per scope: convert once.
+  private nanosOf = 0
+  private nanos = 0n
   currentTimeNanosUnsafe(): bigint {
-    return BigInt(Math.round(this.nowMillis * 1e6))
+    if (this.nanosOf !== this.nowMillis) {
+      this.nanosOf = this.nowMillis
+      this.nanos = BigInt(Math.round(this.nowMillis * 1e6))
+    }
+    return this.nanos
   }
   readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.currentTimeNanosUnsafe())
   monotonicTimeNanosUnsafe(): bigint {
@@ -235,20 +271,13 @@ class World implements Scheduler.Scheduler, Clock.Clock, IdleAware {
     const millis = Duration.toMillis(duration)
     if (!(millis > 0)) return Effect.yieldNow
     if (!Number.isFinite(millis)) return Effect.never
-    // Sleepers due in one jump are all woken (scheduled, FIFO) before any of them runs, as asyncio
-    // readies every due timer first: one that wakes and fails cannot cancel another due with it.
-    return Effect.withFiber((fiber) =>
-      Effect.callback<void>((resume) => {
-        const sleeper: Sleeper = {
-          heapIndex: -1,
-          at: this.nowMillis + millis,
-          seq: this.seq++,
-          wake: () => scheduleWake(fiber, () => resume(Effect.void))
-        }
-        this.sleepers.push(sleeper)
-        return Effect.sync(() => this.sleepers.remove(sleeper))
-      })
-    )
+    // `register` runs inside the sleeping fiber's step, so the current fiber is the sleeper (one
+    // primitive less per sleep than `Effect.withFiber`).
+    return Effect.callback<void>((resume) => {
+      const sleeper = new Sleeper(this.nowMillis + millis, this.seq++, Fiber.getCurrent()!, resume)
+      this.sleepers.push(sleeper)
+      return Effect.sync(() => this.sleepers.remove(sleeper))
+    })
   }
 }
 

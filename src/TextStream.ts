@@ -152,6 +152,9 @@ const makeTextSend = <E>(
 // TextReceiveStream
 // -----------------------------------------------------------------------------
 
+/** Whether a receive stream was closed: `TextStream`'s send side reads its base's `#closed` here. */
+let isClosed: <E>(stream: TextReceiveStream<E>) => boolean
+
 /**
  * Decodes a byte receive stream into strings (AnyIO's `TextReceiveStream`).
  *
@@ -193,10 +196,14 @@ export class TextReceiveStream<E = ReceiveError> extends ObjectReceiveStreamBase
   /** Python's name of the encoding (`codecs.lookup(encoding).name`). */
   readonly encoding: string
   readonly errors: TextErrors
-  private readonly decoder: IncrementalDecoder
-  /** Set by `close()`; `TextStream`'s send side checks it too. */
-  protected closed = false
-  private readonly receiveEffect: Effect.Effect<string, E | UnicodeError | ClosedResourceError>
+  readonly #decoder: IncrementalDecoder
+  /** Set by `close()`; `TextStream`'s send side checks it too (through `isClosed`). */
+  #closed = false
+  readonly #receiveEffect: Effect.Effect<string, E | UnicodeError | ClosedResourceError>
+
+  static {
+    isClosed = (stream) => stream.#closed
+  }
 
   constructor(transportStream: AnyByteReceiveStream<E>, options?: TextStreamOptions) {
     super()
@@ -204,18 +211,18 @@ export class TextReceiveStream<E = ReceiveError> extends ObjectReceiveStreamBase
     this.transportStream = transportStream
     this.encoding = codec.name
     this.errors = errors
-    this.decoder = codec.decoder(errors)
-    this.receiveEffect = makeTextReceive(transportStream, this.decoder, () => this.closed)
+    this.#decoder = codec.decoder(errors)
+    this.#receiveEffect = makeTextReceive(transportStream, this.#decoder, () => this.#closed)
   }
 
   receive(): Effect.Effect<string, E | UnicodeError | ClosedResourceError> {
-    return this.receiveEffect
+    return this.#receiveEffect
   }
 
   close(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.closed = true
-      this.decoder.reset()
+      this.#closed = true
+      this.#decoder.reset()
       return this.transportStream.close()
     })
   }
@@ -260,8 +267,8 @@ export class TextSendStream<E = SendError> extends ObjectSendStreamBase<
   /** Python's name of the encoding. */
   readonly encoding: string
   readonly errors: TextErrors
-  private closed = false
-  private readonly sendFn: (item: string) => Effect.Effect<void, E | UnicodeError | ClosedResourceError>
+  #closed = false
+  readonly #sendFn: (item: string) => Effect.Effect<void, E | UnicodeError | ClosedResourceError>
 
   constructor(transportStream: AnyByteSendStream<E>, options?: TextStreamOptions) {
     super()
@@ -269,16 +276,16 @@ export class TextSendStream<E = SendError> extends ObjectSendStreamBase<
     this.transportStream = transportStream
     this.encoding = codec.name
     this.errors = errors
-    this.sendFn = makeTextSend(transportStream, codec.encoder(errors), () => this.closed)
+    this.#sendFn = makeTextSend(transportStream, codec.encoder(errors), () => this.#closed)
   }
 
   send(item: string): Effect.Effect<void, E | UnicodeError | ClosedResourceError> {
-    return this.sendFn(item)
+    return this.#sendFn(item)
   }
 
   close(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.closed = true
+      this.#closed = true
       return this.transportStream.close()
     })
   }
@@ -320,24 +327,24 @@ export class TextStream<E = ReceiveError>
 {
   /** The byte stream. */
   declare readonly transportStream: AnyByteStream<E>
-  private readonly sendFn: (item: string) => Effect.Effect<void, E | UnicodeError | ClosedResourceError>
+  readonly #sendFn: (item: string) => Effect.Effect<void, E | UnicodeError | ClosedResourceError>
 
   constructor(transportStream: AnyByteStream<E>, options?: TextStreamOptions) {
     super(transportStream, options)
     // Checked (and looked up) by the receive side already: one encoding and errors mode for both.
     const { codec, errors } = codecOf(options)
-    this.sendFn = makeTextSend(transportStream, codec.encoder(errors), () => this.closed)
+    this.#sendFn = makeTextSend(transportStream, codec.encoder(errors), () => isClosed(this))
   }
 
   send(item: string): Effect.Effect<void, E | UnicodeError | ClosedResourceError> {
-    return this.sendFn(item)
+    return this.#sendFn(item)
   }
 
   /** Sends end of stream on the byte stream (half-close); receiving still works. */
   sendEof(): Effect.Effect<void, E | ClosedResourceError> {
     return Effect.suspend(
       (): Effect.Effect<void, E | ClosedResourceError> =>
-        this.closed ? Exit.fail(closedError) : this.transportStream.sendEof()
+        isClosed(this) ? Exit.fail(closedError) : this.transportStream.sendEof()
     )
   }
 
@@ -367,7 +374,7 @@ export class TextConnectable<E = ReceiveError>
 {
   /** The wrapped connectable. */
   readonly connectable: ByteStreamConnectable<E> | ObjectStreamConnectable<Uint8Array, E>
-  private readonly options: TextStreamOptions | undefined
+  readonly #options: TextStreamOptions | undefined
 
   /** `options` (encoding, errors) apply to every connection; they are checked here. */
   constructor(
@@ -376,13 +383,13 @@ export class TextConnectable<E = ReceiveError>
   ) {
     codecOf(options)
     this.connectable = connectable
-    this.options = options
+    this.#options = options
   }
 
   connect(): Effect.Effect<TextStream<E>, ConnectionFailed> {
     return Effect.map(
       (this.connectable as ByteStreamConnectable<E>).connect(),
-      (stream) => new TextStream<E>(stream, this.options)
+      (stream) => new TextStream<E>(stream, this.#options)
     )
   }
 }

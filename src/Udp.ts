@@ -68,6 +68,9 @@ const attributesOf = (socket: dgram.Socket, connected: boolean): TypedAttributeM
   return attributeMap(entries)
 }
 
+/** A socket's datagram core, for the subclasses (`#core` is the base class's own). */
+let coreOf: <T>(socket: DatagramSocketBase<T>) => DatagramCore
+
 /** The parts both socket classes share. */
 abstract class DatagramSocketBase<T> extends ResourceBase {
   readonly #core: DatagramCore
@@ -80,14 +83,8 @@ abstract class DatagramSocketBase<T> extends ResourceBase {
     this.#attributes = attributesOf(socket, connected)
   }
 
-  /** Receives the next datagram with its sender. */
-  protected receivePacket(): Effect.Effect<UDPPacket, UDPError> {
-    return this.#core.receive()
-  }
-
-  /** Sends a datagram to `address`, or to the connected peer. */
-  protected sendPacket(data: Uint8Array, address: IPSockAddr | undefined): Effect.Effect<void, UDPError> {
-    return this.#core.send(data, address)
+  static {
+    coreOf = (socket) => socket.#core
   }
 
   /** How many datagrams were dropped because nobody received and the queue was full. */
@@ -148,7 +145,7 @@ export class UDPSocket
   }
 
   receive(): Effect.Effect<UDPPacket, UDPError> {
-    return this.receivePacket()
+    return coreOf(this).receive()
   }
 
   /** Sends `[data, [host, port]]`; a host name is resolved by Node. */
@@ -158,7 +155,7 @@ export class UDPSocket
         invalid(`send() takes a [data, [host, port]] packet, got ${textOf(packet)}`)
       }
       const [data, [host, port]] = packet
-      return this.sendPacket(data, [checkHost(host, "host"), checkPort(port, "port", 1)])
+      return coreOf(this).send(data, [checkHost(host, "host"), checkPort(port, "port", 1)])
     })
   }
 
@@ -204,11 +201,11 @@ export class ConnectedUDPSocket
   }
 
   receive(): Effect.Effect<Uint8Array, UDPError> {
-    return Effect.map(this.receivePacket(), (packet) => packet[0])
+    return Effect.map(coreOf(this).receive(), (packet) => packet[0])
   }
 
   send(data: Uint8Array): Effect.Effect<void, UDPError> {
-    return this.sendPacket(data, undefined)
+    return coreOf(this).send(data, undefined)
   }
 }
 

@@ -4,12 +4,23 @@
  * from an interrupt cause, the outcome helpers, and the scope object's own rules (one entry, a
  * boolean shield, the first reason kept, the reason text only once cancelled).
  */
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, it, vi } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Option } from "effect"
-import { cancelScope, makeCancelScope, sleep, sleepForever } from "../src/index.ts"
+import {
+  cancelScope,
+  createTaskGroup,
+  currentTime,
+  getCurrentTask,
+  makeCancelScope,
+  sleep,
+  sleepForever,
+  type TaskCancelled,
+  type TaskHandle
+} from "../src/index.ts"
 import {
   CancelledBy,
   CancelScopeImpl,
+  CurrentScope,
   describeReason,
   explicitText,
   failuresOnly,
@@ -149,5 +160,64 @@ describe("the scope object", () => {
         yield* sleepForever().pipe(cancelScope({ deadline: 0 }))
       })
     )
+  )
+})
+
+describe("the records' identity and bookkeeping", () => {
+  it("the context keys (shared by every copy of the library, shown in printouts)", () => {
+    expect(CurrentScope.key).toBe("effect-anyio/CurrentScope")
+    expect(CancelledBy.key).toBe("effect-anyio/CancelledBy")
+  })
+
+  it("scope ids count up from 1 (printouts name 'cancel scope #<id>')", () => {
+    const a = new CancelScopeImpl(Number.POSITIVE_INFINITY, false)
+    const b = new CancelScopeImpl(Number.POSITIVE_INFINITY, false)
+    expect(a.id).toBeGreaterThan(0)
+    expect(b.id).toBe(a.id + 1)
+  })
+
+  it("a second cancel() does nothing: it makes up no root task for a caller outside every task", () => {
+    const s = makeCancelScope()
+    s.cancelUnsafe("first") // outside every fiber: names no task
+    const before = Effect.runSync(getCurrentTask()).id
+    // A fresh fiber outside every task: naming it as the canceller would make up a root task.
+    Effect.runSync(s.cancel("again"))
+    const after = Effect.runSync(getCurrentTask()).id
+    expect(after).toBe(before + 1)
+    expect(s.cancelReason).toEqual({ _tag: "Explicit", message: "first", by: undefined })
+  })
+
+  it("a new status has no memo valid for any epoch (a fresh module instance: its first epoch is 1)", async () => {
+    vi.resetModules()
+    const fresh = await import("../src/internal/scope.ts")
+    class Status extends fresh.CancelStatus {
+      interruptDirect(): void {}
+    }
+    const outer = new Status(new fresh.CancelScopeImpl(Number.POSITIVE_INFINITY, false))
+    // Not entered: only recorded, the module's epoch goes from 0 to 1.
+    fresh.cancel(outer.cancelScope, { _tag: "Explicit", message: undefined })
+    const inner = new Status(new fresh.CancelScopeImpl(Number.POSITIVE_INFINITY, false))
+    inner.parent = outer
+    expect(fresh.enclosingCancellation(inner)).toBe(outer)
+    expect(fresh.isEffectivelyCancelled(inner)).toBe(true)
+  })
+
+  it.effect(
+    "a deadline names its scope as the canceller: a task of a group its deadline cancelled reads 'deadline exceeded'",
+    () =>
+      autojump(
+        Effect.gen(function* () {
+          let handle: TaskHandle<void, never> | undefined
+          yield* createTaskGroup((tg) =>
+            Effect.gen(function* () {
+              handle = yield* tg.startSoon(sleepForever())
+              tg.cancelScope.deadline = (yield* currentTime()) + 1
+            })
+          )
+          const joined = yield* Effect.flip(handle!.join)
+          expect(joined._tag).toBe("TaskCancelled")
+          expect((joined as TaskCancelled).reason).toMatch(/^deadline .*s exceeded$/)
+        })
+      )
   )
 })

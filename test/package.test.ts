@@ -5,7 +5,8 @@
  *   (a consumer that imports every entry type-checks, our `.d.ts` files included);
  * - every public module has its own entry (`effect-anyio/TaskGroup`, ...);
  * - the public declaration files show only the API: no member named `_x` (but Effect's `_tag`), no
- *   declaration marked `@internal`, no type taken from `internal/`.
+ *   `private` or `protected` member (state lives in `#private` fields, which the declarations show
+ *   as one nameless `#private;`), no declaration marked `@internal`, no type taken from `internal/`.
  *
  * Not `stripInternal`: it drops the first statement after any comment that says `@internal`, which
  * for an internal module is its first import (its module comment ends with `@internal`), and breaks
@@ -122,8 +123,17 @@ describe("package exports", () => {
         if (name !== "_tag") findings.push(`${file}: ${name}`)
       for (const [, path] of code.matchAll(/from "(\.\/internal\/[^"]+)"/g))
         findings.push(`${file}: imports ${path}`)
+      if (!stillPrivate.has(file))
+        for (const [, name] of code.matchAll(privateMember)) findings.push(`${file}: private ${name}`)
     }
     expect(findings).toEqual([])
+  })
+
+  it("the allow-list of declarations still naming private members lists only such files", () => {
+    const stale = [...stillPrivate].filter(
+      (file) => [...readFileSync(join(dist, file), "utf8").matchAll(privateMember)].length === 0
+    )
+    expect(stale).toEqual([])
   })
 })
 
@@ -182,6 +192,20 @@ describe("what editors show (declaration emit of a consumer, as quick info print
 /** A member or an exported declaration named `_x`. */
 const memberOrExport =
   /^\s*(?:(?:export|declare|readonly|static|private|protected|public|abstract|get|set|const|let|var|function|class|type|interface)\s+)*(_[A-Za-z]\w*)\s*[?:;(<=]/gm
+
+/**
+ * A `private` or `protected` member: the declarations name it (without its type) although no user
+ * can reach it. A `private constructor();` names nothing: it says that the class is made by its
+ * module's functions only (`AsyncFile` by `openFile`, `TLSStream` by `wrap`), which is API.
+ */
+const privateMember =
+  /^\s*(?:(?:static|readonly|abstract|override)\s+)*(?:private|protected)\s+(?:(?:static|readonly|abstract|override|get|set)\s+)*(?!constructor\b)([\w$]+)/gm
+
+/**
+ * Declarations that still name private members, until their modules move that state to `#private`
+ * fields (issue 13; each is another helper's module in this session): remove a file once it passes.
+ */
+const stillPrivate = new Set(["BufferedStream.d.ts"])
 
 /** Names of the declarations whose doc comment says `@internal`. */
 const internalTagged = (text: string): Array<string> => {
