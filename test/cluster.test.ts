@@ -9,7 +9,7 @@ import { failAfter } from "../src/CancelScope.ts"
 import * as Cluster from "../src/Cluster.ts"
 import { InvalidArgumentError, RuntimeError, TimeoutError } from "../src/Errors.ts"
 import { Defect, type ExceptionGroup, isExceptionGroup } from "../src/ExceptionGroup.ts"
-import { CANCEL, KEY_HEADER } from "../src/internal/cluster/protocol.ts"
+import { CANCEL } from "../src/internal/cluster/protocol.ts"
 import { makeHandlers } from "../src/internal/cluster/server.ts"
 import { createTaskGroup } from "../src/TaskGroup.ts"
 import { autojump } from "../src/Testing.ts"
@@ -255,11 +255,11 @@ describe("remote tasks, embedded", () => {
     const handlers = makeHandlers({
       t: () => Effect.sync(() => events.push("ran"))
     }) as unknown as Record<string, (envelope: unknown) => Effect.Effect<unknown>>
-    await Effect.runPromise(handlers[CANCEL]!({ payload: "key1" }))
-    const envelope = { payload: undefined, headers: { [KEY_HEADER]: "key1" } }
+    await Effect.runPromise(handlers[CANCEL]!({ payload: 1n }))
+    const envelope = { payload: undefined, requestId: 1n }
     const exit = await Effect.runPromise(Effect.exit(handlers.t!(envelope)))
     expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
-    // The tombstone is used up: the same key runs now.
+    // The tombstone is used up: the same request id runs now.
     await Effect.runPromise(handlers.t!(envelope))
     expect(events).toEqual(["ran"])
   })
