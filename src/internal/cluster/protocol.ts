@@ -95,7 +95,7 @@ export const disarm = (call: PendingCall): void => {
 }
 
 /** Our RPCs' `ClusterSchema.Dynamic`: gives the armed call of the current fiber its request id. */
-const recordRequestId = (
+export const recordRequestId = (
   annotations: Context.Context<never>,
   request: Envelope.Request<Rpc.AnyWithProps>
 ): Context.Context<never> => {
