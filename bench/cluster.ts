@@ -10,10 +10,11 @@
  *
  * Each against the plain entity called the same way: one entity id, or round-robin over 16 ids
  * (our default; more entity instances cost the cluster itself a little more), sequential and 16 in
- * flight. A floor row (one entity id): our entity called through the cluster's own client with the
- * call key header, no wrapper: the part of the guarantees on the wire and on the runner (the key
- * travels, the runner registers the call for cancel); what our call adds to it is the caller's
- * part (interrupt hook, failure mapping, picking the client of the caller's `Sharding`). Its name
+ * flight. A floor row (one entity id): our entity called through the cluster's own client, no
+ * wrapper: the part of the guarantees in the cluster and on the runner (the request-id hook on our
+ * RPCs runs on each hop, the runner registers the call for cancel by its request id); what our
+ * call adds to it is the caller's part (arming the call for its request id, interrupt hook,
+ * failure mapping, picking the client of the caller's `Sharding`). Its name
  * starts with "floor" (no target of its own). Embedded rows are CPU time of this process (the
  * work is all here; robust on a busy machine); rows across processes are wall time. Ratios are medians of paired short rounds (see
  * `measurePaired`).
@@ -27,7 +28,6 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import * as Sharding from "effect/cluster/Sharding"
 import * as Cluster from "../src/Cluster.ts"
-import { KEY_HEADER, nextKey } from "../src/internal/cluster/protocol.ts"
 import { BenchLive, BenchRaw, BenchTasks } from "../test/fixtures/cluster-bench.ts"
 import { shardingConfig } from "../test/fixtures/cluster-config.ts"
 import { startRunners } from "../test/fixtures/cluster-procs.ts"
@@ -53,10 +53,7 @@ const WIDTH = 16
 const SPREAD = 16
 
 type Runtime = ManagedRuntime.ManagedRuntime<Sharding.Sharding, unknown>
-type KeyedMethod = (
-  payload: number,
-  options: { readonly headers: Record<string, string> }
-) => Effect.Effect<unknown, unknown>
+type RawMethod = (payload: number) => Effect.Effect<unknown, unknown>
 type Call = (i: number) => Effect.Effect<unknown, unknown, Sharding.Sharding>
 
 const cpuNanos = (): number => {
@@ -72,14 +69,14 @@ const cpuNanos = (): number => {
 const cases = async (runtime: Runtime, where: string, cpu: boolean): Promise<Array<Case>> => {
   const make = await runtime.runPromise(BenchRaw.client)
   const raw = make("0")
-  // The floor: our entity called through the cluster's client with a call key header and no
-  // wrapper: what the guarantees cost on the wire and on the runner (the key travels, the runner
-  // registers the call for cancel), without the caller's part (the interrupt hook, the failure
+  // The floor: our entity called through the cluster's client, no wrapper: what the guarantees
+  // cost in the cluster and on the runner (the request-id hook on each hop, the runner registers
+  // the call for cancel), without the caller's part (arming, the interrupt hook, the failure
   // mapping, picking the client of the caller's `Sharding`).
   const makeOurs = await runtime.runPromise(
     Effect.flatMap(Effect.service(Sharding.Sharding), (s) => s.makeClient(Cluster.entity(BenchTasks)))
   )
-  const keyed = (makeOurs as unknown as (id: string) => Record<string, KeyedMethod>)("0")
+  const plainOurs = (makeOurs as unknown as (id: string) => Record<string, RawMethod>)("0")
   const raws = Array.from({ length: SPREAD }, (_, i) => make(String(i)))
   const pinned = Cluster.at(BenchTasks, "0")
   let next = 0
@@ -129,10 +126,10 @@ const cases = async (runtime: Runtime, where: string, cpu: boolean): Promise<Arr
     },
     { name: rawFloor, timed: cpu, run: sequential((i) => raw.square(i)) },
     {
-      name: `floor, ${where}: cluster client call of our entity with a call key header, no wrapper, one entity id, sequential${unit}`,
+      name: `floor, ${where}: cluster client call of our entity, no wrapper, one entity id, sequential${unit}`,
       reference: rawFloor,
       timed: cpu,
-      run: sequential((i) => keyed.square!(i, { headers: { [KEY_HEADER]: nextKey() } }))
+      run: sequential((i) => plainOurs.square!(i))
     },
     { name: rawSpread, timed: cpu, run: sequential((i) => raws[next++ % SPREAD]!.square(i)) },
     {

@@ -31,9 +31,8 @@
  */
 import { Effect, type Scope } from "effect"
 import { WouldBlock } from "./Errors.ts"
-import { LockCore, register } from "./internal/lock.ts"
-import { pendingCancellation, unlessCancelled } from "./internal/scope.ts"
-import { taskOfFiber } from "./internal/task.ts"
+import { currentTask, LockCore, maskedTake, register } from "./internal/lock.ts"
+import { pendingCancellation } from "./internal/scope.ts"
 
 /**
  * Options of {@link Lock}.
@@ -123,6 +122,7 @@ export class Lock {
   readonly #acquire: Effect.Effect<void>
   readonly #acquireNowait: Effect.Effect<void, WouldBlock>
   readonly #release: Effect.Effect<void>
+  readonly #acquireScoped: Effect.Effect<void, never, Scope.Scope>
 
   constructor(options?: LockOptions) {
     const core = this.#core
@@ -131,17 +131,26 @@ export class Lock {
     // AnyIO's acquire starts with `checkpoint_if_cancelled`, fast path included: a task with a
     // pending cancellation never takes the lock.
     this.#acquire = Effect.withFiber(
-      (fiber) => pendingCancellation(fiber) ?? core.acquire(taskOfFiber(fiber), !this.fastAcquire)
+      (fiber) => pendingCancellation(fiber) ?? core.acquire(currentTask(fiber), !this.fastAcquire)
     )
     this.#acquireNowait = Effect.withFiber((fiber) => {
-      const task = taskOfFiber(fiber)
+      const task = currentTask(fiber)
       if (core.owner === undefined) {
         core.owner = task
         return Effect.void
       }
       return core.heldBy(task) ?? Effect.fail(new WouldBlock({ message: "The lock is held by another task" }))
     })
-    this.#release = Effect.withFiber((fiber) => core.release(taskOfFiber(fiber)) ?? Effect.void)
+    this.#release = Effect.withFiber((fiber) => core.release(currentTask(fiber)) ?? Effect.void)
+    this.#acquireScoped = maskedTake(Effect.void, (fiber, restore) => {
+      const task = currentTask(fiber)
+      const register = Effect.addFinalizer(() => core.release(task) ?? Effect.void)
+      if (core.owner === undefined) {
+        core.owner = task
+        return this.fastAcquire ? register : Effect.andThen(Effect.yieldNow, register)
+      }
+      return Effect.andThen(restore(core.acquire(task, false)), register)
+    })
   }
 
   /**
@@ -197,17 +206,16 @@ export class Lock {
    */
   withLock<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     const core = this.#core
-    return unlessCancelled((fiber) =>
-      Effect.uninterruptibleMask((restore) => {
-        const task = taskOfFiber(fiber)
-        const use = Effect.onExitPrimitive(restore(body), () => core.release(task), true)
-        if (core.owner === undefined) {
-          core.owner = task
-          return this.fastAcquire ? use : Effect.andThen(Effect.yieldNow, use)
-        }
-        return Effect.andThen(restore(core.acquire(task, false)), use)
-      })
-    )
+    const fast = this.fastAcquire
+    return maskedTake(body, (fiber, restore, restored) => {
+      const task = currentTask(fiber)
+      const use = Effect.onExitPrimitive(restored, () => core.release(task), true)
+      if (core.owner === undefined) {
+        core.owner = task
+        return fast ? use : Effect.andThen(Effect.yieldNow, use)
+      }
+      return Effect.andThen(restore(core.acquire(task, false)), use)
+    })
   }
 
   /**
@@ -215,17 +223,6 @@ export class Lock {
    * form). Waiting is interruptible.
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
-    const core = this.#core
-    return unlessCancelled((fiber) =>
-      Effect.uninterruptibleMask((restore) => {
-        const task = taskOfFiber(fiber)
-        const register = Effect.addFinalizer(() => core.release(task) ?? Effect.void)
-        if (core.owner === undefined) {
-          core.owner = task
-          return this.fastAcquire ? register : Effect.andThen(Effect.yieldNow, register)
-        }
-        return Effect.andThen(restore(core.acquire(task, false)), register)
-      })
-    )
+    return this.#acquireScoped
   }
 }

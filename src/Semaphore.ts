@@ -7,7 +7,8 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
-import { pendingCancellation, unlessCancelled } from "./internal/scope.ts"
+import { maskedTake } from "./internal/lock.ts"
+import { pendingCancellation } from "./internal/scope.ts"
 import { textOf } from "./internal/text.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./internal/waitQueue.ts"
 
@@ -103,6 +104,7 @@ export class Semaphore {
   readonly #acquireNowait: Effect.Effect<void, WouldBlock>
   readonly #release: Effect.Effect<void>
   readonly #releaseFinalizer: () => Effect.Effect<void> | undefined
+  readonly #acquireScoped: Effect.Effect<void, never, Scope.Scope>
   readonly #describe = (): string => `${this} (value ${this.#value})`
 
   constructor(initialValue: number, options?: SemaphoreOptions) {
@@ -163,6 +165,8 @@ export class Semaphore {
       return undefined
     }
     this.#release = Effect.suspend(() => this.#releaseFinalizer() ?? Effect.void)
+    const register = Effect.addFinalizer(() => this.#release)
+    this.#acquireScoped = maskedTake(Effect.void, (_, restore) => this.#acquireMasked(restore, register))
   }
 
   /** The current value: how many units can be acquired without waiting. */
@@ -205,11 +209,16 @@ export class Semaphore {
    * however `body` exits.
    */
   withPermit<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return unlessCancelled(() =>
-      Effect.uninterruptibleMask((restore) =>
-        this.#acquireMasked(restore, Effect.onExitPrimitive(restore(body), this.#releaseFinalizer, true))
-      )
-    )
+    // The frame that releases is the same on every run (it needs no task): built once per restore.
+    let restored: unknown
+    let use = body
+    return maskedTake(body, (_, restore, restoredBody) => {
+      if (restoredBody !== restored) {
+        use = Effect.onExitPrimitive(restoredBody, this.#releaseFinalizer, true)
+        restored = restoredBody
+      }
+      return this.#acquireMasked(restore, use)
+    })
   }
 
   /**
@@ -217,14 +226,7 @@ export class Semaphore {
    * form). Waiting is interruptible.
    */
   acquireScoped(): Effect.Effect<void, never, Scope.Scope> {
-    return unlessCancelled(() =>
-      Effect.uninterruptibleMask((restore) =>
-        this.#acquireMasked(
-          restore,
-          Effect.addFinalizer(() => this.#release)
-        )
-      )
-    )
+    return this.#acquireScoped
   }
 
   /**

@@ -4,12 +4,13 @@
  * cluster's own timers included. The same cases across processes: cluster-distributed.test.ts.
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Option } from "effect"
+import type { Snowflake } from "effect/cluster/Snowflake"
 import { failAfter } from "../src/CancelScope.ts"
 import * as Cluster from "../src/Cluster.ts"
 import { InvalidArgumentError, RuntimeError, TimeoutError } from "../src/Errors.ts"
 import { Defect, type ExceptionGroup, isExceptionGroup } from "../src/ExceptionGroup.ts"
-import { CANCEL, KEY_HEADER } from "../src/internal/cluster/protocol.ts"
+import { arm, CANCEL, type PendingCall, recordRequestId } from "../src/internal/cluster/protocol.ts"
 import { makeHandlers } from "../src/internal/cluster/server.ts"
 import { createTaskGroup } from "../src/TaskGroup.ts"
 import { autojump } from "../src/Testing.ts"
@@ -255,14 +256,40 @@ describe("remote tasks, embedded", () => {
     const handlers = makeHandlers({
       t: () => Effect.sync(() => events.push("ran"))
     }) as unknown as Record<string, (envelope: unknown) => Effect.Effect<unknown>>
-    await Effect.runPromise(handlers[CANCEL]!({ payload: "key1" }))
-    const envelope = { payload: undefined, headers: { [KEY_HEADER]: "key1" } }
+    await Effect.runPromise(handlers[CANCEL]!({ payload: 1n }))
+    const envelope = { payload: undefined, requestId: 1n }
     const exit = await Effect.runPromise(Effect.exit(handlers.t!(envelope)))
     expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
-    // The tombstone is used up: the same key runs now.
+    // The tombstone is used up: the same request id runs now.
     await Effect.runPromise(handlers.t!(envelope))
     expect(events).toEqual(["ran"])
   })
+
+  it.effect("a call learns its request id in its own fiber, also when another call armed meanwhile", () =>
+    Effect.gen(function* () {
+      // What the cluster does per hop of a request: call our RPC's hook with its envelope.
+      const hop = (requestId: bigint) =>
+        Effect.sync(() => {
+          recordRequestId(Context.empty(), { requestId: requestId as Snowflake } as Parameters<
+            typeof recordRequestId
+          >[1])
+        })
+      const calls: Array<PendingCall> = []
+      const caller = (requestId: bigint, yieldFirst: boolean) =>
+        Effect.withFiber((fiber) => {
+          const call: PendingCall = { fiber, requestId: undefined }
+          calls.push(call)
+          arm(call)
+          // A yield between arming and the request (the scheduler's op budget can do that).
+          return yieldFirst ? Effect.andThen(Effect.yieldNow, hop(requestId)) : hop(requestId)
+        })
+      // A hop of another request in another fiber (a runner's) takes nobody's armed call.
+      yield* Effect.all([caller(1n, true), Effect.andThen(hop(9n), caller(2n, false))], {
+        concurrency: "unbounded"
+      })
+      expect(calls.map((c) => c.requestId)).toEqual([1n, 2n])
+    })
+  )
 
   it("bad options are InvalidArgumentError", () => {
     expect(() => Cluster.make("X", {}, { spread: 0 })).toThrow(InvalidArgumentError)

@@ -60,6 +60,24 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 let nextGroupId = 0
 
+type Failures = {
+  exceptions: Array<Member<unknown>>
+  causes: Array<Cause.Cause<unknown>>
+  origins: Array<{ readonly name: string; readonly id: number }>
+}
+
+/** The rarely used state of a group: a level of a nested tree that waits retains none of it. */
+class GroupExtra {
+  failures: Failures | undefined = undefined
+  /** Tasks the group cancelled (their reasons are read from their exits when a group is built). */
+  cancelledTasks: Array<Child> | undefined = undefined
+  /** A cancellation caused while one was being delivered (see `interruptDirect`). */
+  deferredCancel: CancelReason | undefined = undefined
+  boundStart: TaskGroup["start"] | undefined = undefined
+  boundCreateTask: TaskGroup["createTask"] | undefined = undefined
+  boundCancel: TaskGroup["cancel"] | undefined = undefined
+}
+
 export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView {
   readonly id = ++nextGroupId
   /** The host body's fiber while it runs (not kept after: a nested level retains no finished fiber). */
@@ -77,16 +95,15 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   readonly name: string | undefined
   readonly tracing: boolean
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** What most groups never need, allocated on first use (see `GroupExtra`). */
+  private x: GroupExtra | undefined = undefined
+  private get extra(): GroupExtra {
+    return (this.x ??= new GroupExtra())
+  }
   /** The members of the group's ExceptionGroup, allocated with the first failure. */
-  failures:
-    | {
-        exceptions: Array<Member<unknown>>
-        causes: Array<Cause.Cause<unknown>>
-        origins: Array<{ readonly name: string; readonly id: number }>
-      }
-    | undefined = undefined
-  /** Tasks the group cancelled (their reasons are read from their exits when a group is built). */
-  cancelledTasks: Array<Child> | undefined = undefined
+  get failures(): Failures | undefined {
+    return this.x?.failures
+  }
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
 
@@ -114,9 +131,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   // The handle's methods work detached (`const { startSoon } = tg`), like Python's bound methods.
   // Each is bound on first use (most groups use one or two of them), not in the constructor.
   private boundStartSoon: TaskGroup["startSoon"] | undefined = undefined
-  private boundStart: TaskGroup["start"] | undefined = undefined
-  private boundCreateTask: TaskGroup["createTask"] | undefined = undefined
-  private boundCancel: TaskGroup["cancel"] | undefined = undefined
   get startSoon(): TaskGroup["startSoon"] {
     return (this.boundStartSoon ??= this.startSoonImpl.bind(this) as TaskGroup["startSoon"])
   }
@@ -125,13 +139,13 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     return this.startSoon
   }
   get start(): TaskGroup["start"] {
-    return (this.boundStart ??= this.startImpl.bind(this) as TaskGroup["start"])
+    return (this.extra.boundStart ??= this.startImpl.bind(this) as TaskGroup["start"])
   }
   get createTask(): TaskGroup["createTask"] {
-    return (this.boundCreateTask ??= this.createTaskImpl.bind(this) as TaskGroup["createTask"])
+    return (this.extra.boundCreateTask ??= this.createTaskImpl.bind(this) as TaskGroup["createTask"])
   }
   get cancel(): TaskGroup["cancel"] {
-    return (this.boundCancel ??= (reason?: string) => this.cancelScope.cancel(reason))
+    return (this.extra.boundCancel ??= (reason?: string) => this.cancelScope.cancel(reason))
   }
 
   // -------------------------------------------------------------------------------------------
@@ -208,7 +222,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   /** Set while a cancellation is being delivered to every fiber (see onExit). */
   private delivering = 0
-  private deferredCancel: CancelReason | undefined = undefined
 
   interruptDirect(by: CancelScopeImpl | undefined, annotations: Context.Context<never> | undefined): void {
     // Interrupting a parked fiber runs it at once, and a task that fails while being cancelled
@@ -230,9 +243,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } finally {
       this.delivering--
     }
-    const reason = this.deferredCancel
+    const reason = this.x?.deferredCancel
     if (reason !== undefined && this.delivering === 0) {
-      this.deferredCancel = undefined
+      this.x!.deferredCancel = undefined
       cancel(this.cancelScope, reason)
     }
   }
@@ -296,7 +309,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } else if (exit._tag === "Failure") {
       if (hasFailures(exit.cause)) {
         cancelGroup = this.failures === undefined && !this.cancelScope.cancelCalled
-        const failures = (this.failures ??= { exceptions: [], causes: [], origins: [] })
+        const failures = (this.extra.failures ??= { exceptions: [], causes: [], origins: [] })
         const task = child ?? this.hostTask
         const members = fromCause("", exit.cause)!
         for (let i = 0; i < members.exceptions.length; i++) {
@@ -305,7 +318,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
           failures.origins.push(task)
         }
       } else if (child !== undefined && !child.cancelRequested) {
-        ;(this.cancelledTasks ??= []).push(child)
+        ;(this.extra.cancelledTasks ??= []).push(child)
       }
     }
     // Wake whoever waits on this task first (a joiner sees the task's own outcome, as in AnyIO),
@@ -320,7 +333,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (cancelGroup) {
       const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
       const reason: CancelReason = { _tag: "TaskFailed", task: name, error: this.failures!.exceptions[0] }
-      if (this.delivering > 0) this.deferredCancel ??= reason
+      if (this.delivering > 0) this.extra.deferredCancel ??= reason
       else cancel(this.cancelScope, reason)
     }
     if (this.done) this.finished()
@@ -380,11 +393,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   private batch:
     | Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>>
     | undefined = undefined
-  /** Runs the batch (the scheduler's callback, made on first use). */
-  private beginBatch: (() => void) | undefined = undefined
-  /** Made here, not in `fork`: a closure there would keep the first task's context and effect alive. */
+  /**
+   * The scheduler's callback for a batch. Made here, not in `fork` (a closure there would keep the
+   * first task's context and effect alive), and not kept (a level that waits retains no closure).
+   */
   private batchRunner(): () => void {
-    return (this.beginBatch ??= () => this.runBatch())
+    return () => this.runBatch()
   }
   private runBatch(): void {
     const batch = this.batch!
@@ -533,7 +547,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   exceptionGroup(): ExceptionGroup<unknown> {
     // Each task keeps its own reason: the group's, or an enclosing scope's ("from outside").
-    const cancelled: Array<CancelledTask> = (this.cancelledTasks ?? []).map((child) => ({
+    const cancelled: Array<CancelledTask> = (this.x?.cancelledTasks ?? []).map((child) => ({
       name: child.name,
       reason: describeReason(child.cancelReason())
     }))

@@ -4,9 +4,10 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { RuntimeError } from "../Errors.ts"
-import type { TaskNode } from "./task.ts"
+import { pendingCancellationMasked } from "./scope.ts"
+import { type TaskNode, taskOfFiber } from "./task.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
 const acquireTwice = Effect.suspend(() =>
@@ -16,6 +17,55 @@ const acquireTwice = Effect.suspend(() =>
 const notHolding = Effect.suspend(() =>
   Effect.die(new RuntimeError({ message: "The current task is not holding this lock" }))
 )
+
+// `taskOfFiber` of the last fiber asked about, while its context stays the same: the task is a
+// function of the two (of the context, or of the fiber outside every task), and a hot loop of
+// acquires asks about one fiber over and over.
+let lastFiber: Fiber.Fiber<unknown, unknown> | undefined
+let lastContext: unknown
+let lastTask: TaskNode | undefined
+
+/** The task `fiber` runs in (`taskOfFiber`), remembered for the last fiber and context. @internal */
+export const currentTask = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode => {
+  const context = fiber.context
+  if (fiber !== lastFiber || context !== lastContext || lastTask === undefined) {
+    lastTask = taskOfFiber(fiber)
+    lastFiber = fiber
+    lastContext = context
+  }
+  return lastTask
+}
+
+/**
+ * The frame of `withLock`/`withPermit`/`acquireScoped`: `take(fiber, restore, restored)` runs inside
+ * `uninterruptibleMask`, so that taking the resource and registering its release are one step, after
+ * AnyIO's `checkpoint_if_cancelled` (a pending cancellation is raised and `take` never runs).
+ * `restored` is `restore(body)`, built once per kind of `restore` rather than on every run; the
+ * current fiber is read directly (no `withFiber` of its own).
+ * @internal
+ */
+export const maskedTake = <A, E, R, B, EB, RB>(
+  body: Effect.Effect<B, EB, RB>,
+  take: (
+    fiber: Fiber.Fiber<unknown, unknown>,
+    restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+    restored: Effect.Effect<B, EB, RB>
+  ) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  let seen: unknown
+  let restored = body
+  let interruptible = false
+  return Effect.uninterruptibleMask((restore) => {
+    if (restore !== seen) {
+      // `restore` is the identity when the fiber was uninterruptible already (no check then).
+      restored = restore(body)
+      interruptible = restored !== body
+      seen = restore
+    }
+    const fiber = Fiber.getCurrent()!
+    return pendingCancellationMasked(fiber, interruptible) ?? take(fiber, restore, restored)
+  })
+}
 
 class LockWaiter extends Waiter {
   /** The task that will own the lock once this waiter is served. */

@@ -585,10 +585,43 @@ export const pendingCancellation = (
   ) {
     return undefined
   }
-  const status = fiber.getRef(CurrentScope)
+  return raisePending(fiber, landHere)
+}
+
+// The interruption requested inside an uninterruptible mask is only recorded; making the fiber
+// interruptible again (`restore`) raises it at once, with the same cause.
+const landHereMasked: Effect.Effect<never> = Effect.interruptible(landHere)
+
+/**
+ * {@link pendingCancellation} for an operation that entered `uninterruptibleMask` first (to take a
+ * resource and register its release in one step): `wasInterruptible` is whether the fiber was
+ * interruptible outside the mask (its `restore` is not the identity). The returned effect raises the
+ * cancellation, the mask notwithstanding.
+ */
+export const pendingCancellationMasked = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  wasInterruptible: boolean
+): Effect.Effect<never> | undefined => (wasInterruptible ? raisePending(fiber, landHereMasked) : undefined)
+
+// A hot loop of acquires runs in one context, and a context never changes (`Context.add` makes a
+// new one): remembering the last context's status saves the lookup (two map misses outside every
+// scope) on each check.
+let lastContext: Context.Context<never> | undefined
+let lastStatus: CancelStatus | undefined
+
+const raisePending = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  land: Effect.Effect<never>
+): Effect.Effect<never> | undefined => {
+  const context = fiber.context
+  if (context !== lastContext) {
+    lastStatus = Context.get(context, CurrentScope)
+    lastContext = context
+  }
+  const status = lastStatus
   if (status === undefined || !isEffectivelyCancelled(status)) return undefined
   interruptIfCancelled(status, fiber, true)
-  return landHere
+  return land
 }
 
 /**

@@ -12,24 +12,26 @@
  * The success path adds one `onExit` and one `catchCause` frame to the cluster's client call
  * (no fiber: a fork per call costs more than it seems, ~20% of an embedded round trip). What a call
  * to one task on one entity id needs (the client, its method read once through the client's
- * `Proxy`, the failure handler) is made once per `Sharding` instance: a call allocates its key,
- * its header and its two frames.
+ * `Proxy`, the failure handler) is made once per `Sharding` instance: a call allocates its
+ * `PendingCall` (where the cluster's request id lands, see `protocol.ts`), its exit hook and its
+ * two frames.
  *
  * @internal
  */
-import { Cause, Context, Effect, type Exit, Queue, type Scope } from "effect"
+import { Cause, Context, Effect, Queue, type Scope } from "effect"
 import type * as Entity from "effect/cluster/Entity"
 import { Sharding } from "effect/cluster/Sharding"
+import type { Snowflake } from "effect/cluster/Snowflake"
 import { RemoteTaskLost } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
-import { CANCEL, type KEY_HEADER, nextKey, START, type StartChunk } from "./protocol.ts"
+import { arm, CANCEL, disarm, type PendingCall, START, type StartChunk } from "./protocol.ts"
 
 /** A cluster client for one entity id, loosely typed (the public module types calls). */
 type RawClient = Record<string, RawMethod>
 
 type RawMethod = (
   payload: unknown,
-  options?: { readonly asQueue?: boolean; readonly headers?: Readonly<Record<string, string>> }
+  options?: { readonly asQueue?: boolean }
 ) => Effect.Effect<unknown, unknown>
 
 /**
@@ -100,16 +102,22 @@ export const makeTaskFunction = (meta: Meta, task: string, entityId: string | un
         target = makeTarget(meta, clients.make(entityId), task, entityId)
         pinned = { sharding, target }
       }
-      const key = nextKey()
-      const headers = { "x-effect-anyio-call": key } satisfies Record<typeof KEY_HEADER, string>
+      const pending: PendingCall = { fiber: parent, requestId: undefined }
+      arm(pending)
       if (status === undefined || status === taskStatusIgnored) {
-        return supervise(meta, target, key, target.method(payload, { headers }))
+        return supervise(meta, target, pending, target.method(payload))
       }
-      const open = target.client[`${task}${START}`]!(payload, { asQueue: true, headers })
-      return supervise(meta, target, key, startCall(open, status))
+      return supervise(
+        meta,
+        target,
+        pending,
+        startCall(target.client[`${task}${START}`]!(payload, asQueue), status)
+      )
     })
   return call
 }
+
+const asQueue = { asQueue: true }
 
 /** The first call with a `Sharding`: make the entity's client there, then call. */
 const firstCall = (
@@ -143,14 +151,22 @@ const startCall = (open: Effect.Effect<unknown, unknown, unknown>, status: TaskS
 const takeChunk = (queue: Queue.Dequeue<StartChunk, unknown>): Effect.Effect<StartChunk, unknown> =>
   Queue.take(queue) as Effect.Effect<StartChunk, unknown>
 
-const supervise = (meta: Meta, target: Target, key: string, call: AnyEffect): AnyEffect =>
+const supervise = (meta: Meta, target: Target, pending: PendingCall, call: AnyEffect): AnyEffect =>
   Effect.catchCause(
-    // `onExit` with a callback that returns `undefined` when there is nothing to do: the cheapest
-    // exit hook (no `flatMap` back to the exit on success; `onInterrupt` costs twice as much).
-    Effect.onExit(call, ((exit: Exit.Exit<unknown, unknown>) =>
-      exit._tag === "Failure" && Cause.hasInterrupts(exit.cause)
-        ? cancelAndWait(meta, target.client, key)
-        : undefined) as unknown as (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>),
+    // `onExitPrimitive`: a callback that returns `undefined` when there is nothing to do (no
+    // `flatMap` back to the exit on success; `onInterrupt` costs twice as much). Not its
+    // `interruptible` variant: an interrupted fiber skips that frame, exit hook included.
+    Effect.onExitPrimitive(call, (exit) => {
+      const id = pending.requestId
+      // No request id: the cluster never built the request, nothing runs on a runner.
+      if (id === undefined) {
+        disarm(pending)
+        return undefined
+      }
+      return exit._tag === "Failure" && Cause.hasInterrupts(exit.cause)
+        ? cancelAndWait(meta, target.client, id)
+        : undefined
+    }),
     target.settle
   )
 
@@ -159,8 +175,8 @@ const supervise = (meta: Meta, target: Target, key: string, call: AnyEffect): An
  * reply nobody reads): ask the runner to cancel the call and wait for the answer, which comes once
  * the remote task finished there (or at once, if it had not started or was over).
  */
-const cancelAndWait = (meta: Meta, client: RawClient, key: string): Effect.Effect<void> => {
-  const cancel = Effect.ignore(client[CANCEL]!(key))
+const cancelAndWait = (meta: Meta, client: RawClient, id: Snowflake): Effect.Effect<void> => {
+  const cancel = Effect.ignore(client[CANCEL]!(id))
   return meta.cancelTimeout === undefined ? cancel : Effect.ignore(Effect.timeout(cancel, meta.cancelTimeout))
 }
 

@@ -1,7 +1,7 @@
 /**
  * The runner side of remote tasks: the entity's handlers, built once per entity instance.
  *
- * Each instance keeps the fibers of its running calls by call key, so that `effect-anyio/cancel`
+ * Each instance keeps the fibers of its running calls by request id, so that `effect-anyio/cancel`
  * can interrupt one and wait for its finalizers. A cancel that arrives before its call (messages
  * of one caller can be handled out of order) leaves a tombstone that the call finds when it
  * arrives; tombstones are bounded (oldest dropped) because a cancel can also arrive after its
@@ -10,9 +10,10 @@
  * @internal
  */
 import { Effect, Fiber, Queue } from "effect"
+import type { Snowflake } from "effect/cluster/Snowflake"
 import { RuntimeError } from "../../Errors.ts"
 import { type TaskStatus, taskStatusIgnored } from "../../TaskGroup.ts"
-import { CANCEL, KEY_HEADER, START, type StartChunk } from "./protocol.ts"
+import { CANCEL, START, type StartChunk } from "./protocol.ts"
 
 /** A user handler, loosely typed (the public module types it). */
 export type AnyHandler = (
@@ -22,7 +23,7 @@ export type AnyHandler = (
 
 interface Envelope {
   readonly payload: unknown
-  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly requestId: Snowflake
 }
 
 const MAX_TOMBSTONES = 1024
@@ -33,13 +34,13 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 export const makeHandlers = (
   handlers: Readonly<Record<string, AnyHandler>>
 ): Record<string, (envelope: never) => unknown> => {
-  const running = new Map<string, AnyFiber>()
-  const tombstones = new Set<string>()
+  const running = new Map<Snowflake, AnyFiber>()
+  const tombstones = new Set<Snowflake>()
 
   const out: Record<string, (envelope: never) => unknown> = Object.create(null)
 
   // Answers once the call is over here: interrupted and its finalizers run, or never started.
-  out[CANCEL] = (envelope: { readonly payload: string }) =>
+  out[CANCEL] = (envelope: { readonly payload: Snowflake }) =>
     Effect.suspend(() => {
       const key = envelope.payload
       const fiber = running.get(key)
@@ -59,15 +60,12 @@ export const makeHandlers = (
     // was sent finds the call over.
     out[task] = (envelope: Envelope) =>
       Effect.withFiber((fiber) => {
-        const k = envelope.headers[KEY_HEADER]
-        // Without a key (a plain cluster client call), it cannot be cancelled by key.
-        if (k !== undefined) {
-          if (tombstones.size !== 0 && tombstones.delete(k)) return Effect.interrupt
-          running.set(k, fiber)
-          fiber.addObserver(() => {
-            running.delete(k)
-          })
-        }
+        const k = envelope.requestId
+        if (tombstones.size !== 0 && tombstones.delete(k)) return Effect.interrupt
+        running.set(k, fiber)
+        fiber.addObserver(() => {
+          running.delete(k)
+        })
         return handler(envelope.payload, taskStatusIgnored)
       })
 
@@ -76,9 +74,9 @@ export const makeHandlers = (
     // end the stream, which a `catchCause` inside the interrupted fiber would not do.
     out[`${task}${START}`] = (envelope: Envelope) =>
       Effect.gen(function* () {
-        const k = envelope.headers[KEY_HEADER]
+        const k = envelope.requestId
         const p = envelope.payload
-        if (k !== undefined && tombstones.size !== 0 && tombstones.delete(k)) return yield* Effect.interrupt
+        if (tombstones.size !== 0 && tombstones.delete(k)) return yield* Effect.interrupt
         const queue = yield* Queue.make<StartChunk, unknown>()
         let started = false
         const status: TaskStatus<unknown> = {
@@ -98,9 +96,9 @@ export const makeHandlers = (
           Effect.suspend(() => handler(p, status)),
           { startImmediately: true }
         ) as Effect.Effect<AnyFiber>
-        if (k !== undefined) running.set(k, fiber)
+        running.set(k, fiber)
         fiber.addObserver((exit) => {
-          if (k !== undefined) running.delete(k)
+          running.delete(k)
           if (exit._tag === "Success") {
             Queue.offerUnsafe(queue, { _tag: "Done", value: exit.value })
             Queue.endUnsafe(queue)
