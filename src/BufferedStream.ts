@@ -268,7 +268,9 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
    * registered in one uninterruptible step: a cancellation landing in between would leave the stream
    * busy for good. Checked again there, as another task may have run since the caller's check.
    */
-  #guarded<A, E2>(loop: Effect.Effect<A, E2>): Effect.Effect<A, E2 | ClosedResourceError | BusyResourceError> {
+  #guarded<A, E2>(
+    loop: Effect.Effect<A, E2>
+  ): Effect.Effect<A, E2 | ClosedResourceError | BusyResourceError> {
     return Effect.uninterruptibleMask(
       (restore): Effect.Effect<A, E2 | ClosedResourceError | BusyResourceError> => {
         const b = this.#blocked()
