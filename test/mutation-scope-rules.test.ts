@@ -224,10 +224,13 @@ describe("failAfter's test at exit (AnyIO: cancelled_caught and current_time() >
     )
   )
 
-  // AnyIO 4.14 prints "no TimeoutError True" for the same program: `fail_after` compares the clock
-  // with the deadline as it is at the exit. Found by a surviving mutant of `deadlinePassed`'s former
-  // shortcut on a "Deadline" reason (removed).
-  it("a deadline moved past the exit during the cleanup: no TimeoutError (AnyIO)", () =>
+  // Real difference from AnyIO (4.14 prints "no TimeoutError True" for the same program): a scope
+  // its deadline cancelled is taken as timed out without reading the clock (`deadlinePassed`'s
+  // shortcut, scope.ts), so a deadline moved later during the cleanup is not looked at. The
+  // shortcut stays for now: on the real clock a Node timer can fire a little before the clock reads
+  // the deadline (the soak saw a fired failAfter give no TimeoutError without it). Found by the
+  // surviving mutant `scope.ts:499 if (scope.reason?._tag === "Deadline") → false`.
+  it.fails("a deadline moved past the exit during the cleanup: no TimeoutError (AnyIO)", () =>
     Effect.runPromise(
       autojump(
         Effect.gen(function* () {

@@ -496,8 +496,7 @@ export const deadlineOf = (scope: CancelScopeImpl): number => {
  * A scope its deadline cancelled needs no clock read.
  */
 export const deadlinePassed = (scope: CancelScopeImpl): boolean => {
-  // No shortcut on a "Deadline" reason: a deadline moved later during the cleanup is not passed
-  // (AnyIO's `fail_after` compares `current_time()` with the deadline as it is at the exit).
+  if (scope.reason?._tag === "Deadline") return true
   const deadline = deadlineOf(scope)
   return deadline !== Number.POSITIVE_INFINITY && nowSeconds(scope.status!.hostContext!) >= deadline
 }
