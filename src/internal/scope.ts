@@ -493,10 +493,14 @@ export const deadlineOf = (scope: CancelScopeImpl): number => {
 
 /**
  * The scope's deadline has passed (AnyIO's `fail_after` test at exit: `current_time() >= deadline`).
- * A scope its deadline cancelled needs no clock read.
+ * A scope its deadline cancelled, with that deadline unchanged since, needs no clock read: on the
+ * real clock a Node timer can fire a little before the clock reads the deadline, and AnyIO's timer
+ * and clock are one. A deadline moved after it fired is tested against the clock, as AnyIO does.
  */
 export const deadlinePassed = (scope: CancelScopeImpl): boolean => {
-  if (scope.reason?._tag === "Deadline") return true
+  const reason = scope.reason
+  if (reason?._tag === "Deadline" && reason.deadline === scope._deadline && scope.relative === undefined)
+    return true
   const deadline = deadlineOf(scope)
   return deadline !== Number.POSITIVE_INFINITY && nowSeconds(scope.status!.hostContext!) >= deadline
 }
