@@ -6,6 +6,7 @@
  */
 import { Effect, type Scope } from "effect"
 import { InvalidArgumentError, RuntimeError, WouldBlock } from "./Errors.ts"
+import { limiterAccess } from "./internal/limiterAccess.ts"
 import { pendingCancellation, unlessCancelled } from "./internal/scope.ts"
 import { taskOfFiber } from "./internal/task.ts"
 import { textOf } from "./internal/text.ts"
@@ -117,6 +118,19 @@ export class CapacityLimiter {
   readonly #acquireNowait: Effect.Effect<void, WouldBlock>
   readonly #release: Effect.Effect<void>
   readonly #describe = (): string => `${this} (${this.#borrowers.size}/${this.#totalTokens} tokens borrowed)`
+
+  static {
+    // The worker pools' hot path (internal/workers/call.ts): a free token without an Effect.
+    limiterAccess.take = (limiter, borrower) => {
+      const l = limiter as CapacityLimiter
+      if (l.#borrowers.has(borrower) || !l.#free()) return false
+      l.#borrowers.add(borrower)
+      return true
+    }
+    limiterAccess.give = (limiter, borrower) => {
+      ;(limiter as CapacityLimiter).#releaseFor(borrower)
+    }
+  }
 
   constructor(totalTokens: number) {
     this.#totalTokens = validateTotal(totalTokens)

@@ -14,6 +14,7 @@
 import { Cause, type Context, Effect, Exit, type Fiber, Function as Fn, type Scheduler } from "effect"
 import type { CapacityLimiter } from "../../CapacityLimiter.ts"
 import { InvalidArgumentError, RuntimeError, UncloneableValue } from "../../Errors.ts"
+import { limiterAccess } from "../limiterAccess.ts"
 import { settleReply } from "./callbacks.ts"
 import type { IdlePool, PoolMember } from "./idlePool.ts"
 import { describeTarget, OK } from "./protocol.ts"
@@ -237,17 +238,20 @@ export const runCall = <W extends CallWorker>(
   if (call.pool.closed) return call.pool.closedError
   return Effect.uninterruptibleMask((restore) => {
     call.restore = restore
+    // Uninterruptible here: a token taken synchronously cannot leak before onExitPrimitive is in place.
+    const fast = limiterAccess.take(limiter, call)
+    if (fast) call.borrowed = true
     return Effect.onExitPrimitive(
-      limiter.availableTokens > 0
-        ? Effect.flatMap(limiter.acquireOnBehalfOfNowait(call), () => {
-            call.borrowed = true
-            return waitFor(call, true)
-          })
+      fast
+        ? waitFor(call, true)
         : Effect.flatMap(restore(limiter.acquireOnBehalfOf(call)), () => {
             call.borrowed = true
             return waitFor(call, false)
           }),
-      () => (call.borrowed ? limiter.releaseOnBehalfOf(call) : undefined)
+      () => {
+        if (call.borrowed) limiterAccess.give(limiter, call)
+        return undefined
+      }
     )
   })
 }
