@@ -111,33 +111,50 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   /** Fields, not in `ChildExtra`: a task that hosts a group sets both (each level of a nested tree). */
   groups: GroupView | Set<GroupView> | undefined = undefined
   waitingOn: Wait | undefined = undefined
-  /** What most tasks never need, allocated on first use (keeps a task small: see `ChildExtra`). */
-  private x: ChildExtra | undefined = undefined
+  /**
+   * What most tasks never need, allocated on first use (keeps a task small: see `ChildExtra`).
+   * Until then it may hold just the task's `cancelledBy`: a group cancelled with N tasks running
+   * records who cancelled each without allocating N `ChildExtra`s.
+   */
+  private x: ChildExtra | CancelScopeImpl | typeof OUTSIDE | undefined = undefined
   private get extra(): ChildExtra {
-    return (this.x ??= new ChildExtra())
+    const x = this.x
+    if (x instanceof ChildExtra) return x
+    const extra = new ChildExtra()
+    extra.cancelledBy = x
+    this.x = extra
+    return extra
+  }
+  /** The `ChildExtra`, if allocated. */
+  private get ex(): ChildExtra | undefined {
+    const x = this.x
+    return x instanceof ChildExtra ? x : undefined
   }
   get taskStatus(): TaskStatusImpl | undefined {
-    return this.x?.taskStatus
+    return this.ex?.taskStatus
   }
   /** A `start()` task's parent is its caller until `started()`, then the group's host. */
   get parentId(): number {
-    const status = this.x?.taskStatus
+    const status = this.ex?.taskStatus
     return status?.pending ? status.callerId : this.group.hostTask.id
   }
   get startValue(): unknown {
-    return this.x?.startValue
+    return this.ex?.startValue
   }
   set startValue(value: unknown) {
     this.extra.startValue = value
   }
   get cancelAnnotations(): Context.Context<never> | undefined {
-    return this.x?.cancelAnnotations
+    return this.ex?.cancelAnnotations
   }
   get cancelledBy(): CancelScopeImpl | typeof OUTSIDE | undefined {
-    return this.x?.cancelledBy
+    const x = this.x
+    return x instanceof ChildExtra ? x.cancelledBy : x
   }
   set cancelledBy(value: CancelScopeImpl | typeof OUTSIDE | undefined) {
-    this.extra.cancelledBy = value
+    const x = this.x
+    if (x instanceof ChildExtra) x.cancelledBy = value
+    else this.x = value
   }
   constructor(group: Group, name: string | undefined, taskStatus: TaskStatusImpl | undefined) {
     this.id = nextId()
@@ -172,7 +189,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   }
   get status(): TaskHandleStatus {
     const exit = this.exit
-    if (exit === undefined || this.x?.exitHidden === true) {
+    if (exit === undefined || this.ex?.exitHidden === true) {
       return this.cancelRequested || isEffectivelyCancelled(this.group) ? "cancelling" : "pending"
     }
     return exitState(exit)
@@ -208,8 +225,9 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     this.group.onExit(this, exit)
   }
   wakeWaiters(): void {
-    const waiters = this.x?.waiters
-    if (this.x !== undefined) this.x.waiters = undefined
+    const x = this.ex
+    const waiters = x?.waiters
+    if (x !== undefined) x.waiters = undefined
     if (waiters !== undefined) for (const w of waiters) w()
   }
   cancel(reason?: string): Effect.Effect<void> {
@@ -226,7 +244,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   }
   get wait(): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
-      if (this.exit !== undefined && this.x?.exitHidden !== true) return resume(Effect.void)
+      if (this.exit !== undefined && this.ex?.exitHidden !== true) return resume(Effect.void)
       const wait = beginJoinWait(this) // for printouts
       const joiner = Fiber.getCurrent()
       // The task's exit wakes its joiners as AnyIO does: scheduled, in order (waitQueue.ts).
@@ -238,7 +256,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
       ;(this.extra.waiters ??= []).push(waiter)
       return Effect.sync(() => {
         endWait(wait)
-        const waiters = this.x?.waiters
+        const waiters = this.ex?.waiters
         const i = waiters?.indexOf(waiter) ?? -1
         if (i >= 0) waiters!.splice(i, 1)
       })
@@ -275,7 +293,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     return Effect.fail(new TaskFailed({ error: members.exceptions[0], cause: exit.cause }))
   }
   private reasonText(): string {
-    if (this.cancelRequested) return explicitText(this.x?.cancelBy, this.x?.cancelMessage)
+    if (this.cancelRequested) return explicitText(this.ex?.cancelBy, this.ex?.cancelMessage)
     return describeReason(this.cancelReason())
   }
   toString(): string {

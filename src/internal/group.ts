@@ -232,12 +232,16 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       // A snapshot: interrupting a fiber may end it (and others) at once. Tasks remember who
       // cancelled them in a field rather than in an annotation on every interruption (a cause
       // per task on a fan-out of thousands); with tracing on, the annotation is kept for spans.
-      const children: Array<Child> = []
-      for (let c = this.first; c !== undefined; c = c.next) children.push(c)
+      const n = this.running
+      const children: Array<Child> = new Array(n)
+      let i = 0
+      for (let c = this.first; c !== undefined; c = c.next) children[i++] = c
       if (this.hostRunning !== undefined) interruptFiber(this.hostRunning, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
-      for (const child of children) {
-        child.cancelledBy ??= by ?? OUTSIDE
+      const cancelledBy = by ?? OUTSIDE
+      for (i = 0; i < n; i++) {
+        const child = children[i]!
+        child.cancelledBy ??= cancelledBy
         interruptFiber(child.fiber!, taskAnnotations)
       }
     } finally {
