@@ -224,7 +224,8 @@ describe("failAfter's test at exit (AnyIO: cancelled_caught and current_time() >
     )
   )
 
-  // AnyIO 4.14 prints "no TimeoutError True" for the same program: the deadline is read at exit.
+  // AnyIO 4.14 prints "no TimeoutError True" for the same program (test/reference/
+  // fail_after_deadline_moved.py): the deadline is read at exit.
   // A fired deadline is taken as passed without a clock read only while it is unchanged (scope.ts,
   // deadlinePassed). Found by the surviving mutant `scope.ts:499 if (scope.reason?._tag ===
   // "Deadline") → false`.
