@@ -26,6 +26,7 @@
  * @since 0.1.0
  */
 import { Cause, Context, Data, Effect, Function as Fn } from "effect"
+import { InvalidArgumentError } from "./Errors.ts"
 import { countNote, installStack, render } from "./internal/exceptionGroupPrint.ts"
 import { textOf } from "./internal/text.ts"
 
@@ -377,12 +378,18 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     // Python's rule (`argument 1 must be str`): a message that is not a string may not even
     // convert to one (`{ toString: undefined }`), which would fail later, unclearly.
     if (typeof message !== "string") {
-      throw new TypeError("ExceptionGroup: the first argument (message) must be a string")
+      throw new InvalidArgumentError({
+        message: "ExceptionGroup: the first argument (message) must be a string"
+      })
     }
     if (!Array.isArray(exceptions)) {
-      throw new TypeError("ExceptionGroup: the second argument (exceptions) must be an array")
+      throw new InvalidArgumentError({
+        message: "ExceptionGroup: the second argument (exceptions) must be an array"
+      })
     }
-    if (exceptions.length === 0) throw new TypeError("ExceptionGroup: the second argument must be non-empty")
+    if (exceptions.length === 0) {
+      throw new InvalidArgumentError({ message: "ExceptionGroup: the second argument must be non-empty" })
+    }
     super(exceptions, `${message} ${countNote(exceptions.length, options?.groupName)}`)
     this.name = "ExceptionGroup"
     this.bareMessage = message

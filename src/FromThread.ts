@@ -83,6 +83,7 @@ const call = (kind: number, target: string | WorkerFunction, args: ReadonlyArray
   let encodedTarget: string | readonly [string, string]
   if (typeof target === "string") encodedTarget = target
   else if (isWorkerFunction(target)) encodedTarget = [target.moduleUrl, target.exportName]
+  // A TypeError, not InvalidArgumentError (an effect Data class): this module must not load effect.
   else throw new TypeError("the target must be a callback name or a WorkerFunction")
   ctx.port.postMessage([kind, encodedTarget, args])
   // Wait for the answer. The flag may be stale (set for a previous answer that was read before the

@@ -63,6 +63,8 @@ export type WorkerModule<M> = {
  * @category constructors
  */
 export const moduleUrlOf = (module: string | URL): string => {
+  // A TypeError, not InvalidArgumentError: that is an effect Data class, and this module must not
+  // load effect (worker code imports it).
   if (module instanceof URL) return module.href
   if (typeof module !== "string" || module.length === 0) {
     throw new TypeError(`a worker module must be a URL or a non-empty string, got ${typeof module}`)

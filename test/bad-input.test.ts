@@ -1073,8 +1073,9 @@ describe("fixed bugs (regression tests)", () => {
     })
   )
 
-  it("new ExceptionGroup(message, notAnArray): a clear TypeError", () => {
-    // new ExceptionGroup("m", []) throws a clear TypeError; a non-array reaches AggregateError.
+  it("new ExceptionGroup(message, notAnArray): a clear InvalidArgumentError", () => {
+    // new ExceptionGroup("m", []) throws a clear InvalidArgumentError; so does a non-array.
+    expect(() => new ExceptionGroup("m", Number.NaN as never)).toThrow(InvalidArgumentError)
     expect(() => new ExceptionGroup("m", Number.NaN as never)).toThrow(/ExceptionGroup/)
   })
 })

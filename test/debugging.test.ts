@@ -396,7 +396,7 @@ describe("task handles (AnyIO's TestCreateTask)", () => {
   }
 
   // anyio: TestCreateTask.test_non_coro
-  it.effect("createTask with something that is not an Effect dies with TypeError", () =>
+  it.effect("createTask with something that is not an Effect dies with InvalidArgumentError", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(
         createTaskGroup((tg) => tg.createTask((() => Effect.void) as unknown as Effect.Effect<void>))

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Data, Effect, Exit } from "effect"
+import { InvalidArgumentError } from "../src/Errors.ts"
 import * as ExceptionGroupModule from "../src/ExceptionGroup.ts"
 import {
   catchMembers,
@@ -80,7 +81,7 @@ describe("ExceptionGroup construction", () => {
 
   // CPython: test_bad_EG_construction__bad_excs_sequence (an empty sequence is rejected)
   it("must not be empty", () => {
-    expect(() => new ExceptionGroup("m", [])).toThrow(TypeError)
+    expect(() => new ExceptionGroup("m", [])).toThrow(InvalidArgumentError)
   })
 
   it("gives every member a Cause at the same index: Fail for failures, Die for defects", () => {

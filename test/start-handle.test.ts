@@ -9,6 +9,7 @@ import {
   createTaskGroup,
   type Defect,
   getCurrentTask,
+  InvalidArgumentError,
   isExceptionGroup,
   sleep,
   type TaskStatus,
@@ -126,7 +127,7 @@ describe("options come first", () => {
 
 describe("start() with returnHandle: AnyIO's parametrized cases", () => {
   // anyio: test_start_exception_delivery (return_handle=True; the False case is in taskgroup.test.ts)
-  it.effect("a function that does not return an Effect fails the group with TypeError", () =>
+  it.effect("a function that does not return an Effect fails the group with InvalidArgumentError", () =>
     Effect.gen(function* () {
       const taskFn = ((status: TaskStatus<string>) => {
         void status.started("hello")
@@ -142,8 +143,8 @@ describe("start() with returnHandle: AnyIO's parametrized cases", () => {
       if (!isExceptionGroup(eg)) return
       expect(eg.exceptions).toHaveLength(1)
       const member = eg.exceptions[0] as Defect
-      expect(member.defect).toBeInstanceOf(TypeError)
-      expect(String((member.defect as TypeError).message)).toMatch(/not an Effect/)
+      expect(member.defect).toBeInstanceOf(InvalidArgumentError)
+      expect(String((member.defect as InvalidArgumentError).message)).toMatch(/not an Effect/)
     })
   )
 

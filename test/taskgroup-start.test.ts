@@ -9,6 +9,7 @@ import {
   checkpoint,
   createTaskGroup,
   type Defect,
+  InvalidArgumentError,
   makeCancelScope,
   moveOnAfter,
   RuntimeError,
@@ -307,18 +308,22 @@ describe("start()", () => {
   )
 
   // anyio: test_start_exception_delivery
-  it.effect("start() with a function that does not return an Effect fails the group with TypeError", () =>
-    Effect.gen(function* () {
-      const taskFn = ((status: TaskStatus<string>) => {
-        void status.started("hello")
-        return undefined
-      }) as unknown as (status: TaskStatus<string>) => Effect.Effect<void>
-      const exit = yield* runExit(createTaskGroup((tg) => tg.start(taskFn)))
-      const eg = groupOf(exit)
-      expect(eg.exceptions).toHaveLength(1)
-      expect((eg.exceptions[0] as Defect).defect).toBeInstanceOf(TypeError)
-      expect(String(((eg.exceptions[0] as Defect).defect as TypeError).message)).toMatch(/not an Effect/)
-    })
+  it.effect(
+    "start() with a function that does not return an Effect fails the group with InvalidArgumentError",
+    () =>
+      Effect.gen(function* () {
+        const taskFn = ((status: TaskStatus<string>) => {
+          void status.started("hello")
+          return undefined
+        }) as unknown as (status: TaskStatus<string>) => Effect.Effect<void>
+        const exit = yield* runExit(createTaskGroup((tg) => tg.start(taskFn)))
+        const eg = groupOf(exit)
+        expect(eg.exceptions).toHaveLength(1)
+        expect((eg.exceptions[0] as Defect).defect).toBeInstanceOf(InvalidArgumentError)
+        expect(String(((eg.exceptions[0] as Defect).defect as InvalidArgumentError).message)).toMatch(
+          /not an Effect/
+        )
+      })
   )
 
   // anyio: test_start_cancel_after_error

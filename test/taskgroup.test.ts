@@ -10,6 +10,7 @@ import {
   checkpoint,
   createTaskGroup,
   Defect,
+  InvalidArgumentError,
   makeCancelScope,
   RuntimeError,
   sleep,
@@ -317,7 +318,7 @@ describe("startSoon / spawn", () => {
   )
 
   // anyio: TestCreateTask.test_non_coro (here: startSoon with a function that does not return an Effect)
-  it.effect("startSoon with a function that does not return an Effect dies with TypeError", () =>
+  it.effect("startSoon with a function that does not return an Effect dies with InvalidArgumentError", () =>
     Effect.gen(function* () {
       const notAnEffect = (() => 42) as unknown as () => Effect.Effect<void>
       const exit = yield* runExit(createTaskGroup((tg) => tg.startSoon(notAnEffect)))
@@ -325,19 +326,23 @@ describe("startSoon / spawn", () => {
       expect(eg.exceptions).toHaveLength(1)
       const member = eg.exceptions[0]
       expect(member).toBeInstanceOf(Defect)
-      expect((member as Defect).defect).toBeInstanceOf(TypeError)
-      expect(((member as Defect).defect as TypeError).message).toMatch(
+      expect((member as Defect).defect).toBeInstanceOf(InvalidArgumentError)
+      expect(((member as Defect).defect as InvalidArgumentError).message).toMatch(
         /notAnEffect returned number, not an Effect/
       )
     })
   )
 
-  it.effect("startSoon with something that is neither an Effect nor a function dies with TypeError", () =>
-    Effect.gen(function* () {
-      const exit = yield* runExit(createTaskGroup((tg) => tg.startSoon(42 as unknown as Effect.Effect<void>)))
-      const member = groupOf(exit).exceptions[0]
-      expect((member as Defect).defect).toBeInstanceOf(TypeError)
-    })
+  it.effect(
+    "startSoon with something that is neither an Effect nor a function dies with InvalidArgumentError",
+    () =>
+      Effect.gen(function* () {
+        const exit = yield* runExit(
+          createTaskGroup((tg) => tg.startSoon(42 as unknown as Effect.Effect<void>))
+        )
+        const member = groupOf(exit).exceptions[0]
+        expect((member as Defect).defect).toBeInstanceOf(InvalidArgumentError)
+      })
   )
 })
 

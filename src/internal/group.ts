@@ -474,7 +474,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       const effect = optionsFirst ? second : first
       const options = (optionsFirst ? first : second) as SpawnOptions | undefined
       if (!Effect.isEffect(effect)) {
-        throw new TypeError(`createTask() expected an Effect, got ${describeValue(effect)}`)
+        throw new InvalidArgumentError({
+          message: `createTask() expected an Effect, got ${describeValue(effect)}`
+        })
       }
       return this.fork(spawner, effect, options?.name, undefined)
     }) as unknown as Effect.Effect<never>

@@ -28,8 +28,8 @@ export const isSpawnOptions = (u: unknown): u is StartOptions => {
 
 /**
  * Turns `startSoon`/`start` arguments into an effect and a name. Follows AnyIO: the function is
- * called by the spawner; a function that does not return an Effect is a TypeError (a defect), as
- * AnyIO raises it (and callers match on it).
+ * called by the spawner; a function that does not return an Effect is a defect, an
+ * `InvalidArgumentError` (where AnyIO raises a `TypeError`), as every other bad argument here.
  */
 export const resolveTask = (
   input: ReadonlyArray<unknown>,
@@ -57,22 +57,24 @@ export const resolveTask = (
     return { effect: target, name: options?.name, options }
   }
   if (typeof target !== "function") {
-    throw new TypeError(`startSoon() expects an Effect or a function returning one, got ${typeof target}`)
+    throw new InvalidArgumentError({
+      message: `startSoon() expects an Effect or a function returning one, got ${typeof target}`
+    })
   }
   if (status !== undefined) rest = [...rest, status]
   const name = options?.name ?? (target.name || undefined)
   return { effect: taskEffect(target(...rest), name), name, options }
 }
 
-/** What a task function returned, which must be an Effect (else a TypeError, as in AnyIO). */
+/** What a task function returned, which must be an Effect (else an `InvalidArgumentError`). */
 export const taskEffect = (
   effect: unknown,
   name: string | undefined
 ): Effect.Effect<unknown, unknown, unknown> => {
   if (!Effect.isEffect(effect)) {
-    throw new TypeError(
-      `${name ?? "the task function"} returned ${effect === null ? "null" : typeof effect}, not an Effect`
-    )
+    throw new InvalidArgumentError({
+      message: `${name ?? "the task function"} returned ${effect === null ? "null" : typeof effect}, not an Effect`
+    })
   }
   return effect
 }
