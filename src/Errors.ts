@@ -103,7 +103,7 @@ export class RuntimeError extends Data.TaggedError("RuntimeError")<{ readonly me
  * @example
  * ```ts
  * import { InvalidArgumentError } from "effect-anyio"
- * const err = new InvalidArgumentError({ message: "initial_value must be >= 0" })
+ * const err = new InvalidArgumentError({ message: "initialValue must be >= 0" })
  * ```
  * @category errors
  */

@@ -93,7 +93,7 @@ export class FileReadStream extends ByteReceiveStreamBase<FileReceiveError> {
 
   receive(maxBytes = 65536): Effect.Effect<Uint8Array, FileReceiveError> {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-      return Effect.die(new InvalidArgumentError({ message: "max_bytes must be a positive integer" }))
+      return Effect.die(new InvalidArgumentError({ message: "maxBytes must be a positive integer" }))
     }
     return Effect.flatMap(broken(this.file.read1(maxBytes)), (data) =>
       data.length > 0 ? Effect.succeed(data) : Effect.fail(new EndOfStream({}))

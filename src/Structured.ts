@@ -508,7 +508,7 @@ export const asCompleted = <const T extends Iterable<AnyEffect>>(
   Stream.callback<unknown, ExceptionGroup<unknown>, unknown>((queue) =>
     Effect.suspend(() => {
       const list = effectsOf(effects, "asCompleted")
-      if (list.length === 0) return invalid("asCompleted() takes at least one effect (AnyIO: as_completed())")
+      if (list.length === 0) return invalid("asCompleted() takes at least one effect")
       return Effect.andThen(
         inGroup((tg) =>
           spawnAll(tg, "asCompleted", list, (effect) =>

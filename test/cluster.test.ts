@@ -231,7 +231,7 @@ describe("remote tasks, embedded", () => {
       const member = groupOf(exit).exceptions[0]
       expect(member).toBeInstanceOf(Defect)
       expect((member as Defect).defect).toBeInstanceOf(RuntimeError)
-      expect(String((member as Defect).defect)).toContain("without calling task_status.started()")
+      expect(String((member as Defect).defect)).toContain("without calling started() on the TaskStatus")
     })
   )
 

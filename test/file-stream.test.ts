@@ -62,7 +62,7 @@ describe("FileReadStream (AnyIO's TestFileReadStream)", () => {
     Effect.gen(function* () {
       const stream = yield* FileReadStream.fromPath(filePath)
       const exit = yield* stream.use((s) => Effect.exit(s.receive(maxBytes)))
-      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("max_bytes must be a positive integer")
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("maxBytes must be a positive integer")
     })
   )
 

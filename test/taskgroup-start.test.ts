@@ -209,7 +209,9 @@ describe("start()", () => {
       )
       const defect = defectOf(Option.getOrThrow(exit))
       expect(defect).toBeInstanceOf(RuntimeError)
-      expect((defect as RuntimeError).message).toMatch(/hild exited without calling task_status\.started\(\)/)
+      expect((defect as RuntimeError).message).toMatch(
+        /the task ended without calling started\(\) on the TaskStatus/
+      )
     })
   )
 

@@ -203,7 +203,7 @@ describe("task group lifecycle", () => {
       yield* cancelScope(scope, Effect.void)
       const defect = defectOf(yield* Effect.exit(cancelScope(scope, Effect.void)))
       expect(defect).toBeInstanceOf(RuntimeError)
-      expect((defect as RuntimeError).message).toMatch(/single 'with' block/)
+      expect((defect as RuntimeError).message).toMatch(/can be entered only once/)
     })
   )
 

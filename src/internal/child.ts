@@ -305,15 +305,14 @@ export const exitState = (exit: Exit.Exit<unknown, unknown>): TaskHandleStatus =
   exit._tag === "Success" ? "finished" : hasFailures(exit.cause) ? "failed" : "cancelled"
 
 /**
- * What the caller of `start()` gets when the task ended before calling `started()` (the message quotes
- * AnyIO's, which users match on).
+ * What the caller of `start()` gets when the task ended before calling `started()` (AnyIO's
+ * "Child exited without calling task_status.started()", in our API's names).
  */
 export const exitBeforeStarted = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, unknown> =>
   exit._tag === "Success"
     ? Effect.die(
         new RuntimeError({
-          message:
-            "the task ended without calling started() (AnyIO: Child exited without calling task_status.started())"
+          message: "the task ended without calling started() on the TaskStatus that start() passed it"
         })
       )
     : exit

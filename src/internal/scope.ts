@@ -528,7 +528,8 @@ export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>)
   const scope = status.cancelScope
   if (scope.state !== PENDING) {
     throw new RuntimeError({
-      message: "A cancel scope can be entered only once (AnyIO: a single 'with' block)"
+      message:
+        "A cancel scope can be entered only once: give each cancelScope() call its own makeCancelScope()"
     })
   }
   scope.status = status
