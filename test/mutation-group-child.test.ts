@@ -442,3 +442,117 @@ describe("handle.wait", () => {
     })
   )
 })
+
+describe("more on waiting and cancelling", () => {
+  it.autojump("a task waiting on a handle when the group is cancelled is woken when the task ends", () =>
+    Effect.gen(function* () {
+      const events: Array<string> = []
+      yield* createTaskGroup((tg) =>
+        Effect.gen(function* () {
+          const h = yield* tg.createTask(Effect.ensuring(sleepForever(), sleep(1)))
+          yield* tg.startSoon(
+            cancelScope(
+              { shield: true },
+              Effect.andThen(
+                h.wait,
+                Effect.sync(() => events.push(`woken, ${h.status}`))
+              )
+            )
+          )
+          yield* waitAllTasksBlocked()
+          yield* tg.cancel("stop")
+        })
+      )
+      expect(events).toEqual(["woken, cancelled"])
+    })
+  )
+
+  it.autojump("a waiter that came before handle.cancel() is woken only when the cleanup ended", () =>
+    Effect.gen(function* () {
+      const events: Array<string> = []
+      yield* createTaskGroup((tg) =>
+        Effect.gen(function* () {
+          const h = yield* tg.createTask(
+            Effect.ensuring(
+              sleepForever(),
+              Effect.andThen(
+                sleep(2),
+                Effect.sync(() => events.push("cleanup done"))
+              )
+            )
+          )
+          yield* tg.startSoon(
+            Effect.andThen(
+              h.wait,
+              Effect.sync(() => events.push(`waiter woken, ${h.status}`))
+            )
+          )
+          yield* waitAllTasksBlocked()
+          yield* h.cancel()
+          yield* sleep(1)
+          events.push("1s later")
+        })
+      )
+      expect(events).toEqual(["1s later", "cleanup done", "waiter woken, cancelled"])
+    })
+  )
+
+  it.autojump("a joiner is woken after the tasks already due in the step the task ended", () =>
+    Effect.gen(function* () {
+      const events: Array<string> = []
+      yield* createTaskGroup((tg) =>
+        Effect.gen(function* () {
+          const h = yield* tg.createTask(
+            Effect.andThen(
+              sleep(1),
+              Effect.sync(() => events.push("h ends"))
+            )
+          )
+          yield* tg.startSoon(
+            Effect.andThen(
+              h.wait,
+              Effect.sync(() => events.push("joiner woken"))
+            )
+          )
+          yield* tg.startSoon(
+            Effect.andThen(
+              sleep(1),
+              Effect.sync(() => events.push("other task at 1s"))
+            )
+          )
+        })
+      )
+      expect(events).toEqual(["h ends", "other task at 1s", "joiner woken"])
+    })
+  )
+
+  it.autojump("a task that interrupts itself: TaskCancelled, from outside", () =>
+    createTaskGroup((tg) =>
+      Effect.gen(function* () {
+        const h = yield* tg.createTask(Effect.andThen(sleep(1), Effect.interrupt))
+        const e = yield* Effect.flip(h.join)
+        expect(reasonOf(e)).toBe("cancelled from outside (an enclosing scope or fiber interruption)")
+        expect(h.status).toBe("cancelled")
+        expect((yield* Effect.flip(h.exception))._tag).toBe("TaskCancelled")
+      })
+    )
+  )
+
+  it.autojump("a task not begun when its group is cancelled: cancelling, then cancelled", () =>
+    Effect.gen(function* () {
+      let h: TaskHandle<void, never> | undefined
+      const seen: Array<string> = []
+      yield* createTaskGroup((tg) =>
+        Effect.gen(function* () {
+          h = yield* tg.createTask(sleepForever())
+          yield* tg.cancel("early")
+          seen.push(h.status)
+          const e = yield* Effect.flip(h.returnValue)
+          seen.push(e._tag)
+        })
+      )
+      expect(seen).toEqual(["cancelling", "TaskCancelled"])
+      expect(h!.status).toBe("cancelled")
+    })
+  )
+})
