@@ -34,8 +34,11 @@ import { startRunners } from "../test/fixtures/cluster-procs.ts"
 import { findPgBin, freePort, postgresUrl, startPostgres } from "../test/fixtures/postgres.ts"
 import { type Case, format, type Result } from "./harness.ts"
 
-/** Calls per case per round. */
-const N = Number(process.env.BENCH_CLUSTER_N ?? 160)
+/**
+ * Calls per case per round (embedded). 1,000, not 160: a sample of 160 calls (~3 ms) was shorter
+ * than one disturbance of a busy machine, and the round-robin ratio moved by ±30% between runs.
+ */
+const N = Number(process.env.BENCH_CLUSTER_N ?? 1000)
 const N_ACROSS = Number(process.env.BENCH_CLUSTER_N_ACROSS ?? 64)
 /**
  * Measured rounds after warm-up rounds. Many rounds: on a shared machine one round in four or so is
@@ -56,10 +59,16 @@ type Runtime = ManagedRuntime.ManagedRuntime<Sharding.Sharding, unknown>
 type RawMethod = (payload: number) => Effect.Effect<unknown, unknown>
 type Call = (i: number) => Effect.Effect<unknown, unknown, Sharding.Sharding>
 
+/**
+ * CPU time of this thread (not the process's: V8's compiler and GC helper threads run at their own
+ * moments and their time landed on whichever sample was running, both cases alike).
+ */
 const cpuNanos = (): number => {
-  const u = process.cpuUsage()
+  const u = process.threadCpuUsage()
   return (u.user + u.system) * 1000
 }
+
+const gc = (globalThis as { gc?: (options?: { readonly type: "minor" }) => void }).gc
 
 /**
  * The cases of one setting. `cpu`: measure this process's CPU time instead of wall time (embedded:
@@ -168,6 +177,11 @@ const measurePaired = async (
   const once = async (c: Case): Promise<number> => {
     // A few unmeasured calls of this case first: what the previous, different case left behind
     // (the JIT's feedback, caches, pending work) is absorbed here, not charged to this sample.
+    // A minor collection first: a call allocates ~34 KB (both entities alike, ours +3%), so one
+    // sample in four used to contain a 30-45 ms scavenge (a sample is ~3 ms), and the median ratio of
+    // the round-robin row moved from 1.06x to 1.68x from run to run on the same code. Without it
+    // only the mutator's work is compared (the allocation is the same on both sides).
+    gc?.({ type: "minor" })
     if (SETTLE > 0) await Effect.runPromise(c.run(SETTLE))
     const start = process.hrtime.bigint()
     const value = await Effect.runPromise(c.run(options.n))
