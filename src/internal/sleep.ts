@@ -45,6 +45,6 @@ export const sleepSeconds = (s: number): Effect.Effect<void> =>
     return Effect.callback<void>((resume) => {
       const entry = new DeadlineEntry(new Sleeper(fiber, resume))
       queue.add(entry, deadline)
-      return Effect.sync(() => queue.remove(entry))
+      return Effect.sync(() => queue.discard(entry))
     })
   })
