@@ -213,6 +213,27 @@ export interface MovingOn<Time> {
 }
 
 /**
+ * `moveOnAfter`/`moveOnAt`: a scope with a deadline `time` seconds from now, or at `time`. The
+ * arguments are checked when the effect runs (a bad one dies then), as for every scope.
+ */
+const movingOn =
+  (kind: "after" | "at") =>
+  <A, E, R>(
+    time: unknown,
+    body: ScopeBody<A, E, R>,
+    options?: MoveOnOptions
+  ): Effect.Effect<Option.Option<A>, E, R> =>
+    runScope(
+      () =>
+        new CancelScopeImpl(
+          kind === "at" ? checkDeadline(time) : Number.POSITIVE_INFINITY,
+          checkShield(options?.shield)
+        ),
+      body,
+      kind === "after" ? () => delaySeconds(time) : undefined
+    )
+
+/**
  * Runs `body` with a deadline `delay` seconds from now (AnyIO's `move_on_after`): `Some(value)` if
  * it finished in time, `None` if the deadline (or the scope's own `cancel()`) stopped it.
  *
@@ -231,19 +252,7 @@ export interface MovingOn<Time> {
  * ```
  * @category timeouts
  */
-export const moveOnAfter: MovingOn<Seconds> = dualBody(
-  bodyGiven,
-  <A, E, R>(
-    delay: Seconds,
-    body: ScopeBody<A, E, R>,
-    options?: MoveOnOptions
-  ): Effect.Effect<Option.Option<A>, E, R> =>
-    runScope(
-      () => new CancelScopeImpl(Number.POSITIVE_INFINITY, checkShield(options?.shield)),
-      body,
-      () => delaySeconds(delay)
-    )
-)
+export const moveOnAfter: MovingOn<Seconds> = dualBody(bodyGiven, movingOn("after"))
 
 /**
  * Like {@link moveOnAfter} with an absolute deadline in seconds (AnyIO's `move_on_at`).
@@ -256,17 +265,7 @@ export const moveOnAfter: MovingOn<Seconds> = dualBody(
  * ```
  * @category timeouts
  */
-export const moveOnAt: MovingOn<number> = dualBody(
-  bodyGiven,
-  <A, E, R>(
-    deadline: number,
-    body: ScopeBody<A, E, R>,
-    options?: MoveOnOptions
-  ): Effect.Effect<Option.Option<A>, E, R> =>
-    Effect.suspend(() =>
-      runScope(new CancelScopeImpl(checkDeadline(deadline), checkShield(options?.shield)), body, undefined)
-    )
-)
+export const moveOnAt: MovingOn<number> = dualBody(bodyGiven, movingOn("at"))
 
 /**
  * Options of {@link failAfter} and {@link failAt}.
@@ -283,29 +282,30 @@ export interface FailAfterOptions {
  * `failAfter`/`failAt`: a scope whose own deadline turns into a `TimeoutError`. With an effect body
  * nothing but that deadline or an outer cancellation can stop it, so the `Option` is unwrapped.
  */
-const failing = <A, E, R>(
-  kind: "after" | "at",
-  time: unknown,
-  body: ScopeBody<A, E, R>,
-  options: FailAfterOptions | undefined
-): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> =>
-  Effect.suspend((): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => {
-    const node = new CancelScopeImpl(
-      kind === "at" ? checkDeadline(time) : Number.POSITIVE_INFINITY,
-      checkShield(options?.shield)
-    )
-    const reason = checkReason(options?.reason)
-    const result = Effect.flatMap(
-      runScope(node, body, kind === "after" ? delaySeconds(time) : undefined),
-      (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
-        // AnyIO's rule: the scope caught a cancellation and its deadline has passed at exit (also
-        // when it was cancelled explicitly and the body only ended after the deadline).
-        Option.isNone(result) && deadlinePassed(node)
-          ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
-          : Effect.succeed(result)
-    )
-    return typeof body === "function" ? result : Effect.map(result, (o) => (o as Option.Some<A>).value)
-  })
+const failing =
+  (kind: "after" | "at") =>
+  <A, E, R>(
+    time: unknown,
+    body: ScopeBody<A, E, R>,
+    options?: FailAfterOptions
+  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> =>
+    Effect.suspend((): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => {
+      const node = new CancelScopeImpl(
+        kind === "at" ? checkDeadline(time) : Number.POSITIVE_INFINITY,
+        checkShield(options?.shield)
+      )
+      const reason = checkReason(options?.reason)
+      const result = Effect.flatMap(
+        runScope(node, body, kind === "after" ? delaySeconds(time) : undefined),
+        (result): Effect.Effect<Option.Option<A>, TimeoutError> =>
+          // AnyIO's rule: the scope caught a cancellation and its deadline has passed at exit (also
+          // when it was cancelled explicitly and the body only ended after the deadline).
+          Option.isNone(result) && deadlinePassed(node)
+            ? Effect.fail(new TimeoutError({ message: reason ?? "deadline exceeded" }))
+            : Effect.succeed(result)
+      )
+      return typeof body === "function" ? result : Effect.map(result, (o) => (o as Option.Some<A>).value)
+    })
 
 /**
  * The forms of {@link failAfter} and {@link failAt}, given the time argument (`delay` seconds from
@@ -355,14 +355,7 @@ export interface Failing<Time> {
  * ```
  * @category timeouts
  */
-export const failAfter: Failing<Seconds> = dualBody(
-  bodyGiven,
-  <A, E, R>(
-    delay: Seconds,
-    body: ScopeBody<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("after", delay, body, options)
-)
+export const failAfter: Failing<Seconds> = dualBody(bodyGiven, failing("after"))
 
 /**
  * Like {@link failAfter} with an absolute deadline in seconds (AnyIO's `fail_at`).
@@ -375,11 +368,4 @@ export const failAfter: Failing<Seconds> = dualBody(
  * ```
  * @category timeouts
  */
-export const failAt: Failing<number> = dualBody(
-  bodyGiven,
-  <A, E, R>(
-    deadline: number,
-    body: ScopeBody<A, E, R>,
-    options?: FailAfterOptions
-  ): Effect.Effect<A | Option.Option<A>, E | TimeoutError, R> => failing("at", deadline, body, options)
-)
+export const failAt: Failing<number> = dualBody(bodyGiven, failing("at"))

@@ -31,7 +31,7 @@ import {
   runInProcess
 } from "./internal/workers/processPool.ts"
 import { dispatch } from "./internal/workers/target.ts"
-import type { AnyFunction, ArgsOf, ResultOf, WorkerFunction } from "./WorkerFunction.ts"
+import type { RunSync } from "./ToThread.ts"
 
 /**
  * Options of {@link runSync}.
@@ -144,20 +144,7 @@ const run = (
  * ```
  * @category operations
  */
-export const runSync: {
-  <F extends AnyFunction>(
-    fn: WorkerFunction<F>,
-    ...rest: ArgsOf<F> extends readonly []
-      ? [args?: ArgsOf<F>, options?: RunSyncOptions]
-      : [args: ArgsOf<F>, options?: RunSyncOptions]
-  ): Effect.Effect<ResultOf<F>, unknown>
-  (
-    module: string | URL,
-    exportName: string,
-    args?: ReadonlyArray<unknown>,
-    options?: RunSyncOptions
-  ): Effect.Effect<unknown, unknown>
-} = dispatch<RunSyncOptions>(run) as never
+export const runSync: RunSync<RunSyncOptions> = dispatch<RunSyncOptions>(run) as never
 
 /**
  * The limiter that bounds `runSync` calls given no `limiter` (AnyIO's

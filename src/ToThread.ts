@@ -179,6 +179,28 @@ const run = (
 }
 
 /**
+ * The type of `toThread.runSync` and `toProcess.runSync` (`Options`: each one's options): a typed
+ * {@link WorkerFunction} with its arguments (optional when it takes none), or a module and an export
+ * name, untyped.
+ *
+ * @category models
+ */
+export interface RunSync<Options> {
+  <F extends AnyFunction>(
+    fn: WorkerFunction<F>,
+    ...rest: ArgsOf<F> extends readonly []
+      ? [args?: ArgsOf<F>, options?: Options]
+      : [args: ArgsOf<F>, options?: Options]
+  ): Effect.Effect<ResultOf<F>, unknown>
+  (
+    module: string | URL,
+    exportName: string,
+    args?: ReadonlyArray<unknown>,
+    options?: Options
+  ): Effect.Effect<unknown, unknown>
+}
+
+/**
  * Calls a function in a worker thread and waits for its result (AnyIO's `to_thread.run_sync`).
  *
  * **Details**
@@ -208,20 +230,7 @@ const run = (
  * ```
  * @category operations
  */
-export const runSync: {
-  <F extends AnyFunction>(
-    fn: WorkerFunction<F>,
-    ...rest: ArgsOf<F> extends readonly []
-      ? [args?: ArgsOf<F>, options?: RunSyncOptions]
-      : [args: ArgsOf<F>, options?: RunSyncOptions]
-  ): Effect.Effect<ResultOf<F>, unknown>
-  (
-    module: string | URL,
-    exportName: string,
-    args?: ReadonlyArray<unknown>,
-    options?: RunSyncOptions
-  ): Effect.Effect<unknown, unknown>
-} = dispatch<RunSyncOptions>(run) as never
+export const runSync: RunSync<RunSyncOptions> = dispatch<RunSyncOptions>(run) as never
 
 /**
  * The limiter that bounds `runSync` calls given no `limiter` (AnyIO's

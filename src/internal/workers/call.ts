@@ -49,8 +49,11 @@ export interface CallPool<W extends CallWorker> extends IdlePool<W> {
 
 let nextCallId = 0
 
-/** One call: what the host waits for, and the messages it has not taken yet. */
-export abstract class WorkerCall<W extends CallWorker> {
+/**
+ * One call: what the host waits for, and the messages it has not taken yet. `O`: the options of
+ * the kind of call (a thread call's `CallOptions`, a process call's `cancellable`).
+ */
+export abstract class WorkerCall<W extends CallWorker, O = unknown> {
   readonly id = ++nextCallId
   resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
   inbox: Array<Message> | undefined = undefined
@@ -72,6 +75,7 @@ export abstract class WorkerCall<W extends CallWorker> {
   readonly exportName: string
   readonly slot: number
   readonly args: ReadonlyArray<unknown>
+  readonly options: O
   readonly context: Context.Context<never>
   readonly pool: CallPool<W>
   readonly dispatcher: Scheduler.SchedulerDispatcher
@@ -80,6 +84,7 @@ export abstract class WorkerCall<W extends CallWorker> {
     moduleUrl: string,
     exportName: string,
     args: ReadonlyArray<unknown>,
+    options: O,
     fiber: Fiber.Fiber<unknown, unknown>,
     pool: CallPool<W>
   ) {
@@ -87,6 +92,7 @@ export abstract class WorkerCall<W extends CallWorker> {
     this.exportName = exportName
     this.slot = slotOf(moduleUrl, exportName)
     this.args = args
+    this.options = options
     this.context = fiber.context as Context.Context<never>
     this.dispatcher = fiber.currentDispatcher
     this.pool = pool

@@ -41,28 +41,15 @@ export interface ProcessPoolOptions {
   readonly stdio?: "ignore" | "inherit" | undefined
 }
 
-/** A `toProcess.runSync` call. */
-class ProcessCall extends WorkerCall<PooledProcess> {
+/** A `toProcess.runSync` call; its options: `cancellable`. */
+class ProcessCall extends WorkerCall<PooledProcess, boolean> {
   /** We kill the worker (cancelled, `cancellable`). */
   killing = false
-  readonly cancellable: boolean
-
-  constructor(
-    moduleUrl: string,
-    exportName: string,
-    args: ReadonlyArray<unknown>,
-    cancellable: boolean,
-    fiber: Fiber.Fiber<unknown, unknown>,
-    pool: ProcessPoolImpl
-  ) {
-    super(moduleUrl, exportName, args, fiber, pool)
-    this.cancellable = cancellable
-  }
 
   /** Cancelled while waiting: a cancellable call kills its worker (AnyIO), else the caller waits. */
   onCancel(restore: Restore): Effect.Effect<unknown, unknown> {
     this.cancelled = true
-    if (this.cancellable) {
+    if (this.options) {
       this.killing = true
       this.worker!.stop()
     }

@@ -58,22 +58,9 @@ export interface CallOptions {
 }
 
 /** A `toThread.runSync` call. */
-class ThreadCall extends WorkerCall<PooledThread> {
+class ThreadCall extends WorkerCall<PooledThread, CallOptions> {
   /** We terminate the worker (cancelled with `terminateOnCancel`). */
   terminating = false
-  readonly options: CallOptions
-
-  constructor(
-    moduleUrl: string,
-    exportName: string,
-    args: ReadonlyArray<unknown>,
-    options: CallOptions,
-    fiber: Fiber.Fiber<unknown, unknown>,
-    pool: ThreadPoolImpl
-  ) {
-    super(moduleUrl, exportName, args, fiber, pool)
-    this.options = options
-  }
 
   /** The host was cancelled while waiting. */
   onCancel(restore: Restore): Effect.Effect<unknown, unknown> {
