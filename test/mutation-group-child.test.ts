@@ -280,14 +280,14 @@ describe("the TaskStatus of tg.start()", () => {
     })
   )
 
-  it.autojump("a task that returns without started(): start() dies with AnyIO's message", () =>
+  it.autojump("a task that returns without started(): start() dies with its message", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(
         createTaskGroup((tg) => tg.start((_status: TaskStatus) => Effect.andThen(sleep(1), Effect.void)))
       )
       const text = String(exit)
       expect(text).toContain(
-        "the task ended without calling started() (AnyIO: Child exited without calling task_status.started())"
+        "the task ended without calling started() on the TaskStatus that start() passed it"
       )
     })
   )
