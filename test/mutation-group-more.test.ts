@@ -1,9 +1,9 @@
 /**
  * Tests written to kill mutants of internal/group.ts (see test/MUTATION.md, group.ts).
  */
-import { expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { cancelScope, createTaskGroup, makeCancelScope, sleepForever } from "../src/index.ts"
+import { cancelScope, createTaskGroup, makeCancelScope, sleep, sleepForever } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
 
 it.effect("a group entered in a cancelled task's cleanup cancels its body at its first suspension", () =>
@@ -37,3 +37,60 @@ it.effect("a group entered in a cancelled task's cleanup cancels its body at its
     expect(Exit.isSuccess(exit)).toBe(true)
   })
 )
+
+describe("an outer cancellation that reaches a group's host at its exit", () => {
+  it.effect("leaving an empty group: lands at the host's next suspension, after the code that follows", () =>
+    Effect.gen(function* () {
+      // AnyIO: leaving an empty task group is a cancel-shielded checkpoint; a cancellation that
+      // came meanwhile is raised at the next checkpoint, not at the group's exit.
+      const outer = makeCancelScope()
+      const seen: Array<string> = []
+      yield* autojump(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(Effect.suspend(() => outer.cancel("meanwhile")))
+            yield* cancelScope(
+              outer,
+              Effect.gen(function* () {
+                yield* createTaskGroup(() => Effect.void)
+                seen.push("after the group")
+                yield* sleepForever()
+                seen.push("after the sleep")
+              })
+            )
+          })
+        )
+      )
+      expect(seen).toEqual(["after the group"])
+    })
+  )
+
+  it.effect("leaving a group that waited on its tasks: raised at the exit (a checkpoint)", () =>
+    Effect.gen(function* () {
+      // AnyIO: the exit of a task group that waited is a checkpoint; the scope being cancelled,
+      // it raises there, even though the body itself had ended with a value.
+      const outer = makeCancelScope()
+      const seen: Array<string> = []
+      yield* autojump(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            yield* tg.startSoon(
+              Effect.gen(function* () {
+                yield* sleep(1)
+                yield* outer.cancel("while waiting")
+              })
+            )
+            yield* cancelScope(
+              outer,
+              Effect.gen(function* () {
+                yield* createTaskGroup((inner) => inner.startSoon(sleepForever()))
+                seen.push("after the group")
+              })
+            )
+          })
+        )
+      )
+      expect(seen).toEqual([])
+    })
+  )
+})
