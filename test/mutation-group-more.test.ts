@@ -2,8 +2,16 @@
  * Tests written to kill mutants of internal/group.ts (see test/MUTATION.md, group.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
-import { cancelScope, createTaskGroup, makeCancelScope, sleep, sleepForever } from "../src/index.ts"
+import { Effect, Exit, Fiber } from "effect"
+import {
+  cancelScope,
+  createTaskGroup,
+  makeCancelScope,
+  RuntimeError,
+  sleep,
+  sleepForever,
+  type TaskGroup
+} from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
 
 it.effect("a group entered in a cancelled task's cleanup cancels its body at its first suspension", () =>
@@ -94,3 +102,29 @@ describe("an outer cancellation that reaches a group's host at its exit", () => 
     })
   )
 })
+
+it.effect("a group whose host was interrupted from outside is closed: no new task can start", () =>
+  autojump(
+    Effect.gen(function* () {
+      let group: TaskGroup | undefined
+      const host = yield* Effect.forkChild(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            group = tg
+            yield* tg.startSoon(sleepForever())
+          })
+        )
+      )
+      yield* sleep(1)
+      yield* Fiber.interrupt(host)
+      const exit = yield* Effect.exit(group!.startSoon(sleepForever()))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const reason = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      const defect = reason?._tag === "Die" ? reason.defect : undefined
+      expect(defect).toBeInstanceOf(RuntimeError)
+      expect((defect as RuntimeError).message).toBe(
+        "This task group is not active; no new tasks can be started."
+      )
+    })
+  )
+)
