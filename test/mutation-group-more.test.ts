@@ -13,6 +13,7 @@ import {
   type TaskGroup
 } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
+import { failure } from "./taskgroup-helpers.ts"
 
 it.effect("a group entered in a cancelled task's cleanup cancels its body at its first suspension", () =>
   Effect.gen(function* () {
@@ -127,4 +128,38 @@ it.effect("a group whose host was interrupted from outside is closed: no new tas
       )
     })
   )
+)
+
+it.effect(
+  "a task failing while an outer cancellation is delivered still cancels the group, after the delivery",
+  () =>
+    Effect.gen(function* () {
+      // AnyIO: a task's failure always cancels its group's scope (`cancel_called`), here once every
+      // task got the outer cancellation (see mutation-group-deferred.test.ts for the tasks' reasons).
+      const outer = makeCancelScope()
+      let group: TaskGroup | undefined
+      const failAtCancel = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Effect.exit(restore(sleepForever())), () => Effect.fail(failure("A")))
+      )
+      const exit = yield* Effect.exit(
+        autojump(
+          cancelScope(
+            outer,
+            createTaskGroup((tg) =>
+              Effect.gen(function* () {
+                group = tg
+                yield* tg.startSoon(sleepForever(), { name: "before" })
+                yield* tg.startSoon(failAtCancel, { name: "A" })
+                yield* tg.startSoon(sleepForever(), { name: "B" })
+                yield* sleep(1)
+                yield* outer.cancel("outer")
+              })
+            )
+          )
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(group!.cancelScope.cancelCalled).toBe(true)
+      expect(group!.cancelScope.cancelReason?._tag).toBe("TaskFailed")
+    })
 )
