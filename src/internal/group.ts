@@ -30,6 +30,7 @@ import {
   CancelScopeImpl,
   CurrentScope,
   cancel,
+  cancelOnGroupExit,
   catches,
   describeReason,
   endHostWait,
@@ -38,6 +39,7 @@ import {
   hasFailures,
   interruptFiber,
   interruptIfCancelled,
+  receivesOuter,
   redeliver
 } from "./scope.ts"
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
@@ -247,6 +249,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } finally {
       this.delivering--
     }
+    // An outer cancellation reaching the exit wait: AnyIO's group then cancels its own scope.
+    if (by === undefined && this.hostExit !== undefined) this.cancelOnExit()
     const reason = this.x?.deferredCancel
     if (reason !== undefined && this.delivering === 0) {
       this.x!.deferredCancel = undefined
@@ -323,7 +327,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
         }
       } else if (child !== undefined && !child.cancelRequested) {
         ;(this.extra.cancelledTasks ??= []).push(child)
-      }
+      } else if (child === undefined) this.cancelOnExit()
     }
     // Wake whoever waits on this task first (a joiner sees the task's own outcome, as in AnyIO),
     // then cancel the group for its first failure.
@@ -341,6 +345,19 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       else cancel(this.cancelScope, reason)
     }
     if (this.done) this.finished()
+  }
+
+  /**
+   * AnyIO's `__aexit__` cancels the group's own scope once its body ended in a cancellation or its
+   * wait for the tasks was cancelled, so `tg.cancelScope.cancelCalled` reads true afterwards; the
+   * outermost-catches rule still gives the cancellation to the scope it came from.
+   */
+  private cancelOnExit(): void {
+    if (this.cancelScope.cancelCalled) return
+    const reason: CancelReason = { _tag: "Explicit", message: undefined, by: this.hostTask.name }
+    // Inside a delivery only an outside cancellation can be recorded at once (it delivers nothing).
+    if (this.delivering > 0 && !receivesOuter(this)) this.extra.deferredCancel ??= reason
+    else cancelOnGroupExit(this, reason)
   }
 
   /** The context of a task spawned from `spawner`: the spawner's, in this group's scope. */

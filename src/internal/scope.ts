@@ -333,6 +333,18 @@ export const cancel = (scope: CancelScopeImpl, reason: CancelReason): void => {
   if (markCancelled(scope, reason)) deliver(scope.status!, true)
 }
 
+/**
+ * A task group's own cancellation on exit (AnyIO: `TaskGroup.__aexit__` calls
+ * `self.cancel_scope.cancel()` when its body raised, a cancellation included, or its wait for the
+ * tasks was cancelled). When the cancellation came from outside and reached the group, its fibers
+ * already received it: only the record is made. Otherwise (something outside effect-anyio
+ * interrupted the body) it is delivered as any `cancel`.
+ */
+export const cancelOnGroupExit = (status: CancelStatus, reason: CancelReason): void => {
+  if (receivesOuter(status)) markCancelled(status.cancelScope, reason)
+  else cancel(status.cancelScope, reason)
+}
+
 /** The recording half of `cancel`: true when the scope is active, so the cancellation must be delivered. */
 const markCancelled = (scope: CancelScopeImpl, reason: CancelReason): boolean => {
   if (scope.cancelCalled) return false
