@@ -88,7 +88,23 @@ const NOT_PORTABLE = {
     "asCompleted streams results, not TaskHandles: there is no task name to compare",
   // tests/test_debugging.py
   "tests/test_debugging.py::test_wait_generator_based_task_blocked": "Python generator-based coroutines",
-  "tests/test_debugging.py::test_wait_all_tasks_blocked_asend": "Python async generator asend()"
+  "tests/test_debugging.py::test_wait_all_tasks_blocked_asend": "Python async generator asend()",
+  // tests/test_to_thread.py (issue 19: about 8 of 20)
+  "tests/test_to_thread.py::test_deprecated_cancellable_param": "Python deprecation warning of a removed parameter",
+  "tests/test_to_thread.py::test_contextvar_propagation":
+    "a worker thread has its own heap: no context variable can be shared with it (only cloned arguments)",
+  "tests/test_to_thread.py::test_asynclib_detection": "Python sniffio detection in the worker",
+  "tests/test_to_thread.py::test_asyncio_no_root_task": "asyncio event loop internals",
+  "tests/test_to_thread.py::test_asyncio_future_callback_partial": "asyncio future callbacks",
+  "tests/test_to_thread.py::test_asyncio_run_sync_no_asyncio_run": "asyncio.run internals",
+  "tests/test_to_thread.py::test_asyncio_run_sync_multiple": "asyncio event loops run one after the other",
+  "tests/test_to_thread.py::test_asyncio_no_recycle_stopping_worker": "asyncio event loop stopping internals",
+  "tests/test_to_thread.py::test_asyncio_run_does_not_leak_event_loop": "asyncio event loop internals",
+  "tests/test_to_thread.py::TestBlockingPortalProvider.test_single_thread":
+    "BlockingPortalProvider runs an event loop in a Python thread for synchronous callers; a worker thread here calls back with fromThread",
+  "tests/test_to_thread.py::TestBlockingPortalProvider.test_single_thread_overlapping":
+    "BlockingPortalProvider (see test_single_thread)",
+  "tests/test_to_thread.py::TestBlockingPortalProvider.test_multiple_threads": "BlockingPortalProvider (see test_single_thread)"
 }
 
 const args = process.argv.slice(2)

@@ -3,6 +3,9 @@
  * functions, structured clone, terminateOnCancel, crashes, bad input). The tests share the default
  * pool (worker start ~70 ms) except where a test needs a pool of its own.
  */
+
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import {
@@ -167,6 +170,36 @@ describe("toThread.runSync (AnyIO's test_to_thread.py)", () => {
       const started = Date.now()
       yield* Fiber.interrupt(fiber)
       expect(Date.now() - started).toBeLessThan(150)
+    })
+  )
+
+  // anyio: test_stopiteration (variant: JavaScript has no StopIteration that a coroutine would turn
+  // into RuntimeError; its counterpart is a thrown value that is not an Error, which must still reach
+  // the caller as that value, not as a hang or a lost failure)
+  it.live("a worker function throwing a non-Error value fails the caller with that value", () =>
+    Effect.gen(function* () {
+      const failure = yield* Effect.flip(toThread.runSync(fns.throwValue))
+      expect(failure).toEqual({ code: 42 })
+      expect(yield* toThread.runSync(fns.add, [1, 2])).toBe(3) // the pool stays usable
+    })
+  )
+
+  // anyio: test_run_sync_worker_cyclic_references (variant: gc.get_referrers becomes a WeakRef
+  // checked after a full collection)
+  it.live("after a call the pool keeps no reference to its arguments or its result", () =>
+    Effect.gen(function* () {
+      setFlagsFromString("--expose-gc")
+      const gc = runInNewContext("gc") as () => void
+      const refs = yield* Effect.gen(function* () {
+        const arg = { payload: new Array(1000).fill(1) }
+        const result = yield* toThread.runSync(fns.identity, [arg])
+        expect(result).toEqual(arg)
+        return [new WeakRef(arg), new WeakRef(result as object)] as const
+      })
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      gc()
+      expect(refs[0].deref()).toBeUndefined()
+      expect(refs[1].deref()).toBeUndefined()
     })
   )
 })
