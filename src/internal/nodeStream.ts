@@ -136,6 +136,25 @@ class ReadSide {
   readonly limit: number
   /** The receive effect of the default size, built once (the hot path allocates nothing else). */
   readonly receiveDefault: Effect.Effect<Uint8Array, NodeReceiveError>
+  /** The parked receiver: its size and its wake-up (one receiver at a time: the guard). */
+  waitMax = DEFAULT_MAX_BYTES
+  resume: ((exit: Exit.Exit<Uint8Array, NodeReceiveError>) => void) | undefined = undefined
+  /** What `core.recvWaiter` is while a receiver is parked: completes it when `take` can. */
+  readonly onWake = (): void => {
+    const r = this.take(this.waitMax)
+    if (r === undefined) return
+    const resume = this.resume!
+    this.resume = undefined
+    this.core.recvWaiter = undefined
+    this.core.receiving = false
+    resume(r)
+  }
+  /** A parked receiver's cancellation: it took nothing. */
+  readonly unpark: Effect.Effect<void> = Effect.sync(() => {
+    this.resume = undefined
+    this.core.recvWaiter = undefined
+    this.core.receiving = false
+  })
 
   constructor(core: Core, readable: Readable) {
     this.core = core
@@ -215,17 +234,10 @@ class ReadSide {
         core.receiving = false
         return resume(now)
       }
-      core.recvWaiter = () => {
-        const r = this.take(max)
-        if (r === undefined) return
-        core.recvWaiter = undefined
-        core.receiving = false
-        resume(r)
-      }
-      return Effect.sync(() => {
-        core.recvWaiter = undefined
-        core.receiving = false
-      })
+      this.waitMax = max
+      this.resume = resume
+      core.recvWaiter = this.onWake
+      return this.unpark
     })
     // Data already there: AnyIO checkpoints first. The guard stays held across the yield.
     const afterYield: Effect.Effect<Uint8Array, NodeReceiveError> = Effect.suspend(() => {
@@ -268,6 +280,9 @@ class WriteSide {
     this.core = core
     this.writable = writable
     writable.on("drain", () => core.sendWaiter?.())
+    const unpark = Effect.sync(() => {
+      core.sendWaiter = undefined
+    })
     const waitDrain = Effect.callback<void, NodeSendError>((resume) => {
       core.sendWaiter = () => {
         const f = this.failure()
@@ -275,9 +290,7 @@ class WriteSide {
         core.sendWaiter = undefined
         resume(f === undefined ? Exit.void : Exit.fail(f))
       }
-      return Effect.sync(() => {
-        core.sendWaiter = undefined
-      })
+      return unpark
     })
     const write: Effect.Effect<void, NodeSendError> = Effect.suspend(() => {
       const data = this.pending!
