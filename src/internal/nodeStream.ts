@@ -16,9 +16,13 @@
  *   call too. An error (reset, broken pipe) or a destroy by someone else gives
  *   `BrokenResourceError`; our own `close()` gives `ClosedResourceError`. Parked receivers and
  *   senders are woken with those errors.
- * - `send(data)` is a checkpoint too, then hands the bytes to Node; when Node asks for backpressure
- *   (`write` returned false) it waits for `'drain'`. A destroyed stream fails at once instead of
- *   waiting for a `'drain'` that never comes.
+ * - `send(data)` is a checkpoint too (AnyIO: `checkpoint()`, a full yield), then hands the bytes
+ *   to Node; when Node asks for backpressure (`write` returned false) and still holds bytes it
+ *   waits for `'drain'` (AnyIO's transport has a write-buffer limit of 0: it waits until the
+ *   buffer is flushed; a write the kernel took at once does not wait). A destroyed stream fails
+ *   at once instead of waiting for a `'drain'` that never comes.
+ * - Reading: the stream flows into our queue of the chunks Node gives (handed out as they are,
+ *   split only by `maxBytes`); it is paused while 64 KiB (or its high-water mark) wait unread.
  * - One receiver and one sender at a time: a second concurrent call fails with
  *   `BusyResourceError` (AnyIO's `ResourceGuard`), held across the checkpoint as AnyIO holds it.
  * - `sendEof()` ends the write side (TCP half-close); receiving still works. `close()` is
