@@ -14,6 +14,9 @@ import { checkpoint } from "../../src/Time.ts"
 const N = Number(process.env.N ?? 4000)
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
 const PING = new Uint8Array(16).fill(7)
+// SCHED=default: every Effect case on Effect's own scheduler (bench/net.ts's default row).
+const sched = <A, E>(e: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  process.env.SCHED === "default" ? e : withBatchingScheduler(e)
 
 const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
   new Promise((resolve) => {
@@ -74,14 +77,14 @@ const floorPair = async (cp: boolean) => {
   const server = await listen((c) => {
     const r = recvOf(c)
     const w = sendOf(c, cp)
-    Effect.runFork(withBatchingScheduler(Effect.forever(Effect.flatMap(r, w))))
+    Effect.runFork(sched(Effect.forever(Effect.flatMap(r, w))))
   })
   const s = await connect(portOf(server))
   const r = recvOf(s)
   const w = sendOf(s, cp)
   return (n: number) =>
     Effect.runPromise(
-      withBatchingScheduler(
+      sched(
         Effect.gen(function* () {
           for (let i = 0; i < n; i++) {
             yield* w(PING)
@@ -101,14 +104,14 @@ const oursPair = async () => {
     Effect.gen(function* () {
       const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
       const port = yield* listener.extra(SocketAttribute.localPort)
-      Effect.runFork(withBatchingScheduler(listener.serve((s) => s.runForEach((c) => s.send(c)))))
+      Effect.runFork(sched(listener.serve((s) => s.runForEach((c) => s.send(c)))))
       return { port }
     })
   )
   const s = await Effect.runPromise(connectTcp("127.0.0.1", port))
   return (n: number) =>
     Effect.runPromise(
-      withBatchingScheduler(
+      sched(
         Effect.gen(function* () {
           for (let i = 0; i < n; i++) {
             yield* s.send(PING)
@@ -128,14 +131,14 @@ const adapterPair = async (from: typeof fromDuplex) => {
   const server = await listen((c) => {
     c.allowHalfOpen = true
     const st = from(c)
-    Effect.runFork(withBatchingScheduler(st.runForEach((d) => st.send(d))))
+    Effect.runFork(sched(st.runForEach((d) => st.send(d))))
   })
   const sock = await connect(portOf(server))
   sock.allowHalfOpen = true
   const s = from(sock)
   return (n: number) =>
     Effect.runPromise(
-      withBatchingScheduler(
+      sched(
         Effect.gen(function* () {
           for (let i = 0; i < n; i++) {
             yield* s.send(PING)
@@ -152,7 +155,7 @@ const cases: Array<[string, (n: number) => Promise<unknown>]> = [
   ["raw node:net", raw],
   ["Effect floor (callback per receive)", floor],
   ["Effect floor + checkpoint per send", floorCp],
-  ["connectTcp + serve (batching scheduler)", ours],
+  ["connectTcp + serve", ours],
   ["fromDuplex both ends (no connectTcp, no serve)", adapter]
 ]
 // ONLY=substring: run the raw reference and the cases whose name contains it.

@@ -16,9 +16,13 @@
  *   call too. An error (reset, broken pipe) or a destroy by someone else gives
  *   `BrokenResourceError`; our own `close()` gives `ClosedResourceError`. Parked receivers and
  *   senders are woken with those errors.
- * - `send(data)` is a checkpoint too, then hands the bytes to Node; when Node asks for backpressure
- *   (`write` returned false) it waits for `'drain'`. A destroyed stream fails at once instead of
- *   waiting for a `'drain'` that never comes.
+ * - `send(data)` is a checkpoint too (AnyIO: `checkpoint()`, a full yield), then hands the bytes
+ *   to Node; when Node asks for backpressure (`write` returned false) and still holds bytes it
+ *   waits for `'drain'` (AnyIO's transport has a write-buffer limit of 0: it waits until the
+ *   buffer is flushed; a write the kernel took at once does not wait). A destroyed stream fails
+ *   at once instead of waiting for a `'drain'` that never comes.
+ * - Reading: the stream flows into our queue of the chunks Node gives (handed out as they are,
+ *   split only by `maxBytes`); it is paused while 64 KiB (or its high-water mark) wait unread.
  * - One receiver and one sender at a time: a second concurrent call fails with
  *   `BusyResourceError` (AnyIO's `ResourceGuard`), held across the checkpoint as AnyIO holds it.
  * - `sendEof()` ends the write side (TCP half-close); receiving still works. `close()` is
@@ -118,32 +122,73 @@ class Core {
   }
 }
 
-/** The read side: a leftover chunk, and the Node stream in paused mode. */
+/**
+ * The read side: the Node stream in flowing mode (a `'data'` listener) and our own queue of the
+ * chunks Node gave, handed out as they are (no concatenation, no copy). The stream is paused while
+ * `limit` bytes or more wait in the queue, so at most that much plus Node's own buffer is held for
+ * a slow reader (Node then stops reading the socket: the peer's writes block).
+ */
 class ReadSide {
   readonly core: Core
   readonly readable: Readable
   ended = false
-  leftover: Uint8Array | undefined = undefined
+  /** Chunks not yet received, from `head` on; the first may be the rest of a split chunk. */
+  queue: Array<Uint8Array> = []
+  head = 0
+  queued = 0
+  paused = false
+  readonly limit: number
   /** The receive effect of the default size, built once (the hot path allocates nothing else). */
   readonly receiveDefault: Effect.Effect<Uint8Array, NodeReceiveError>
+  /** The parked receiver: its size and its wake-up (one receiver at a time: the guard). */
+  waitMax = DEFAULT_MAX_BYTES
+  resume: ((exit: Exit.Exit<Uint8Array, NodeReceiveError>) => void) | undefined = undefined
+  /** What `core.recvWaiter` is while a receiver is parked: completes it when `take` can. */
+  readonly onWake = (): void => {
+    const r = this.take(this.waitMax)
+    if (r === undefined) return
+    const resume = this.resume!
+    this.resume = undefined
+    this.core.recvWaiter = undefined
+    this.core.receiving = false
+    resume(r)
+  }
+  /** A parked receiver's cancellation: it took nothing. */
+  readonly unpark: Effect.Effect<void> = Effect.sync(() => {
+    this.resume = undefined
+    this.core.recvWaiter = undefined
+    this.core.receiving = false
+  })
 
   constructor(core: Core, readable: Readable) {
     this.core = core
     this.readable = readable
+    this.limit = Math.max(readable.readableHighWaterMark || 0, DEFAULT_MAX_BYTES)
     const wake = () => core.recvWaiter?.()
-    readable.on("readable", wake)
+    readable.on("data", (data: Uint8Array | string) => {
+      const chunk = typeof data === "string" ? new TextEncoder().encode(data) : asView(data)
+      if (chunk.byteLength === 0) return
+      this.queue.push(chunk)
+      this.queued += chunk.byteLength
+      if (this.queued >= this.limit && !this.paused) {
+        this.paused = true
+        readable.pause()
+      }
+      wake()
+    })
     readable.on("end", () => {
       this.ended = true
       wake()
     })
+    // A 'data' listener starts the flow unless someone paused the stream before: we read it now.
+    if (readable.isPaused()) readable.resume()
     this.receiveDefault = this.makeReceive(DEFAULT_MAX_BYTES)
   }
 
   /** Whether `take` would complete now (with bytes, an end or an error). */
   ready(): boolean {
     return (
-      this.leftover !== undefined ||
-      this.readable.readableLength > 0 ||
+      this.queued > 0 ||
       this.ended ||
       this.core.closed ||
       this.core.error !== undefined ||
@@ -155,17 +200,26 @@ class ReadSide {
   take(max: number): Exit.Exit<Uint8Array, NodeReceiveError> | undefined {
     const core = this.core
     if (core.closed) return Exit.fail(closedError)
-    let chunk = this.leftover
-    if (chunk !== undefined) {
-      this.leftover = undefined
-    } else {
-      const read = this.readable.read() as Uint8Array | string | null
-      if (read !== null) chunk = typeof read === "string" ? new TextEncoder().encode(read) : asView(read)
-    }
-    if (chunk !== undefined && chunk.byteLength > 0) {
+    if (this.queued > 0) {
+      const queue = this.queue
+      let chunk = queue[this.head]!
       if (chunk.byteLength > max) {
-        this.leftover = chunk.subarray(max)
+        queue[this.head] = chunk.subarray(max)
         chunk = chunk.subarray(0, max)
+      } else {
+        queue[this.head] = undefined as never
+        if (++this.head === queue.length) {
+          queue.length = 0
+          this.head = 0
+        } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
+          this.queue = queue.slice(this.head)
+          this.head = 0
+        }
+      }
+      this.queued -= chunk.byteLength
+      if (this.paused && this.queued < this.limit) {
+        this.paused = false
+        this.readable.resume()
       }
       return Exit.succeed(chunk)
     }
@@ -178,24 +232,16 @@ class ReadSide {
   makeReceive(max: number): Effect.Effect<Uint8Array, NodeReceiveError> {
     const core = this.core
     const park = Effect.callback<Uint8Array, NodeReceiveError>((resume) => {
-      // Try once more before waiting: Node emits 'readable' again only after a read() that came
-      // back empty, so the wait must begin with one.
+      // Try once more before waiting: the state may have changed since the caller looked.
       const now = this.take(max)
       if (now !== undefined) {
         core.receiving = false
         return resume(now)
       }
-      core.recvWaiter = () => {
-        const r = this.take(max)
-        if (r === undefined) return
-        core.recvWaiter = undefined
-        core.receiving = false
-        resume(r)
-      }
-      return Effect.sync(() => {
-        core.recvWaiter = undefined
-        core.receiving = false
-      })
+      this.waitMax = max
+      this.resume = resume
+      core.recvWaiter = this.onWake
+      return this.unpark
     })
     // Data already there: AnyIO checkpoints first. The guard stays held across the yield.
     const afterYield: Effect.Effect<Uint8Array, NodeReceiveError> = Effect.suspend(() => {
@@ -229,11 +275,42 @@ class WriteSide {
   readonly core: Core
   readonly writable: Writable
   eofSent = false
+  /** The bytes of the send in progress (one sender at a time: the guard). */
+  pending: Uint8Array | undefined = undefined
+  /** Checkpoint, write `pending`, wait for the flush if Node kept bytes; built once. */
+  readonly sendBody: Effect.Effect<void, NodeSendError>
 
   constructor(core: Core, writable: Writable) {
     this.core = core
     this.writable = writable
     writable.on("drain", () => core.sendWaiter?.())
+    const unpark = Effect.sync(() => {
+      core.sendWaiter = undefined
+    })
+    const waitDrain = Effect.callback<void, NodeSendError>((resume) => {
+      core.sendWaiter = () => {
+        const f = this.failure()
+        if (f === undefined && this.writable.writableNeedDrain) return
+        core.sendWaiter = undefined
+        resume(f === undefined ? Exit.void : Exit.fail(f))
+      }
+      return unpark
+    })
+    const write: Effect.Effect<void, NodeSendError> = Effect.suspend(() => {
+      const data = this.pending!
+      this.pending = undefined
+      const f = this.failure()
+      if (f !== undefined) return Exit.fail(f)
+      // Node says "wait" (false) once its buffer reaches the high-water mark, even when the bytes
+      // already went to the kernel; wait for 'drain' only while Node still holds some (AnyIO's
+      // transport with a write buffer limit of 0 waits exactly then).
+      return this.writable.write(data) || this.writable.writableLength === 0 ? Exit.void : waitDrain
+    })
+    this.sendBody = Effect.onExitPrimitive(Effect.andThen(checkpoint(), write), () => {
+      core.sending = false
+      this.pending = undefined
+      return undefined
+    })
   }
 
   failure(): NodeSendError | undefined {
@@ -247,22 +324,6 @@ class WriteSide {
 
   send(data: Uint8Array): Effect.Effect<void, NodeSendError> {
     const core = this.core
-    const waitDrain = Effect.callback<void, NodeSendError>((resume) => {
-      core.sendWaiter = () => {
-        const f = this.failure()
-        if (f === undefined && this.writable.writableNeedDrain) return
-        core.sendWaiter = undefined
-        resume(f === undefined ? Exit.void : Exit.fail(f))
-      }
-      return Effect.sync(() => {
-        core.sendWaiter = undefined
-      })
-    })
-    const write: Effect.Effect<void, NodeSendError> = Effect.suspend(() => {
-      const f = this.failure()
-      if (f !== undefined) return Exit.fail(f)
-      return this.writable.write(data) ? Exit.void : waitDrain
-    })
     return Effect.suspend(() => {
       if (!(data instanceof Uint8Array)) {
         throw new InvalidArgumentError({ message: `send() takes a Uint8Array, got ${textOf(data)}` })
@@ -271,10 +332,8 @@ class WriteSide {
       const f = this.failure()
       if (f !== undefined) return Exit.fail(f)
       core.sending = true
-      return Effect.onExitPrimitive(Effect.andThen(checkpoint(), write), () => {
-        core.sending = false
-        return undefined
-      })
+      this.pending = data
+      return this.sendBody
     })
   }
 
@@ -390,8 +449,8 @@ class NodeByteStream extends ByteStreamBase<NodeReceiveError> {
 }
 
 /**
- * A Node `Readable` as a `ByteReceiveStream`. The readable is switched to paused mode (a
- * `'readable'` listener); nothing else may read from it afterwards.
+ * A Node `Readable` as a `ByteReceiveStream`. The readable is switched to flowing mode (a `'data'`
+ * listener, paused while our queue is full); nothing else may read from it afterwards.
  */
 export const fromReadable = (readable: Readable, options?: NodeStreamOptions): NodeReceiveStream =>
   new NodeReceiveStream(readable, options)

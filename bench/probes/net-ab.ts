@@ -1,0 +1,167 @@
+// A/B of two effect-anyio source trees in one process, interleaved (issue 17): connectTcp + serve
+// ping-pong and 64 MiB echo, on the batching and on Effect's default scheduler, against raw
+// node:net. BASE=<dir with src/> is the other tree (e.g. a `git archive` of an older commit,
+// with node_modules linked so both share one Effect). Wall and CPU per op, medians.
+// Run: BASE=/tmp/base node bench/probes/net-ab.ts   (KIND=ping|tput, ROUNDS=9)
+import * as net from "node:net"
+import { Effect } from "effect"
+
+const ROUNDS = Number(process.env.ROUNDS ?? 9)
+const KIND = process.env.KIND ?? "ping"
+const CHUNK = 64 * 1024
+const N =
+  KIND === "ping" ? Number(process.env.N ?? 3000) : (Number(process.env.MIB ?? 32) * 1024 * 1024) / CHUNK
+const PING = new Uint8Array(16).fill(7)
+
+const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
+  new Promise((resolve) => {
+    const server = net.createServer({ noDelay: true }, onConnection)
+    server.listen(0, "127.0.0.1", () => resolve(server))
+  })
+const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
+const connect = (port: number): Promise<net.Socket> =>
+  new Promise((resolve) => {
+    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
+  })
+const rawServer = await listen((s) => {
+  s.on("data", (d) => s.write(d))
+  s.on("error", () => {})
+})
+const rawPingClient = await connect(portOf(rawServer))
+const rawPing = async (n: number) => {
+  const s = rawPingClient
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve) => {
+      let got = 0
+      const onData = (d: Buffer) => {
+        got += d.length
+        if (got >= 16) {
+          s.off("data", onData)
+          resolve()
+        }
+      }
+      s.on("data", onData)
+      s.write(PING)
+    })
+  }
+}
+const rawTput = async (writes: number) => {
+  const s = await connect(portOf(rawServer))
+  const chunk = new Uint8Array(CHUNK)
+  const total = writes * CHUNK
+  await new Promise<void>((resolve) => {
+    let received = 0
+    s.on("data", (d: Buffer) => {
+      received += d.length
+      if (received >= total) resolve()
+    })
+    let sent = 0
+    const pump = () => {
+      while (sent < writes) {
+        sent++
+        if (!s.write(chunk)) return s.once("drain", pump)
+      }
+    }
+    pump()
+  })
+  s.destroy()
+}
+
+interface Stream {
+  send(d: Uint8Array): Effect.Effect<void, unknown>
+  receive(): Effect.Effect<Uint8Array, unknown>
+  close(): Effect.Effect<void>
+  runForEach(f: (c: Uint8Array) => Effect.Effect<unknown, unknown>): Effect.Effect<void, unknown>
+}
+const tree = async (dir: string, batching: boolean) => {
+  const Tcp = await import(`${dir}/Tcp.ts`)
+  const Sockets = await import(`${dir}/Sockets.ts`)
+  const Scheduler = await import(`${dir}/Scheduler.ts`)
+  const wrap = <A, E>(e: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    batching ? Scheduler.withBatchingScheduler(e) : e
+  const port: number = await Effect.runPromise(
+    Effect.gen(function* () {
+      const listener = yield* Tcp.createTcpListener({ localHost: "127.0.0.1" })
+      const port = yield* listener.extra(Sockets.SocketAttribute.localPort)
+      Effect.runFork(wrap(listener.serve((s: Stream) => s.runForEach((c) => s.send(c)))))
+      return port as number
+    }) as Effect.Effect<number>
+  )
+  const connectOurs = () => Tcp.connectTcp("127.0.0.1", port) as Effect.Effect<Stream>
+  if (KIND === "ping") {
+    const s = await Effect.runPromise(connectOurs())
+    return (n: number) =>
+      Effect.runPromise(
+        wrap(
+          Effect.gen(function* () {
+            for (let i = 0; i < n; i++) {
+              yield* s.send(PING)
+              let got = 0
+              while (got < 16) got += (yield* s.receive()).length
+            }
+          })
+        )
+      )
+  }
+  return (writes: number) =>
+    Effect.runPromise(
+      wrap(
+        Effect.gen(function* () {
+          const s = yield* connectOurs()
+          const chunk = new Uint8Array(CHUNK)
+          const total = writes * CHUNK
+          yield* Effect.all(
+            [
+              Effect.gen(function* () {
+                for (let i = 0; i < writes; i++) yield* s.send(chunk)
+              }),
+              Effect.gen(function* () {
+                let received = 0
+                while (received < total) received += (yield* s.receive()).length
+              })
+            ],
+            { concurrency: 2, discard: true }
+          )
+          yield* s.close()
+        })
+      )
+    )
+}
+
+const here = new URL("../../src", import.meta.url).pathname
+const base = process.env.BASE === undefined ? undefined : `${process.env.BASE}/src`
+const cases: Array<[string, (n: number) => Promise<unknown>]> = [
+  ["raw node:net", KIND === "ping" ? rawPing : rawTput]
+]
+for (const batching of [true, false]) {
+  const label = batching ? "batching" : "default"
+  cases.push([`this tree, ${label}`, await tree(here, batching)])
+  if (base !== undefined) cases.push([`BASE tree, ${label}`, await tree(base, batching)])
+}
+const wall = new Map<string, Array<number>>()
+const cpu = new Map<string, Array<number>>()
+for (let round = 0; round < ROUNDS + 1; round++) {
+  for (const [name, run] of cases) {
+    const c0 = process.cpuUsage()
+    const t0 = process.hrtime.bigint()
+    await run(N)
+    const ns = Number(process.hrtime.bigint() - t0) / N
+    const c = process.cpuUsage(c0)
+    if (round > 0) {
+      wall.set(name, [...(wall.get(name) ?? []), ns])
+      cpu.set(name, [...(cpu.get(name) ?? []), ((c.user + c.system) * 1000) / N])
+    }
+  }
+}
+const med = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const w0 = med(wall.get("raw node:net")!)
+const c0 = med(cpu.get("raw node:net")!)
+console.log(`${KIND}, N=${N}, ${ROUNDS} rounds`)
+for (const [name] of cases) {
+  const w = med(wall.get(name)!)
+  const c = med(cpu.get(name)!)
+  console.log(
+    `${name.padEnd(26)} wall ${w.toFixed(0).padStart(7)} ns ${(w / w0).toFixed(2)}x   cpu ${c.toFixed(0).padStart(7)} ns ${(c / c0).toFixed(2)}x`
+  )
+}
+process.exit(0)

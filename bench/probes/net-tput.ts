@@ -1,0 +1,138 @@
+// Issue 17 echo throughput in one process, interleaved: raw node:net (bench/net.ts's reference)
+// against connectTcp + serve on the batching and on Effect's default scheduler, and fromDuplex at
+// both ends (the adapter alone). Wall and CPU ns per 64 KiB echoed, medians of interleaved rounds.
+// Run: node bench/probes/net-tput.ts   (MIB=64 ROUNDS=7 ONLY=<substring>)
+import * as net from "node:net"
+import { Effect } from "effect"
+import { fromDuplex } from "../../src/internal/nodeStream.ts"
+import { withBatchingScheduler } from "../../src/Scheduler.ts"
+import { SocketAttribute, type SocketStream } from "../../src/Sockets.ts"
+import { connectTcp, createTcpListener } from "../../src/Tcp.ts"
+
+const CHUNK = 64 * 1024
+const WRITES = (Number(process.env.MIB ?? 64) * 1024 * 1024) / CHUNK
+const ROUNDS = Number(process.env.ROUNDS ?? 7)
+
+const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
+  new Promise((resolve) => {
+    const server = net.createServer({ noDelay: true }, onConnection)
+    server.listen(0, "127.0.0.1", () => resolve(server))
+  })
+const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
+const connect = (port: number): Promise<net.Socket> =>
+  new Promise((resolve) => {
+    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
+  })
+
+const rawServer = await listen((s) => {
+  s.on("data", (d) => s.write(d))
+  s.on("error", () => {})
+})
+const raw = async (writes: number) => {
+  const s = await connect(portOf(rawServer))
+  const chunk = new Uint8Array(CHUNK)
+  const total = writes * CHUNK
+  await new Promise<void>((resolve) => {
+    let received = 0
+    s.on("data", (d: Buffer) => {
+      received += d.length
+      if (received >= total) resolve()
+    })
+    let sent = 0
+    const pump = () => {
+      while (sent < writes) {
+        sent++
+        if (!s.write(chunk)) return s.once("drain", pump)
+      }
+    }
+    pump()
+  })
+  s.destroy()
+}
+
+interface Duplexish {
+  send(d: Uint8Array): Effect.Effect<void, unknown>
+  receive(): Effect.Effect<Uint8Array, unknown>
+  close(): Effect.Effect<void>
+}
+const drive = (s: Duplexish, writes: number) =>
+  Effect.gen(function* () {
+    const chunk = new Uint8Array(CHUNK)
+    const total = writes * CHUNK
+    yield* Effect.all(
+      [
+        Effect.gen(function* () {
+          for (let i = 0; i < writes; i++) yield* s.send(chunk)
+        }),
+        Effect.gen(function* () {
+          let received = 0
+          while (received < total) received += (yield* s.receive()).length
+        })
+      ],
+      { concurrency: 2, discard: true }
+    )
+    yield* s.close()
+  })
+
+const oursPair = async (batching: boolean) => {
+  const wrap = <A, E>(e: Effect.Effect<A, E>) => (batching ? withBatchingScheduler(e) : e)
+  const { port } = await Effect.runPromise(
+    Effect.gen(function* () {
+      const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
+      const port = yield* listener.extra(SocketAttribute.localPort)
+      Effect.runFork(wrap(listener.serve((s: SocketStream) => s.runForEach((c) => s.send(c)))))
+      return { port }
+    })
+  )
+  return (writes: number) =>
+    Effect.runPromise(wrap(Effect.flatMap(connectTcp("127.0.0.1", port), (s) => drive(s, writes))))
+}
+
+const adapterPair = async () => {
+  const server = await listen((c) => {
+    c.allowHalfOpen = true
+    const st = fromDuplex(c)
+    Effect.runFork(withBatchingScheduler(st.runForEach((d) => st.send(d))))
+  })
+  return async (writes: number) => {
+    const sock = await connect(portOf(server))
+    sock.allowHalfOpen = true
+    await Effect.runPromise(withBatchingScheduler(drive(fromDuplex(sock), writes)))
+  }
+}
+
+const cases: Array<[string, (n: number) => Promise<unknown>]> = [
+  ["raw node:net", raw],
+  ["connectTcp + serve (batching scheduler)", await oursPair(true)],
+  ["connectTcp + serve (default scheduler)", await oursPair(false)],
+  ["fromDuplex both ends (batching)", await adapterPair()]
+]
+const only = process.env.ONLY
+if (only !== undefined)
+  cases.splice(0, cases.length, ...cases.filter(([n], i) => i === 0 || n.includes(only)))
+const wall = new Map<string, Array<number>>()
+const cpu = new Map<string, Array<number>>()
+for (let round = 0; round < ROUNDS + 1; round++) {
+  for (const [name, run] of cases) {
+    const c0 = process.cpuUsage()
+    const t0 = process.hrtime.bigint()
+    await run(WRITES)
+    const ns = Number(process.hrtime.bigint() - t0) / WRITES
+    const c = process.cpuUsage(c0)
+    if (round > 0) {
+      wall.set(name, [...(wall.get(name) ?? []), ns])
+      cpu.set(name, [...(cpu.get(name) ?? []), ((c.user + c.system) * 1000) / WRITES])
+    }
+  }
+}
+const med = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const w0 = med(wall.get("raw node:net")!)
+const c0 = med(cpu.get("raw node:net")!)
+for (const [name] of cases) {
+  const w = med(wall.get(name)!)
+  const c = med(cpu.get(name)!)
+  console.log(
+    `${name.padEnd(42)} wall ${w.toFixed(0).padStart(7)} ns ${(w / w0).toFixed(2)}x   cpu ${c.toFixed(0).padStart(7)} ns ${(c / c0).toFixed(2)}x`
+  )
+}
+process.exit(0)
