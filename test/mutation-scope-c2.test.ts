@@ -14,7 +14,8 @@ import {
   moveOnAfter,
   sleep,
   sleepForever,
-  type TaskGroup
+  type TaskGroup,
+  type TaskStatus
 } from "../src/index.ts"
 import { Lock } from "../src/Lock.ts"
 import { autojump } from "../src/Testing.ts"
@@ -291,6 +292,55 @@ describe("a repeated outer delivery to a waiting host", () => {
         const e = yield* Effect.flip(handle!.join)
         expect(e._tag).toBe("TaskCancelled")
         expect((e as { reason?: string }).reason).toBe("cancelled explicitly by task 'main'")
+      })
+    )
+  )
+})
+
+describe("a cancellation recorded twice", () => {
+  // Mutant `if (scope.cancelCalled) return false → true` in markCancelled: a second `cancel()` of a
+  // cancelled scope would deliver it again. The group's own `cancel()` for its first failure can
+  // find the scope cancelled: the failing task's `onDone` resumes a cancelled `start()` caller
+  // synchronously, whose finalizer cancels the group. Meanwhile a task interrupted by that
+  // cancellation entered a scope in its finalizer (its body cancelled on entry, rule 8, and
+  // uninterruptible); the repeated delivery would be forwarded into that scope as an outer one and
+  // interrupt its body a second time (a second `Interrupt` in its cause).
+  it.effect("a group whose scope was cancelled during its failing task's exit delivers nothing more", () =>
+    autojump(
+      Effect.gen(function* () {
+        let reasons: Array<string> | undefined
+        const exit = yield* Effect.exit(
+          createTaskGroup((tg) =>
+            Effect.gen(function* () {
+              yield* tg.startSoon(
+                Effect.onInterrupt(sleepForever(), () =>
+                  Effect.gen(function* () {
+                    const e = yield* Effect.exit(cancelScope({}, Effect.uninterruptible(sleep(1))))
+                    reasons = e._tag === "Failure" ? e.cause.reasons.map((r) => r._tag) : ["Success"]
+                  })
+                )
+              )
+              yield* tg.startSoon(
+                moveOnAfter(1, () =>
+                  Effect.onInterrupt(
+                    tg.start((status: TaskStatus) =>
+                      Effect.onInterrupt(sleepForever(), () =>
+                        Effect.gen(function* () {
+                          yield* status.started()
+                          yield* sleep(1)
+                          yield* Effect.die("boom")
+                        })
+                      )
+                    ),
+                    () => tg.cancelScope.cancel("by the start caller")
+                  )
+                )
+              )
+            })
+          )
+        )
+        expect(exit._tag).toBe("Failure")
+        expect(reasons).toEqual(["Interrupt"])
       })
     )
   )
