@@ -345,3 +345,59 @@ describe("a cancellation recorded twice", () => {
     )
   )
 })
+
+describe("a group's own cancellation on exit (cancelOnGroupExit)", () => {
+  // Mutants `receivesOuter(status) → true` and `cancel(…)` removed: a body interrupted by something
+  // outside effect-anyio (here it interrupts itself) cancels the group, delivered to its tasks.
+  it.effect("after a body interrupted from outside effect-anyio, it is delivered to the tasks", () =>
+    autojump(
+      Effect.gen(function* () {
+        const seen: Array<string> = []
+        let group: CancelScope | undefined
+        yield* Effect.exit(
+          createTaskGroup((tg) =>
+            Effect.gen(function* () {
+              group = tg.cancelScope
+              yield* tg.startSoon(Effect.andThen(sleep(1), () => Effect.sync(() => seen.push("task slept"))))
+              // The task has begun (a task begun later is cancelled by rule 8 anyway).
+              yield* sleep(0.5)
+              yield* Effect.interrupt
+            })
+          )
+        )
+        expect(group!.cancelCalled).toBe(true)
+        expect(seen).toEqual([])
+      })
+    )
+  )
+
+  // Mutant `receivesOuter(status) → false`: when the outer cancellation reached the group, its
+  // fibers got it already and only the record is made; delivering the group's own cancellation
+  // (from the host body's exit, inside the outer delivery) would make its tasks read "cancelled
+  // explicitly" by the group instead of "from outside".
+  it.effect(
+    "after an outer cancellation, only the record is made: the tasks were cancelled from outside",
+    () =>
+      autojump(
+        Effect.gen(function* () {
+          let handle: { readonly join: Effect.Effect<unknown, { readonly _tag: string }> } | undefined
+          let group: CancelScope | undefined
+          yield* moveOnAfter(1, () =>
+            createTaskGroup((tg) =>
+              Effect.gen(function* () {
+                group = tg.cancelScope
+                handle = yield* tg.createTask(sleepForever())
+                yield* sleepForever()
+              })
+            )
+          )
+          expect(group!.cancelCalled).toBe(true)
+          const e = yield* Effect.flip(handle!.join)
+          expect(e._tag).toBe("TaskCancelled")
+          expect((e as { reason?: string }).reason).toBe(
+            "cancelled from outside (an enclosing scope or fiber interruption)"
+          )
+        })
+      )
+  )
+})
