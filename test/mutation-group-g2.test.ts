@@ -157,6 +157,55 @@ describe("the group's own cancellation when it exits (AnyIO's __aexit__)", () =>
   )
 })
 
+it.autojump(
+  "a failure during an outer delivery cancels the group only once the outermost delivery is over",
+  () =>
+    Effect.gen(function* () {
+      // The outer cancellation reaches the tasks in order: A fails at once (the group's cancellation
+      // is deferred), B's cleanup turns the group's shield on and off, which delivers the outer
+      // cancellation again (a nested delivery) before B reads cancelCalled: still false, the deferred
+      // cancellation waits for the first delivery to end. Afterwards the group is cancelled by A.
+      const outer = makeCancelScope()
+      let group: TaskGroup | undefined
+      let seenByB: boolean | undefined
+      const failAtCancel = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Effect.exit(restore(sleepForever())), () => Effect.fail(failure("A")))
+      )
+      const exit = yield* Effect.exit(
+        createTaskGroup((top) =>
+          Effect.gen(function* () {
+            yield* top.startSoon(Effect.andThen(sleep(1), outer.cancel("outer")))
+            yield* cancelScope(
+              outer,
+              createTaskGroup((tg) => {
+                group = tg
+                return Effect.gen(function* () {
+                  yield* tg.startSoon(failAtCancel, { name: "A" })
+                  yield* tg.startSoon(
+                    Effect.onInterrupt(sleepForever(), () =>
+                      Effect.sync(() => {
+                        tg.cancelScope.shield = true
+                        tg.cancelScope.shield = false
+                        seenByB = tg.cancelScope.cancelCalled
+                      })
+                    ),
+                    { name: "B" }
+                  )
+                  // The body's cleanup suspends: the body does not end inside the delivery.
+                  yield* Effect.onInterrupt(sleepForever(), () => sleep(1))
+                })
+              })
+            )
+          })
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(seenByB).toBe(false)
+      expect(group!.cancelScope.cancelCalled).toBe(true)
+      expect(group!.cancelScope.cancelReason?._tag).toBe("TaskFailed")
+    })
+)
+
 describe("a failure's record", () => {
   it.autojump("the body's failure cancels the group with a reason naming the body", () =>
     Effect.gen(function* () {
