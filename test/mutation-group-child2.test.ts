@@ -1,9 +1,9 @@
 /**
  * More tests for the mutants of internal/child.ts (test/MUTATION.md, child.ts section), after the
  * Stryker run of 2026-12-06: a second `handle.cancel()` during the task's cleanup, what a joiner's
- * printout says after its wait ended or was given up, a joiner interrupted between its wake-up and its
- * resumption (a plain Effect fiber), and the caller of `start()` cancelled while its task fails before `started()`.
- * Run on the virtual clock (`it.autojump`).
+ * printout says after its wait ended or was given up, a joiner (a plain Effect fiber) interrupted
+ * between its wake-up and its resumption, and the caller of `start()` cancelled while its task fails
+ * before `started()`. Run on the virtual clock (`it.autojump`).
  */
 import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import {
