@@ -244,7 +244,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       for (i = 0; i < n; i++) {
         const child = children[i]!
         child.cancelledBy ??= cancelledBy
-        interruptFiber(child.fiber!, taskAnnotations)
+        // Undefined once the task ended within an earlier interruption of this loop (a no-op).
+        const fiber = child.fiber
+        if (fiber !== undefined) interruptFiber(fiber, taskAnnotations)
       }
     } finally {
       this.delivering--
