@@ -45,6 +45,7 @@ import {
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
   addGroup,
+  addToContext,
   beginGroupWait,
   beginStartWait,
   CurrentTask,
@@ -416,7 +417,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       // annotation): each entry deepens the context every nested task inherits.
       let context = spawner
       if (Context.get(spawner, CurrentScope) !== this) {
-        context = Context.add(context, CurrentScope, this)
+        context = addToContext(context, CurrentScope, this)
       }
       const annotations = Context.get(spawner, References.CurrentLogAnnotations)
       const withTask = withTaskAnnotation(annotations)
@@ -442,7 +443,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     // The task's identity lives in its fiber's context (which also carries the group's scope and
     // the log annotation naming the task), so that fibers forked inside it, by us or by plain
     // Effect.forkChild, belong to it too.
-    const context = Context.add(this.scopeContext(spawner.context), CurrentTask, child)
+    const context = addToContext(this.scopeContext(spawner.context), CurrentTask, child)
     this.scheduled++
     if (this.scheduleEach) {
       spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
