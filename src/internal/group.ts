@@ -215,7 +215,10 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
         message: `createTaskGroup: the body must return an Effect, got ${typeof userBody}`
       })
     }
-    if (soonF !== undefined && userBody === soonEffect) return this.runSoonBody(soonF, context, host)
+    if (soonF !== undefined && userBody === soonEffect) {
+      this.runSoonBody(soonF, context, host)
+      return
+    }
     const hostFiber = startBody(
       Effect.runForkWith(context),
       Effect.withFiber((self) => {
