@@ -1,7 +1,8 @@
 /**
  * Issue 13: where a nested task group's level goes, against raw nested forkChild + join.
  * `node_modules/.bin/node --expose-gc bench/probes/nest.ts [depth] [rounds]`; prints the median CPU ns
- * (user + system) per level of each case and its ratio to raw, interleaved in one process.
+ * (user + system) per level of each case and its ratio to raw, interleaved in one process, and the
+ * minimum (steadier on a loaded machine).
  * Bytes per level (heap growth over a sample) are exact only with a young generation large enough
  * that no collection runs in a sample: `--max-semi-space-size=512`.
  * With PROF=<case,...> it runs only that case (for `--cpu-prof`).
@@ -77,13 +78,17 @@ for (let r = 0; r < rounds; r++) {
 }
 const med = (v: Array<number>) => v.sort((a, b) => a - b)[v.length >> 1]!
 const raw = res.raw ? med(res.raw) : undefined
+const rawMin = res.raw ? Math.min(...res.raw) : undefined
 for (const k of names) {
   const m = med(res[k]!)
   const b = med(bytes[k]!)
+  const lo = Math.min(...res[k]!)
   console.log(
     k.padEnd(12),
     m.toFixed(0).padStart(7),
     raw ? `${(m / raw).toFixed(2)}x` : "",
+    `min ${lo.toFixed(0)}`,
+    rawMin ? `${(lo / rawMin).toFixed(2)}x` : "",
     `${b.toFixed(0)} B/level`
   )
 }

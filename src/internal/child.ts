@@ -5,8 +5,8 @@
  * @internal
  */
 
-import type { Context, Exit } from "effect"
-import { Effect, Fiber } from "effect"
+import type { Context } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { RuntimeError, TaskCancelled, TaskFailed, TaskNotFinished } from "../Errors.ts"
 import { fromCause } from "../ExceptionGroup.ts"
@@ -90,6 +90,8 @@ class ChildExtra {
   cancelledBy: CancelScopeImpl | typeof OUTSIDE | undefined = undefined
   /** Cancelled by its handle, the task's exit is not shown yet (see `Child.cancelTask`). */
   exitHidden = false
+  /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
+  cancelRequested = false
 }
 
 /**
@@ -100,10 +102,31 @@ class ChildExtra {
 export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   readonly id: number
   private givenName: string | undefined
-  fiber: AnyFiber | undefined = undefined
-  exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /**
+   * The task's fiber while it runs, then its exit: one field (a sleeping task is mostly its
+   * fiber, and each field of every task counts; see `fiber` and `exit`).
+   */
+  private run: AnyFiber | Exit.Exit<unknown, unknown> | undefined = undefined
+  /** The task's fiber once begun, until it ended. */
+  get fiber(): AnyFiber | undefined {
+    const run = this.run
+    return run === undefined || Exit.isExit(run) ? undefined : run
+  }
+  set fiber(fiber: AnyFiber) {
+    this.run = fiber
+  }
+  /** The task's exit once it ended. */
+  get exit(): Exit.Exit<unknown, unknown> | undefined {
+    const run = this.run
+    return run !== undefined && Exit.isExit(run) ? run : undefined
+  }
+  set exit(exit: Exit.Exit<unknown, unknown>) {
+    this.run = exit
+  }
   /** Cancel this task alone (the caller of `start()` was cancelled, or `handle.cancel()`). */
-  cancelRequested = false
+  get cancelRequested(): boolean {
+    return this.ex?.cancelRequested === true
+  }
   readonly group: Group
   /** Links of the group's list of running tasks. */
   prev: Child | undefined = undefined
@@ -184,7 +207,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
     }
   }
   state(): string {
-    if (this.fiber === undefined && this.exit === undefined) return "scheduled"
+    if (this.run === undefined) return "scheduled"
     return this.status
   }
   get status(): TaskHandleStatus {
@@ -197,8 +220,8 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   /** Cancels this task alone. */
   cancelTask(annotations: Context.Context<never> | undefined): void {
     if (this.exit !== undefined || this.cancelRequested) return
-    this.cancelRequested = true
     const extra = this.extra
+    extra.cancelRequested = true
     extra.cancelAnnotations = annotations
     const fiber = this.fiber
     if (fiber === undefined) return

@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { type Cause, Context, Effect, type Exit, type Fiber, Option, References } from "effect"
+import { type Cause, Context, Effect, Exit, type Fiber, Option, References, Scheduler } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import {
@@ -45,6 +45,7 @@ import {
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
   addGroup,
+  addToContext,
   beginGroupWait,
   beginStartWait,
   CurrentTask,
@@ -55,6 +56,9 @@ import {
 } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { startBody } from "./trampoline.ts"
+
+/** `Group.soon` while the body function runs. */
+const COLLECT: unique symbol = Symbol("effect-anyio/collect")
 
 const NOT_ACTIVE = "This task group is not active; no new tasks can be started."
 
@@ -154,7 +158,36 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   // The host protocol (host.ts)
   // -------------------------------------------------------------------------------------------
 
-  protected startDirect(_host: AnyFiber, context: Context.Context<never>): void {
+  /**
+   * While the body function runs (see `startDirect`): `COLLECT`, and the last `startSoon` effect
+   * made meanwhile with its function of the spawner.
+   */
+  private soon: typeof COLLECT | undefined = undefined
+  private soonEffect: unknown = undefined
+  private soonF: ((spawner: AnyFiber) => Child) | undefined = undefined
+
+  /**
+   * A body that is exactly one `tg.startSoon(...)` runs on no fiber of its own: what its fiber
+   * would do (schedule the task, in the group's scope, and end with the handle, never suspending)
+   * is done here, with the scope's context as the spawner's. Only on a shared dispatcher, where
+   * the body's fiber would have scheduled on the host's own, so that the order is the same.
+   */
+  private runSoonBody(
+    f: (spawner: AnyFiber) => Child,
+    context: Context.Context<never>,
+    host: AnyFiber
+  ): void {
+    let exit: Exit.Exit<unknown, unknown>
+    try {
+      exit = Exit.succeed(f({ context, currentDispatcher: host.currentDispatcher } as AnyFiber))
+    } catch (error) {
+      // What the body's fiber would end with (Effect's run loop dies with a thrown error).
+      exit = Exit.die(error)
+    }
+    this.onExit(undefined, exit)
+  }
+
+  protected startDirect(host: AnyFiber, context: Context.Context<never>): void {
     addGroup(this.hostTask, this)
     const body = this.body
     if (typeof body !== "function") {
@@ -163,11 +196,28 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       })
     }
     this.body = undefined
-    const userBody: unknown = body(this)
+    // Shared dispatcher (the batching scheduler's): a body that is only `tg.startSoon(...)` may
+    // run without a fiber of its own (below).
+    const direct =
+      !this.tracing && (host.currentDispatcher as unknown) === Context.get(context, Scheduler.Scheduler)
+    if (direct) this.soon = COLLECT
+    let userBody: unknown
+    try {
+      userBody = body(this)
+    } finally {
+      this.soon = undefined
+    }
+    const soonF = this.soonF
+    const soonEffect = this.soonEffect
+    this.soonF = this.soonEffect = undefined
     if (!Effect.isEffect(userBody)) {
       throw new InvalidArgumentError({
         message: `createTaskGroup: the body must return an Effect, got ${typeof userBody}`
       })
+    }
+    if (soonF !== undefined && userBody === soonEffect) {
+      this.runSoonBody(soonF, context, host)
+      return
     }
     const hostFiber = startBody(
       Effect.runForkWith(context),
@@ -244,7 +294,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       for (i = 0; i < n; i++) {
         const child = children[i]!
         child.cancelledBy ??= cancelledBy
-        interruptFiber(child.fiber!, taskAnnotations)
+        // Undefined once the task ended within an earlier interruption of this loop (a no-op).
+        const fiber = child.fiber
+        if (fiber !== undefined) interruptFiber(fiber, taskAnnotations)
       }
     } finally {
       this.delivering--
@@ -368,7 +420,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       // annotation): each entry deepens the context every nested task inherits.
       let context = spawner
       if (Context.get(spawner, CurrentScope) !== this) {
-        context = Context.add(context, CurrentScope, this)
+        context = addToContext(context, CurrentScope, this)
       }
       const annotations = Context.get(spawner, References.CurrentLogAnnotations)
       const withTask = withTaskAnnotation(annotations)
@@ -394,7 +446,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     // The task's identity lives in its fiber's context (which also carries the group's scope and
     // the log annotation naming the task), so that fibers forked inside it, by us or by plain
     // Effect.forkChild, belong to it too.
-    const context = Context.add(this.scopeContext(spawner.context), CurrentTask, child)
+    const context = addToContext(this.scopeContext(spawner.context), CurrentTask, child)
     this.scheduled++
     if (this.scheduleEach) {
       spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
@@ -469,7 +521,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   }
 
   private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
-    return Effect.withFiberSucceed((spawner) => {
+    const f = (spawner: AnyFiber): Child => {
       const target = input[0]
       if (Effect.isEffect(target) && input.length <= 2) {
         // The common cases, without resolveTask's allocations.
@@ -482,7 +534,13 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       }
       const { effect, name } = resolveTask(input, undefined)
       return this.fork(spawner, effect, name, undefined)
-    }) as unknown as Effect.Effect<never>
+    }
+    const effect = Effect.withFiberSucceed(f) as unknown as Effect.Effect<never>
+    if (this.soon !== undefined) {
+      this.soonEffect = effect
+      this.soonF = f
+    }
+    return effect
   }
 
   private createTaskImpl(first: unknown, second?: unknown): Effect.Effect<never, never, never> {

@@ -64,7 +64,7 @@ import type { CancelReason, CancelScope } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import { checkDeadline, checkReason } from "./args.ts"
 import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./deadlines.ts"
-import { contextWithTask, taskOfFiber } from "./task.ts"
+import { addToContext, contextWithTask, taskOfFiber } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 import { isWakePending } from "./waitQueue.ts"
@@ -548,7 +548,7 @@ export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>)
   scope.state = ACTIVE
   status.parent = host.getRef(CurrentScope)
   status.hostContext = host.context
-  return Context.add(contextWithTask(host), CurrentScope, status)
+  return addToContext(contextWithTask(host), CurrentScope, status)
 }
 
 /** Marks the scope exited and disarms its timer. */

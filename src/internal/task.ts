@@ -281,7 +281,7 @@ export const contextWithTask = (fiber: Fiber.Fiber<unknown, unknown>): Context.C
   if (Context.get(context, CurrentTask) !== undefined) return context
   const cached = rootContexts.get(fiber)
   if (cached !== undefined && cached.from === context) return cached.to
-  const to = Context.add(context, CurrentTask, taskOfFiber(fiber))
+  const to = addToContext(context, CurrentTask, taskOfFiber(fiber))
   rootContexts.set(fiber, { from: context, to })
   return to
 }
@@ -365,4 +365,79 @@ export const renderTree = (current: TaskNode | undefined, roots?: Iterable<TaskN
     for (const root of activeRoots) visit(root, "")
   }
   return lines.length === 0 ? "(no tasks)" : lines.join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contexts of tasks and scopes
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Effect 4.1's context record (`Context.ts`'s `ContextImpl`): an overlay per `add` on a shared
+ * base map, flattened past `maxDepth`.
+ */
+interface ContextRecord {
+  cacheRoot: ContextRecord | undefined
+  base: ReadonlyMap<string, unknown>
+  overlay: { readonly key: string; readonly value: unknown; readonly parent: unknown } | undefined
+  depth: number
+  _flat: ReadonlyMap<string, unknown> | undefined
+  baseHits: number
+  maxDepth: number
+}
+
+const FIELDS = "cacheRoot,base,overlay,depth,_flat,baseHits,maxDepth"
+
+/**
+ * The same record as `Context.add` makes, with its seven fields in the object: Effect makes it with
+ * `Object.create`, whose objects hold four fields inline and the other three in a separate
+ * properties array (40 B more, and an allocation, per context). Every task and every entered scope
+ * has a context of its own, so a sleeping task, and each level of a nested tree, pays it.
+ */
+class InlineContext implements ContextRecord {
+  cacheRoot: ContextRecord | undefined
+  base: ReadonlyMap<string, unknown>
+  overlay: ContextRecord["overlay"]
+  depth: number
+  _flat: ReadonlyMap<string, unknown> | undefined
+  baseHits: number
+  maxDepth: number
+  constructor(parent: ContextRecord, key: string, value: unknown) {
+    this.cacheRoot = parent.cacheRoot
+    this.base = parent.base
+    this.overlay = { key, value, parent: parent.overlay }
+    this.depth = parent.depth + 1
+    this._flat = undefined
+    this.baseHits = 0
+    this.maxDepth = parent.maxDepth
+  }
+}
+
+/**
+ * Whether this Effect's contexts are records as above (checked once, on a context `Context.add`
+ * made): else {@link addToContext} is `Context.add`.
+ */
+const inlineContexts = ((): boolean => {
+  const made = Context.add(Context.empty(), CurrentTask, undefined) as unknown as ContextRecord
+  if (Object.keys(made).join(",") !== FIELDS || made.overlay?.key !== CurrentTask.key) return false
+  Object.setPrototypeOf(InlineContext.prototype, Object.getPrototypeOf(made))
+  const probe = makeRootTask("probe")
+  const inline = new InlineContext(made, CurrentTask.key, probe) as unknown as Context.Context<never>
+  return Context.get(inline, CurrentTask) === probe && Context.isContext(inline)
+})()
+
+/**
+ * `Context.add(context, key, value)` for the keys of this library (none is fiber-cached, so the
+ * new context shares its parent's fiber cache, as `Context.add` has it).
+ * @internal
+ */
+export const addToContext = <S>(
+  context: Context.Context<never>,
+  key: Context.Reference<S>,
+  value: S
+): Context.Context<never> => {
+  const parent = context as unknown as ContextRecord
+  if (!inlineContexts || parent.depth >= parent.maxDepth || parent.cacheRoot === undefined) {
+    return Context.add(context, key, value) as Context.Context<never>
+  }
+  return new InlineContext(parent, key.key, value) as unknown as Context.Context<never>
 }
