@@ -50,6 +50,7 @@
  */
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
+import { beginWait, waitingTask } from "./task.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
 /** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
@@ -128,18 +129,44 @@ export class Deque<T> {
   }
 }
 
-/** A parked sender or receiver, linked into its queue. */
+/**
+ * A sender or receiver: parked (linked into its queue), or, for an operation of `sendOp` /
+ * `receiveOp`, waiting for its checkpoint to run.
+ */
 class StreamWaiter extends Waiter<AnyEffect> {
   /** A sender's item; a served receiver's item (kept to give it back). */
   item: unknown
   hasItem: boolean
   readonly mode: Mode
+  /** The end it sends or receives on (`sendOp` / `receiveOp`). */
+  end: End | undefined = undefined
+  /** Its fiber was interrupted: a checkpoint still scheduled does nothing. */
+  cancelled = false
 
   constructor(resume: Resume, describe: () => string, mode: Mode, item: unknown, hasItem: boolean) {
     super(resume, describe)
     this.mode = mode
     this.item = item
     this.hasItem = hasItem
+  }
+}
+
+/**
+ * The queue of parked senders or receivers, with a push for a fiber that is not the current one (an
+ * operation parks from its checkpoint, a dispatcher task that runs outside every fiber).
+ */
+class StreamQueue extends WaitQueue<StreamWaiter> {
+  pushFor(w: StreamWaiter, fiber: Fiber.Fiber<unknown, unknown>): void {
+    w.fiber = fiber
+    const task = waitingTask(fiber)
+    if (task !== undefined) beginWait(task, w)
+    w.queued = true
+    w.prev = this.tail
+    w.next = undefined
+    if (this.tail === undefined) this.head = w
+    else this.tail.next = w
+    this.tail = w
+    this.size++
   }
 }
 
@@ -155,8 +182,8 @@ export class StreamState {
   readonly id: number = primitiveId()
   readonly maxBufferSize: number
   readonly buffer = new Deque<unknown>()
-  readonly senders = new WaitQueue<StreamWaiter>()
-  readonly receivers = new WaitQueue<StreamWaiter>()
+  readonly senders = new StreamQueue()
+  readonly receivers = new StreamQueue()
   openSend = 0
   openReceive = 0
   private readonly describeSend = (): string =>
@@ -179,6 +206,11 @@ export class StreamState {
     if (yieldDue() && (this.receivers.head !== undefined || this.buffer.length < this.maxBufferSize)) {
       return yieldThen(Effect.suspend(() => (nowait ? this.sendNowait(end, item) : this.send(end, item))))
     }
+    return this.give(item)
+  }
+
+  /** Hands `item` to the oldest parked receiver, else buffers it: `Exit.void`, or `undefined` if full. */
+  private give(item: unknown): AnyEffect | undefined {
     const r = this.receivers.shift()
     if (r !== undefined) {
       r.item = item
@@ -193,6 +225,7 @@ export class StreamState {
     return undefined
   }
 
+  /** The step, then parking if it would block (no checkpoint: `sendOp` is the public `send`). */
   send(end: End, item: unknown): AnyEffect {
     const r = this.sendStep(end, item, false)
     return r !== undefined
@@ -213,10 +246,13 @@ export class StreamState {
     }
     const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
     this.senders.push(w)
-    return Effect.sync(() => {
-      // Interrupted while parked: withdraw the item.
-      if (this.senders.remove(w)) w.item = undefined
-    })
+    return Effect.sync(() => this.cancelSend(w))
+  }
+
+  /** Interrupted: a checkpoint not run yet does nothing; a parked sender withdraws its item. */
+  private cancelSend(w: StreamWaiter): void {
+    w.cancelled = true
+    if (this.senders.remove(w)) w.item = undefined
   }
 
   // ---------------------------------------------------------------------------
@@ -229,10 +265,22 @@ export class StreamState {
    */
   receiveStep(end: End, mode: Mode, retry: AnyEffect): AnyEffect | undefined {
     if (end.closed) return Exit.fail(new ClosedResourceError({}))
+    if (this.canTake()) return yieldDue() ? yieldThen(retry) : this.take(mode)
+    if (this.openSend === 0) return endExit(mode)
+    return undefined
+  }
+
+  /** An item is buffered or a sender is parked (with room for its item after the buffered ones). */
+  private canTake(): boolean {
+    const n = this.buffer.length
+    return n > 0 || (this.senders.head !== undefined && n <= this.maxBufferSize)
+  }
+
+  /** Takes the oldest item (only when {@link canTake}), moving a parked sender's item in and waking it. */
+  private take(mode: Mode): AnyEffect {
     const buffer = this.buffer
     const s = this.senders.head
     if (s !== undefined && buffer.length <= this.maxBufferSize) {
-      if (yieldDue()) return yieldThen(retry)
       // Take a parked sender's item (after the buffered ones, which are older) and commit its send.
       this.senders.remove(s)
       const item = s.item
@@ -241,11 +289,8 @@ export class StreamState {
       wake(s, Exit.void)
       if (buffer.length === 0) return itemExit(mode, item)
       buffer.push(item)
-      return itemExit(mode, buffer.shift())
     }
-    if (buffer.length > 0) return yieldDue() ? yieldThen(retry) : itemExit(mode, buffer.shift())
-    if (this.openSend === 0) return endExit(mode)
-    return undefined
+    return itemExit(mode, buffer.shift())
   }
 
   parkReceiver(end: End, mode: Mode, retry: AnyEffect, resume: Resume): Effect.Effect<void> | undefined {
@@ -256,15 +301,80 @@ export class StreamState {
     }
     const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
     this.receivers.push(w)
-    return Effect.sync(() => {
-      if (!this.receivers.remove(w) && w.hasItem) {
-        // Interrupted after an item was assigned but before it ran: the item goes back to the front.
-        const item = w.item
-        w.item = undefined
-        w.hasItem = false
-        this.giveBack(item)
-      }
+    return Effect.sync(() => this.cancelReceive(w))
+  }
+
+  /**
+   * Interrupted: a checkpoint not run yet does nothing; a parked receiver leaves the queue; one that
+   * was assigned an item but did not run gives the item back to the front.
+   */
+  private cancelReceive(w: StreamWaiter): void {
+    w.cancelled = true
+    if (!this.receivers.remove(w) && w.hasItem) {
+      const item = w.item
+      w.item = undefined
+      w.hasItem = false
+      this.giveBack(item)
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // send and receive with their checkpoint, in one suspension
+  // ---------------------------------------------------------------------------
+
+  /**
+   * `send`: AnyIO's checkpoint, the step, and parking, in one `Effect.callback`. Registering
+   * schedules the checkpoint on the fiber's dispatcher, as `Effect.yieldNow` does; when it runs,
+   * {@link sendCheckpoint} makes the step and, if the send would block, parks the waiter there, to be
+   * resumed through the same callback: one suspension where a yield and a park were two.
+   */
+  sendOp(end: End, item: unknown): AnyEffect {
+    return Effect.callback<unknown, unknown>((resume) => {
+      const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
+      this.checkpoint(w, end, () => this.sendCheckpoint(w))
+      return Effect.sync(() => this.cancelSend(w))
     })
+  }
+
+  private sendCheckpoint(w: StreamWaiter): void {
+    if (w.cancelled) return
+    if (w.end!.closed) return w.resume(Exit.fail(new ClosedResourceError({})))
+    if (this.openReceive === 0) return w.resume(Exit.fail(new BrokenResourceError({})))
+    const r = this.give(w.item)
+    if (r === undefined) return this.senders.pushFor(w, w.fiber!)
+    w.item = undefined
+    w.hasItem = false
+    w.resume(r)
+  }
+
+  /** `receive` (each `mode`): as {@link sendOp}. */
+  receiveOp(end: End, mode: Mode): AnyEffect {
+    return Effect.callback<unknown, unknown>((resume) => {
+      const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
+      this.checkpoint(w, end, () => this.receiveCheckpoint(w))
+      return Effect.sync(() => this.cancelReceive(w))
+    })
+  }
+
+  private receiveCheckpoint(w: StreamWaiter): void {
+    if (w.cancelled) return
+    if (w.end!.closed) return w.resume(Exit.fail(new ClosedResourceError({})))
+    if (this.canTake()) return w.resume(this.take(w.mode))
+    if (this.openSend === 0) return w.resume(endExit(w.mode))
+    this.receivers.pushFor(w, w.fiber!)
+  }
+
+  /**
+   * Schedules `task` (the checkpoint of `w`'s operation) on the current fiber's dispatcher. Effect
+   * runs `register` inside the fiber's loop, so the current fiber is the one that suspends. The step
+   * runs in the task, outside the fiber's loop: its result starts the fiber's next loop, and no
+   * run-loop yield can come between the two (module comment).
+   */
+  private checkpoint(w: StreamWaiter, end: End, task: () => void): void {
+    const fiber = Fiber.getCurrent()!
+    w.end = end
+    w.fiber = fiber
+    fiber.currentDispatcher.scheduleTask(task, 0)
   }
 
   /** Puts an item back at the front of the stream: to the oldest parked receiver, else the buffer. */
