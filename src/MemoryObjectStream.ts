@@ -312,10 +312,16 @@ class SendEnd<T> extends StreamEnd implements MemoryObjectSendStream<T> {
 
 /**
  * A receive operation of one mode: AnyIO's full checkpoint first (other ready tasks run, a pending
- * cancellation lands before an item is taken), then the step, then parking (`receiveOp`).
+ * cancellation lands before an item is taken), then the step, then parking (`receiveOp`). `step`,
+ * for a receive made after its checkpoint in the fiber, retries itself after a yield the run loop was
+ * about to make (see the internal module).
  */
-const makeReceive = (state: internal.StreamState, end: internal.End, mode: internal.Mode): AnyEffect =>
-  state.receiveOp(end, mode)
+const makeReceive = (state: internal.StreamState, end: internal.End, mode: internal.Mode): AnyEffect => {
+  let step: AnyEffect = Effect.void
+  const park = Effect.callback<unknown, unknown>((resume) => state.parkReceiver(end, mode, step, resume))
+  step = Effect.suspend(() => state.receiveStep(end, mode, step) ?? park)
+  return state.receiveOp(end, mode, step)
+}
 
 class ReceiveEnd<T> extends StreamEnd implements MemoryObjectReceiveStream<T> {
   private readonly receiveEffect: Effect.Effect<T, EndOfStream | ClosedResourceError>

@@ -186,6 +186,9 @@ export class StreamState {
   readonly receivers = new StreamQueue()
   openSend = 0
   openReceive = 0
+  /** Sends and receives whose checkpoint is scheduled and has not run (for the guesses below). */
+  private sendCheckpoints = 0
+  private receiveCheckpoints = 0
   private readonly describeSend = (): string =>
     `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
   private readonly describeReceive = (): string =>
@@ -323,58 +326,103 @@ export class StreamState {
   // ---------------------------------------------------------------------------
 
   /**
-   * `send`: AnyIO's checkpoint, the step, and parking, in one `Effect.callback`. Registering
-   * schedules the checkpoint on the fiber's dispatcher, as `Effect.yieldNow` does; when it runs,
-   * {@link sendCheckpoint} makes the step and, if the send would block, parks the waiter there, to be
-   * resumed through the same callback: one suspension where a yield and a park were two.
+   * `send`: AnyIO's checkpoint, then the step, then parking if the send would block, in one
+   * `Effect.callback` (module comment). Registering schedules the checkpoint on the fiber's
+   * dispatcher, as `Effect.yieldNow` does. A send that will probably park ({@link sendMayPark}) is
+   * fused: the checkpoint task makes the step and parks the waiter there, resumed later through the
+   * same callback, whose canceler covers all three phases. Any other send is light: no canceler, the
+   * task resumes the fiber with the step (which parks, if it must, in a second suspension).
    */
   sendOp(end: End, item: unknown): AnyEffect {
     return Effect.callback<unknown, unknown>((resume) => {
-      const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
-      this.checkpoint(w, end, () => this.sendCheckpoint(w))
-      return Effect.sync(() => this.cancelSend(w))
+      const fiber = Fiber.getCurrent()!
+      this.sendCheckpoints++
+      if (this.sendMayPark()) {
+        const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
+        w.end = end
+        w.fiber = fiber
+        fiber.currentDispatcher.scheduleTask(() => this.sendCheckpoint(w), 0)
+        return Effect.sync(() => this.cancelSend(w))
+      }
+      fiber.currentDispatcher.scheduleTask(() => {
+        this.sendCheckpoints--
+        resume(Effect.suspend(() => this.send(end, item)))
+      }, 0)
+      return undefined
     })
   }
 
+  /** The fused send's checkpoint: the step, then parking if it would block. */
   private sendCheckpoint(w: StreamWaiter): void {
+    this.sendCheckpoints--
     if (w.cancelled) return
-    if (w.end!.closed) return w.resume(Exit.fail(new ClosedResourceError({})))
-    if (this.openReceive === 0) return w.resume(Exit.fail(new BrokenResourceError({})))
-    const r = this.give(w.item)
-    if (r === undefined) return this.senders.pushFor(w, w.fiber!)
-    w.item = undefined
-    w.hasItem = false
-    w.resume(r)
-  }
-
-  /** `receive` (each `mode`): as {@link sendOp}. */
-  receiveOp(end: End, mode: Mode): AnyEffect {
-    return Effect.callback<unknown, unknown>((resume) => {
-      const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
-      this.checkpoint(w, end, () => this.receiveCheckpoint(w))
-      return Effect.sync(() => this.cancelReceive(w))
-    })
-  }
-
-  private receiveCheckpoint(w: StreamWaiter): void {
-    if (w.cancelled) return
-    if (w.end!.closed) return w.resume(Exit.fail(new ClosedResourceError({})))
-    if (this.canTake()) return w.resume(this.take(w.mode))
-    if (this.openSend === 0) return w.resume(endExit(w.mode))
-    this.receivers.pushFor(w, w.fiber!)
+    const end = w.end!
+    const r = end.closed
+      ? Exit.fail(new ClosedResourceError({}))
+      : this.openReceive === 0
+        ? Exit.fail(new BrokenResourceError({}))
+        : this.give(w.item)
+    if (r === undefined) {
+      this.senders.pushFor(w, w.fiber!)
+    } else {
+      w.item = undefined
+      w.hasItem = false
+      w.resume(r)
+    }
   }
 
   /**
-   * Schedules `task` (the checkpoint of `w`'s operation) on the current fiber's dispatcher. Effect
-   * runs `register` inside the fiber's loop, so the current fiber is the one that suspends. The step
-   * runs in the task, outside the fiber's loop: its result starts the fiber's next loop, and no
-   * run-loop yield can come between the two (module comment).
+   * `receive` (each `mode`): as {@link sendOp}; `step` is the light receive's step (it re-runs itself
+   * after a run-loop yield, see `receiveStep`).
    */
-  private checkpoint(w: StreamWaiter, end: End, task: () => void): void {
-    const fiber = Fiber.getCurrent()!
-    w.end = end
-    w.fiber = fiber
-    fiber.currentDispatcher.scheduleTask(task, 0)
+  receiveOp(end: End, mode: Mode, step: AnyEffect): AnyEffect {
+    return Effect.callback<unknown, unknown>((resume) => {
+      const fiber = Fiber.getCurrent()!
+      this.receiveCheckpoints++
+      if (this.receiveMayPark()) {
+        const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
+        w.end = end
+        w.fiber = fiber
+        fiber.currentDispatcher.scheduleTask(() => this.receiveCheckpoint(w), 0)
+        return Effect.sync(() => this.cancelReceive(w))
+      }
+      fiber.currentDispatcher.scheduleTask(() => {
+        this.receiveCheckpoints--
+        resume(step)
+      }, 0)
+      return undefined
+    })
+  }
+
+  /** The fused receive's checkpoint: the step, then parking if it would block. */
+  private receiveCheckpoint(w: StreamWaiter): void {
+    this.receiveCheckpoints--
+    if (w.cancelled) return
+    const r = w.end!.closed
+      ? Exit.fail(new ClosedResourceError({}))
+      : this.canTake()
+        ? this.take(w.mode)
+        : this.openSend === 0
+          ? endExit(w.mode)
+          : undefined
+    if (r === undefined) this.receivers.pushFor(w, w.fiber!)
+    else w.resume(r)
+  }
+
+  /**
+   * Whether a send starting now will probably park after its checkpoint: no receiver parked, no
+   * room, and no receive whose checkpoint runs first and would park for it. A guess: a wrong one
+   * costs time (a canceler for nothing, or a second suspension), never correctness.
+   */
+  private sendMayPark(): boolean {
+    if (this.receivers.head !== undefined || this.buffer.length < this.maxBufferSize) return false
+    return this.receiveCheckpoints === 0 || this.senders.head !== undefined
+  }
+
+  /** As {@link sendMayPark}, for a receive: nothing buffered, no sender parked or about to. */
+  private receiveMayPark(): boolean {
+    if (this.buffer.length > 0 || this.senders.head !== undefined) return false
+    return this.sendCheckpoints === 0 || this.receivers.head !== undefined
   }
 
   /** Puts an item back at the front of the stream: to the oldest parked receiver, else the buffer. */
