@@ -21,6 +21,9 @@ interface Parked {
 class Chan {
   senders: Array<Parked> = []
   receivers: Array<Parked> = []
+  /** Checkpoints scheduled and not run ("guess" mode). */
+  sendCheckpoints = 0
+  receiveCheckpoints = 0
 }
 
 const wake = (p: Parked, e: Effect.Effect<unknown>) =>
@@ -63,6 +66,97 @@ const receive = (ch: Chan, canceler: Canceler): Effect.Effect<unknown> =>
       } else ch.receivers.push(p)
     }, 0)
     return cancelerOf(canceler, p)
+  })
+
+/**
+ * The least a correct stream can do on Effect's public API: a canceler only where an operation may
+ * park. An operation that will probably park (the memory stream's guess) parks in its checkpoint's
+ * callback, with a canceler; any other yields without one and makes its step in the fiber (a step
+ * made in the task would be lost if the fiber was interrupted meanwhile), parking, if it must after
+ * all, in a second callback.
+ */
+const park = (queue: Array<Parked>, item: unknown) =>
+  Effect.callback<unknown>((resume) => {
+    const p: Parked = { resume, item, fiber: Fiber.getCurrent()!, cancelled: false }
+    queue.push(p)
+    return Effect.sync(() => (p.cancelled = true))
+  })
+
+const sendGuess = (ch: Chan, item: unknown): Effect.Effect<unknown> =>
+  Effect.callback<unknown>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    ch.sendCheckpoints++
+    if (ch.receivers.length === 0 && ch.receiveCheckpoints === 0) {
+      const p: Parked = { resume, item, fiber, cancelled: false }
+      fiber.currentDispatcher.scheduleTask(() => {
+        ch.sendCheckpoints--
+        if (p.cancelled) return
+        const r = ch.receivers.shift()
+        if (r !== undefined) {
+          wake(r, Exit.succeed(item))
+          resume(Exit.void)
+        } else ch.senders.push(p)
+      }, 0)
+      return Effect.sync(() => (p.cancelled = true))
+    }
+    fiber.currentDispatcher.scheduleTask(() => {
+      ch.sendCheckpoints--
+      resume(
+        Effect.suspend(() => {
+          const r = ch.receivers.shift()
+          if (r === undefined) return park(ch.senders, item)
+          wake(r, Exit.succeed(item))
+          return Exit.void
+        })
+      )
+    }, 0)
+    return undefined
+  })
+
+const receiveGuess = (ch: Chan): Effect.Effect<unknown> =>
+  Effect.callback<unknown>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    ch.receiveCheckpoints++
+    if (ch.senders.length === 0 && ch.sendCheckpoints === 0) {
+      const p: Parked = { resume, item: undefined, fiber, cancelled: false }
+      fiber.currentDispatcher.scheduleTask(() => {
+        ch.receiveCheckpoints--
+        if (p.cancelled) return
+        const s = ch.senders.shift()
+        if (s !== undefined) {
+          wake(s, Exit.void)
+          resume(Exit.succeed(s.item))
+        } else ch.receivers.push(p)
+      }, 0)
+      return Effect.sync(() => (p.cancelled = true))
+    }
+    fiber.currentDispatcher.scheduleTask(() => {
+      ch.receiveCheckpoints--
+      resume(
+        Effect.suspend(() => {
+          const s = ch.senders.shift()
+          if (s === undefined) return park(ch.receivers, undefined)
+          wake(s, Exit.void)
+          return Exit.succeed(s.item)
+        })
+      )
+    }, 0)
+    return undefined
+  })
+
+const floorGuess = (n: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const ch = new Chan()
+    const consumer = yield* Effect.forkChild(
+      Effect.gen(function* () {
+        let sum = 0
+        for (let i = 0; i < n; i++) sum += (yield* receiveGuess(ch)) as number
+        return sum
+      })
+    )
+    for (let i = 0; i < n; i++) yield* sendGuess(ch, i)
+    const sum = yield* Fiber.join(consumer)
+    if (sum !== (n * (n - 1)) / 2) throw new Error(`lost items: ${sum}`)
   })
 
 const floor = (n: number, canceler: Canceler): Effect.Effect<void> =>
@@ -116,6 +210,7 @@ const cases: Array<[string, (n: number) => Effect.Effect<unknown, unknown>]> = [
   ["floor: yield + rendezvous, no canceler", (n) => floor(n, false)],
   ["floor: yield + rendezvous + canceler", (n) => floor(n, true)],
   ["floor: yield + rendezvous + shared canceler", (n) => floor(n, "shared")],
+  ["floor: canceler where an op may park (guess)", floorGuess],
   ["memory stream, buffer 0", stream]
 ]
 const n = Number(process.env.N ?? 100_000)
