@@ -17,10 +17,25 @@
  *
  * ## How it maps onto Effect
  *
- * - Parking is `Effect.callback`. Its `register` re-runs the whole step before parking (the fiber may
- *   have yielded to the scheduler between the fast path and `register`), so checking and queueing are
- *   one atomic step. The canceler it returns runs synchronously if the fiber is interrupted while
- *   parked: a parked sender withdraws its item, a parked receiver leaves the queue.
+ * - `send` and `receive` are one `Effect.callback` each (`sendOp`, `receiveOp`). Its `register`
+ *   schedules the checkpoint as a task on the fiber's dispatcher, as `Effect.yieldNow` does, so
+ *   other ready tasks run first and a pending cancellation (a scheduled interrupt) lands before the
+ *   step. Then one of two shapes, chosen by a guess made at `register` (`sendMayPark`,
+ *   `receiveMayPark`; a wrong guess costs time, never correctness):
+ *   - fused, when the operation will probably park: the task makes the step and, if it would
+ *     block, queues the waiter there, its resume being the callback's own (one suspension for
+ *     checkpoint and park). The canceler covers every phase: before the task ran (the task then does
+ *     nothing), parked (withdraw), served but not resumed (give back).
+ *   - light, otherwise: no canceler (Effect's canceler frames cost about as much as a yield); the task
+ *     resumes the fiber with the step, which runs in the fiber (a step made in the task would be
+ *     lost if the fiber had been interrupted meanwhile: its resume is then ignored) and parks, if it
+ *     must after all, in a second callback.
+ *   In a buffer-0 ping both guesses are right every time: the op that finds its peer parked, or in
+ *   a checkpoint that will park first, is light; the other is fused.
+ * - Parking in a second callback (`parkSender`, `parkReceiver`): its `register` re-runs the whole step
+ *   before parking, so checking and queueing are one atomic step. The canceler it returns runs
+ *   synchronously if the fiber is interrupted while parked: a parked sender withdraws its item, a
+ *   parked receiver leaves the queue.
  * - Waking is scheduled (`waitQueue.ts`): the woken fiber runs after the waker's step, as in AnyIO, and
  *   the waker never runs another fiber's code in its own call. The outcome is fixed when the waiter is
  *   served: a receiver's item (or end of stream) is assigned then, a parked sender's item is taken
@@ -35,7 +50,8 @@
  *   send committed, in the step whose result then waits in such a yield is lost if the fiber is
  *   interrupted during it (the soak's lost item). So a step that would commit first checks
  *   {@link yieldDue}: if the loop is about to yield, the step yields *before* committing and then
- *   runs again (the yield was going to happen one operation later anyway).
+ *   runs again (the yield was going to happen one operation later anyway). A fused step runs in a
+ *   dispatcher task and its result starts the fiber's next loop: no yield can come in between.
  *
  * ## Invariants
  *
