@@ -288,11 +288,8 @@ class SendEnd<T> extends StreamEnd implements MemoryObjectSendStream<T> {
 
   send(item: T): Effect.Effect<void, ClosedResourceError | BrokenResourceError> {
     // AnyIO's send starts with a full checkpoint (`await checkpoint()`): other ready tasks run and a
-    // pending cancellation lands before the item is offered.
-    return Effect.flatMap(Effect.yieldNow, () => this.state.send(this, item)) as Effect.Effect<
-      void,
-      ClosedResourceError | BrokenResourceError
-    >
+    // pending cancellation lands before the item is offered (`sendOp`: checkpoint, step and park).
+    return this.state.sendOp(this, item) as Effect.Effect<void, ClosedResourceError | BrokenResourceError>
   }
 
   sendNowait(item: T): Effect.Effect<void, WouldBlock | ClosedResourceError | BrokenResourceError> {
@@ -315,14 +312,15 @@ class SendEnd<T> extends StreamEnd implements MemoryObjectSendStream<T> {
 
 /**
  * A receive operation of one mode: AnyIO's full checkpoint first (other ready tasks run, a pending
- * cancellation lands before an item is taken), then the step, retrying itself after a yield the run
- * loop was about to make (see the internal module).
+ * cancellation lands before an item is taken), then the step, then parking (`receiveOp`). `step`,
+ * for a receive made after its checkpoint in the fiber, retries itself after a yield the run loop was
+ * about to make (see the internal module).
  */
 const makeReceive = (state: internal.StreamState, end: internal.End, mode: internal.Mode): AnyEffect => {
   let step: AnyEffect = Effect.void
   const park = Effect.callback<unknown, unknown>((resume) => state.parkReceiver(end, mode, step, resume))
   step = Effect.suspend(() => state.receiveStep(end, mode, step) ?? park)
-  return Effect.andThen(Effect.yieldNow, step)
+  return state.receiveOp(end, mode, step)
 }
 
 class ReceiveEnd<T> extends StreamEnd implements MemoryObjectReceiveStream<T> {

@@ -17,10 +17,25 @@
  *
  * ## How it maps onto Effect
  *
- * - Parking is `Effect.callback`. Its `register` re-runs the whole step before parking (the fiber may
- *   have yielded to the scheduler between the fast path and `register`), so checking and queueing are
- *   one atomic step. The canceler it returns runs synchronously if the fiber is interrupted while
- *   parked: a parked sender withdraws its item, a parked receiver leaves the queue.
+ * - `send` and `receive` are one `Effect.callback` each (`sendOp`, `receiveOp`). Its `register`
+ *   schedules the checkpoint as a task on the fiber's dispatcher, as `Effect.yieldNow` does, so
+ *   other ready tasks run first and a pending cancellation (a scheduled interrupt) lands before the
+ *   step. Then one of two shapes, chosen by a guess made at `register` (`sendMayPark`,
+ *   `receiveMayPark`; a wrong guess costs time, never correctness):
+ *   - fused, when the operation will probably park: the task makes the step and, if it would
+ *     block, queues the waiter there, its resume being the callback's own (one suspension for
+ *     checkpoint and park). The canceler covers every phase: before the task ran (the task then does
+ *     nothing), parked (withdraw), served but not resumed (give back).
+ *   - light, otherwise: no canceler (Effect's canceler frames cost about as much as a yield); the task
+ *     resumes the fiber with the step, which runs in the fiber (a step made in the task would be
+ *     lost if the fiber had been interrupted meanwhile: its resume is then ignored) and parks, if it
+ *     must after all, in a second callback.
+ *   In a buffer-0 ping both guesses are right every time: the op that finds its peer parked, or in
+ *   a checkpoint that will park first, is light; the other is fused.
+ * - Parking in a second callback (`parkSender`, `parkReceiver`): its `register` re-runs the whole step
+ *   before parking, so checking and queueing are one atomic step. The canceler it returns runs
+ *   synchronously if the fiber is interrupted while parked: a parked sender withdraws its item, a
+ *   parked receiver leaves the queue.
  * - Waking is scheduled (`waitQueue.ts`): the woken fiber runs after the waker's step, as in AnyIO, and
  *   the waker never runs another fiber's code in its own call. The outcome is fixed when the waiter is
  *   served: a receiver's item (or end of stream) is assigned then, a parked sender's item is taken
@@ -35,7 +50,8 @@
  *   send committed, in the step whose result then waits in such a yield is lost if the fiber is
  *   interrupted during it (the soak's lost item). So a step that would commit first checks
  *   {@link yieldDue}: if the loop is about to yield, the step yields *before* committing and then
- *   runs again (the yield was going to happen one operation later anyway).
+ *   runs again (the yield was going to happen one operation later anyway). A fused step runs in a
+ *   dispatcher task and its result starts the fiber's next loop: no yield can come in between.
  *
  * ## Invariants
  *
@@ -50,6 +66,7 @@
  */
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../Errors.ts"
+import { beginWait, waitingTask } from "./task.ts"
 import { primitiveId, Waiter, WaitQueue, wake } from "./waitQueue.ts"
 
 /** What a receive operation returns: the item, the item in a one-element array, or "end" markers. */
@@ -128,18 +145,44 @@ export class Deque<T> {
   }
 }
 
-/** A parked sender or receiver, linked into its queue. */
+/**
+ * A sender or receiver: parked (linked into its queue), or, for an operation of `sendOp` /
+ * `receiveOp`, waiting for its checkpoint to run.
+ */
 class StreamWaiter extends Waiter<AnyEffect> {
   /** A sender's item; a served receiver's item (kept to give it back). */
   item: unknown
   hasItem: boolean
   readonly mode: Mode
+  /** The end it sends or receives on (`sendOp` / `receiveOp`). */
+  end: End | undefined = undefined
+  /** Its fiber was interrupted: a checkpoint still scheduled does nothing. */
+  cancelled = false
 
   constructor(resume: Resume, describe: () => string, mode: Mode, item: unknown, hasItem: boolean) {
     super(resume, describe)
     this.mode = mode
     this.item = item
     this.hasItem = hasItem
+  }
+}
+
+/**
+ * The queue of parked senders or receivers, with a push for a fiber that is not the current one (an
+ * operation parks from its checkpoint, a dispatcher task that runs outside every fiber).
+ */
+class StreamQueue extends WaitQueue<StreamWaiter> {
+  pushFor(w: StreamWaiter, fiber: Fiber.Fiber<unknown, unknown>): void {
+    w.fiber = fiber
+    const task = waitingTask(fiber)
+    if (task !== undefined) beginWait(task, w)
+    w.queued = true
+    w.prev = this.tail
+    w.next = undefined
+    if (this.tail === undefined) this.head = w
+    else this.tail.next = w
+    this.tail = w
+    this.size++
   }
 }
 
@@ -155,10 +198,13 @@ export class StreamState {
   readonly id: number = primitiveId()
   readonly maxBufferSize: number
   readonly buffer = new Deque<unknown>()
-  readonly senders = new WaitQueue<StreamWaiter>()
-  readonly receivers = new WaitQueue<StreamWaiter>()
+  readonly senders = new StreamQueue()
+  readonly receivers = new StreamQueue()
   openSend = 0
   openReceive = 0
+  /** Sends and receives whose checkpoint is scheduled and has not run (for the guesses below). */
+  private sendCheckpoints = 0
+  private receiveCheckpoints = 0
   private readonly describeSend = (): string =>
     `memory stream #${this.id}: send (buffer full ${this.buffer.length}/${this.maxBufferSize}; ${plural(this.openReceive, "receiver")} open)`
   private readonly describeReceive = (): string =>
@@ -179,6 +225,11 @@ export class StreamState {
     if (yieldDue() && (this.receivers.head !== undefined || this.buffer.length < this.maxBufferSize)) {
       return yieldThen(Effect.suspend(() => (nowait ? this.sendNowait(end, item) : this.send(end, item))))
     }
+    return this.give(item)
+  }
+
+  /** Hands `item` to the oldest parked receiver, else buffers it: `Exit.void`, or `undefined` if full. */
+  private give(item: unknown): AnyEffect | undefined {
     const r = this.receivers.shift()
     if (r !== undefined) {
       r.item = item
@@ -193,6 +244,7 @@ export class StreamState {
     return undefined
   }
 
+  /** The step, then parking if it would block (no checkpoint: `sendOp` is the public `send`). */
   send(end: End, item: unknown): AnyEffect {
     const r = this.sendStep(end, item, false)
     return r !== undefined
@@ -213,10 +265,13 @@ export class StreamState {
     }
     const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
     this.senders.push(w)
-    return Effect.sync(() => {
-      // Interrupted while parked: withdraw the item.
-      if (this.senders.remove(w)) w.item = undefined
-    })
+    return Effect.sync(() => this.cancelSend(w))
+  }
+
+  /** Interrupted: a checkpoint not run yet does nothing; a parked sender withdraws its item. */
+  private cancelSend(w: StreamWaiter): void {
+    w.cancelled = true
+    if (this.senders.remove(w)) w.item = undefined
   }
 
   // ---------------------------------------------------------------------------
@@ -229,10 +284,22 @@ export class StreamState {
    */
   receiveStep(end: End, mode: Mode, retry: AnyEffect): AnyEffect | undefined {
     if (end.closed) return Exit.fail(new ClosedResourceError({}))
+    if (this.canTake()) return yieldDue() ? yieldThen(retry) : this.take(mode)
+    if (this.openSend === 0) return endExit(mode)
+    return undefined
+  }
+
+  /** An item is buffered or a sender is parked (with room for its item after the buffered ones). */
+  private canTake(): boolean {
+    const n = this.buffer.length
+    return n > 0 || (this.senders.head !== undefined && n <= this.maxBufferSize)
+  }
+
+  /** Takes the oldest item (only when {@link canTake}), moving a parked sender's item in and waking it. */
+  private take(mode: Mode): AnyEffect {
     const buffer = this.buffer
     const s = this.senders.head
     if (s !== undefined && buffer.length <= this.maxBufferSize) {
-      if (yieldDue()) return yieldThen(retry)
       // Take a parked sender's item (after the buffered ones, which are older) and commit its send.
       this.senders.remove(s)
       const item = s.item
@@ -241,11 +308,8 @@ export class StreamState {
       wake(s, Exit.void)
       if (buffer.length === 0) return itemExit(mode, item)
       buffer.push(item)
-      return itemExit(mode, buffer.shift())
     }
-    if (buffer.length > 0) return yieldDue() ? yieldThen(retry) : itemExit(mode, buffer.shift())
-    if (this.openSend === 0) return endExit(mode)
-    return undefined
+    return itemExit(mode, buffer.shift())
   }
 
   parkReceiver(end: End, mode: Mode, retry: AnyEffect, resume: Resume): Effect.Effect<void> | undefined {
@@ -256,15 +320,125 @@ export class StreamState {
     }
     const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
     this.receivers.push(w)
-    return Effect.sync(() => {
-      if (!this.receivers.remove(w) && w.hasItem) {
-        // Interrupted after an item was assigned but before it ran: the item goes back to the front.
-        const item = w.item
-        w.item = undefined
-        w.hasItem = false
-        this.giveBack(item)
+    return Effect.sync(() => this.cancelReceive(w))
+  }
+
+  /**
+   * Interrupted: a checkpoint not run yet does nothing; a parked receiver leaves the queue; one that
+   * was assigned an item but did not run gives the item back to the front.
+   */
+  private cancelReceive(w: StreamWaiter): void {
+    w.cancelled = true
+    if (!this.receivers.remove(w) && w.hasItem) {
+      const item = w.item
+      w.item = undefined
+      w.hasItem = false
+      this.giveBack(item)
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // send and receive with their checkpoint, in one suspension
+  // ---------------------------------------------------------------------------
+
+  /**
+   * `send`: AnyIO's checkpoint, then the step, then parking if the send would block, in one
+   * `Effect.callback` (module comment). Registering schedules the checkpoint on the fiber's
+   * dispatcher, as `Effect.yieldNow` does. A send that will probably park ({@link sendMayPark}) is
+   * fused: the checkpoint task makes the step and parks the waiter there, resumed later through the
+   * same callback, whose canceler covers all three phases. Any other send is light: no canceler, the
+   * task resumes the fiber with the step (which parks, if it must, in a second suspension).
+   */
+  sendOp(end: End, item: unknown): AnyEffect {
+    return Effect.callback<unknown, unknown>((resume) => {
+      const fiber = Fiber.getCurrent()!
+      this.sendCheckpoints++
+      if (this.sendMayPark()) {
+        const w = new StreamWaiter(resume, this.describeSend, MODE_RECEIVE, item, true)
+        w.end = end
+        w.fiber = fiber
+        fiber.currentDispatcher.scheduleTask(() => this.sendCheckpoint(w), 0)
+        return Effect.sync(() => this.cancelSend(w))
       }
+      fiber.currentDispatcher.scheduleTask(() => {
+        this.sendCheckpoints--
+        resume(Effect.suspend(() => this.send(end, item)))
+      }, 0)
+      return undefined
     })
+  }
+
+  /** The fused send's checkpoint: the step, then parking if it would block. */
+  private sendCheckpoint(w: StreamWaiter): void {
+    this.sendCheckpoints--
+    if (w.cancelled) return
+    const end = w.end!
+    const r = end.closed
+      ? Exit.fail(new ClosedResourceError({}))
+      : this.openReceive === 0
+        ? Exit.fail(new BrokenResourceError({}))
+        : this.give(w.item)
+    if (r === undefined) {
+      this.senders.pushFor(w, w.fiber!)
+    } else {
+      w.item = undefined
+      w.hasItem = false
+      w.resume(r)
+    }
+  }
+
+  /**
+   * `receive` (each `mode`): as {@link sendOp}; `step` is the light receive's step (it re-runs itself
+   * after a run-loop yield, see `receiveStep`).
+   */
+  receiveOp(end: End, mode: Mode, step: AnyEffect): AnyEffect {
+    return Effect.callback<unknown, unknown>((resume) => {
+      const fiber = Fiber.getCurrent()!
+      this.receiveCheckpoints++
+      if (this.receiveMayPark()) {
+        const w = new StreamWaiter(resume, this.describeReceive, mode, undefined, false)
+        w.end = end
+        w.fiber = fiber
+        fiber.currentDispatcher.scheduleTask(() => this.receiveCheckpoint(w), 0)
+        return Effect.sync(() => this.cancelReceive(w))
+      }
+      fiber.currentDispatcher.scheduleTask(() => {
+        this.receiveCheckpoints--
+        resume(step)
+      }, 0)
+      return undefined
+    })
+  }
+
+  /** The fused receive's checkpoint: the step, then parking if it would block. */
+  private receiveCheckpoint(w: StreamWaiter): void {
+    this.receiveCheckpoints--
+    if (w.cancelled) return
+    const r = w.end!.closed
+      ? Exit.fail(new ClosedResourceError({}))
+      : this.canTake()
+        ? this.take(w.mode)
+        : this.openSend === 0
+          ? endExit(w.mode)
+          : undefined
+    if (r === undefined) this.receivers.pushFor(w, w.fiber!)
+    else w.resume(r)
+  }
+
+  /**
+   * Whether a send starting now will probably park after its checkpoint: no receiver parked, no
+   * room, and no receive whose checkpoint runs first and would park for it. A guess: a wrong one
+   * costs time (a canceler for nothing, or a second suspension), never correctness.
+   */
+  private sendMayPark(): boolean {
+    if (this.receivers.head !== undefined || this.buffer.length < this.maxBufferSize) return false
+    return this.receiveCheckpoints === 0 || this.senders.head !== undefined
+  }
+
+  /** As {@link sendMayPark}, for a receive: nothing buffered, no sender parked or about to. */
+  private receiveMayPark(): boolean {
+    if (this.buffer.length > 0 || this.senders.head !== undefined) return false
+    return this.sendCheckpoints === 0 || this.receivers.head !== undefined
   }
 
   /** Puts an item back at the front of the stream: to the oldest parked receiver, else the buffer. */
