@@ -90,7 +90,8 @@ const NOT_PORTABLE = {
   "tests/test_debugging.py::test_wait_generator_based_task_blocked": "Python generator-based coroutines",
   "tests/test_debugging.py::test_wait_all_tasks_blocked_asend": "Python async generator asend()",
   // tests/test_to_thread.py (issue 19: about 8 of 20)
-  "tests/test_to_thread.py::test_deprecated_cancellable_param": "Python deprecation warning of a removed parameter",
+  "tests/test_to_thread.py::test_deprecated_cancellable_param":
+    "Python deprecation warning of a removed parameter",
   "tests/test_to_thread.py::test_contextvar_propagation":
     "a worker thread has its own heap: no context variable can be shared with it (only cloned arguments)",
   "tests/test_to_thread.py::test_asynclib_detection": "Python sniffio detection in the worker",
@@ -104,7 +105,8 @@ const NOT_PORTABLE = {
     "BlockingPortalProvider runs an event loop in a Python thread for synchronous callers; a worker thread here calls back with fromThread",
   "tests/test_to_thread.py::TestBlockingPortalProvider.test_single_thread_overlapping":
     "BlockingPortalProvider (see test_single_thread)",
-  "tests/test_to_thread.py::TestBlockingPortalProvider.test_multiple_threads": "BlockingPortalProvider (see test_single_thread)"
+  "tests/test_to_thread.py::TestBlockingPortalProvider.test_multiple_threads":
+    "BlockingPortalProvider (see test_single_thread)"
 }
 
 const args = process.argv.slice(2)

@@ -7,8 +7,12 @@
 import { Effect } from "effect"
 import * as B from "../../src/index.ts"
 import * as BSched from "../../src/Scheduler.ts"
-import * as A from "../.ab/src/index.ts"
-import * as ASched from "../.ab/src/Scheduler.ts"
+
+// The A side is loaded by a computed path: bench/.ab exists only while an A/B runs (it is not
+// committed), and a static import would fail the type check on a clean checkout.
+const abRoot = new URL("../.ab/src/", import.meta.url).href
+const A = (await import(`${abRoot}index.ts`)) as typeof B
+const ASched = (await import(`${abRoot}Scheduler.ts`)) as typeof BSched
 
 const depth = Number(process.argv[2] ?? 1000)
 const rounds = Number(process.argv[3] ?? 21)
