@@ -135,19 +135,23 @@ export class WaitQueue<W extends Waiter<never>> {
 }
 
 /**
- * Fibers that were served and whose wake-up is scheduled but has not run yet. A cancel scope does
- * not interrupt such a fiber at once (`scope.ts`, rule 2): as AnyIO on asyncio does not cancel a task
- * whose awaited future is already done, the wake-up wins and the cancellation lands at the fiber's
- * next suspension. (A fiber has one wait at a time, so a set is enough.)
+ * The mark of a fiber that was served and whose wake-up is scheduled but has not run yet. A cancel
+ * scope does not interrupt such a fiber at once (`scope.ts`, rule 2): as AnyIO on asyncio does not
+ * cancel a task whose awaited future is already done, the wake-up wins and the cancellation lands at
+ * the fiber's next suspension. (A fiber has one wait at a time, so one flag is enough.) A property of
+ * the fiber object rather than a set of fibers: setting and clearing it costs two stores per
+ * wake-up, where a set cost an insertion and a deletion (issue 14).
  */
-const pendingWakes = new Set<Fiber.Fiber<unknown, unknown>>()
+interface WakeMark {
+  anyioWakePending?: boolean
+}
 
 /**
  * True while `fiber` has a wake-up scheduled that has not run yet (see {@link scheduleWake}).
  * @internal
  */
 export const isWakePending = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
-  pendingWakes.size !== 0 && pendingWakes.has(fiber)
+  (fiber as unknown as WakeMark).anyioWakePending === true
 
 /**
  * Runs `run` (which resumes `fiber`) as a task on the fiber's own dispatcher, in FIFO order with
@@ -157,20 +161,32 @@ export const isWakePending = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
  * @internal
  */
 export const scheduleWake = (fiber: Fiber.Fiber<unknown, unknown>, run: () => void): void => {
-  pendingWakes.add(fiber)
-  fiber.currentDispatcher.scheduleTask(() => {
-    pendingWakes.delete(fiber)
+  const dispatcher = fiber.currentDispatcher
+  const mark = fiber as unknown as WakeMark
+  mark.anyioWakePending = true
+  dispatcher.scheduleTask(() => {
+    mark.anyioWakePending = false
     run()
   }, 0)
 }
 
 /**
  * Resumes a served waiter (one taken out of its queue by `shift`) with `effect`, scheduled (see
- * {@link scheduleWake} and the module comment).
+ * {@link scheduleWake} and the module comment). `scheduleWake` written out, so that a wake-up
+ * allocates one closure.
  * @internal
  */
 export const wake = <X>(w: Waiter<X>, effect: X): void => {
   const fiber = w.fiber
-  if (fiber === undefined) w.resume(effect)
-  else scheduleWake(fiber, () => w.resume(effect))
+  if (fiber === undefined) {
+    w.resume(effect)
+    return
+  }
+  const dispatcher = fiber.currentDispatcher
+  const mark = fiber as unknown as WakeMark
+  mark.anyioWakePending = true
+  dispatcher.scheduleTask(() => {
+    mark.anyioWakePending = false
+    w.resume(effect)
+  }, 0)
 }
