@@ -5,8 +5,15 @@
  */
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { Effect, type Fiber } from "effect"
-import { createTaskGroup, moveOnAfter, sleep, sleepForever } from "../src/index.ts"
+import { Effect, Exit, type Fiber } from "effect"
+import {
+  createTaskGroup,
+  moveOnAfter,
+  sleep,
+  sleepForever,
+  type TaskHandle,
+  waitAllTasksBlocked
+} from "../src/index.ts"
 import { describe, expect, it } from "./helpers.ts"
 
 describe("a joiner that gave up", () => {
@@ -41,6 +48,40 @@ describe("a joiner that gave up", () => {
           yield* tg.cancelScope.cancel()
         })
       )
+    })
+  )
+})
+
+describe("a group cancelled with tasks that cancel each other in their cleanup", () => {
+  // The group's cancellation interrupts its tasks one by one; a task may end within the
+  // interruption of an earlier one (here: by that one's cleanup). Its exit is not a fiber: the loop
+  // must skip it, not interrupt it.
+  it.autojump("each task ends cancelled, the group ends normally", () =>
+    Effect.gen(function* () {
+      let a: TaskHandle<void, never> | undefined
+      let b: TaskHandle<void, never> | undefined
+      const exit = yield* Effect.exit(
+        createTaskGroup((tg) =>
+          Effect.gen(function* () {
+            a = yield* tg.createTask(
+              Effect.ensuring(
+                sleepForever(),
+                Effect.suspend(() => b!.cancel())
+              )
+            )
+            b = yield* tg.createTask(
+              Effect.ensuring(
+                sleepForever(),
+                Effect.suspend(() => a!.cancel())
+              )
+            )
+            yield* waitAllTasksBlocked()
+            yield* tg.cancelScope.cancel()
+          })
+        )
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect([a!.status, b!.status]).toEqual(["cancelled", "cancelled"])
     })
   )
 })
