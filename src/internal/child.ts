@@ -82,7 +82,11 @@ class ChildExtra {
   cancelMessage: string | undefined = undefined
   /** The task that called `handle.cancel()`. */
   cancelBy: string | undefined = undefined
-  waiters: Array<() => void> | undefined = undefined
+  /**
+   * The joiners of `wait`, in arrival order. A set: a joiner that gives up leaves it in O(1), so a
+   * long task waited on with a timeout, again and again, keeps no closure per given-up wait.
+   */
+  waiters: Set<() => void> | undefined = undefined
   startValue: unknown = undefined
   /** Set for a task begun by `start()`. */
   taskStatus: TaskStatusImpl | undefined = undefined
@@ -276,12 +280,11 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
         if (joiner === undefined) resume(Effect.void)
         else scheduleWake(joiner, () => resume(Effect.void))
       }
-      ;(this.extra.waiters ??= []).push(waiter)
+      ;(this.extra.waiters ??= new Set()).add(waiter)
       return Effect.sync(() => {
         endWait(wait)
-        const waiters = this.ex?.waiters
-        const i = waiters?.indexOf(waiter) ?? -1
-        if (i >= 0) waiters!.splice(i, 1)
+        // `extra` exists (allocated above); `waiters` is gone if the task ended meanwhile.
+        this.extra.waiters?.delete(waiter)
       })
     })
   }
