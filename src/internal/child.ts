@@ -113,8 +113,9 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   private run: AnyFiber | Exit.Exit<unknown, unknown> | undefined = undefined
   /** The task's fiber once begun, until it ended. */
   get fiber(): AnyFiber | undefined {
+    // `Exit.isExit(undefined)` is false: no separate test for "not begun".
     const run = this.run
-    return run === undefined || Exit.isExit(run) ? undefined : run
+    return Exit.isExit(run) ? undefined : run
   }
   set fiber(fiber: AnyFiber) {
     this.run = fiber
@@ -122,7 +123,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   /** The task's exit once it ended. */
   get exit(): Exit.Exit<unknown, unknown> | undefined {
     const run = this.run
-    return run !== undefined && Exit.isExit(run) ? run : undefined
+    return Exit.isExit(run) ? run : undefined
   }
   set exit(exit: Exit.Exit<unknown, unknown>) {
     this.run = exit
