@@ -89,6 +89,46 @@ const handScan = (): void => {
   check(lines)
 }
 
+/**
+ * The same hand scan with Node's `Buffer#indexOf` (memchr), which `receiveUntil` itself uses and which is
+ * cheaper than `Uint8Array.prototype.indexOf`: the best plain-JS scan, so the fairest reference.
+ */
+const bufferChunks = chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.length))
+const handScanBuffer = (): void => {
+  let lines = 0
+  let carry: Uint8Array | undefined
+  for (const chunk of bufferChunks) {
+    let pos = 0
+    for (;;) {
+      const nl = chunk.indexOf(10, pos)
+      if (nl < 0) break
+      let line: Uint8Array
+      if (carry !== undefined) {
+        line = new Uint8Array(carry.length + nl - pos)
+        line.set(carry)
+        line.set(chunk.subarray(pos, nl), carry.length)
+        carry = undefined
+      } else {
+        line = chunk.subarray(pos, nl)
+      }
+      sink += line.length
+      lines++
+      pos = nl + 1
+    }
+    if (pos < chunk.length) {
+      const rest = chunk.subarray(pos)
+      if (carry === undefined) carry = rest
+      else {
+        const joined = new Uint8Array(carry.length + rest.length)
+        joined.set(carry)
+        joined.set(rest, carry.length)
+        carry = joined
+      }
+    }
+  }
+  check(lines)
+}
+
 const NL = new Uint8Array([10])
 
 const receiveUntilLines = Effect.gen(function* () {
@@ -148,13 +188,18 @@ const floorLines = Effect.gen(function* () {
 const REFERENCE = "hand-written Uint8Array scan of the chunks (indexOf, subarray)"
 const OURS = 'BufferedByteReceiveStream.receiveUntil("\\n") in an Effect.gen loop'
 const ALL = 'BufferedByteReceiveStream.receiveUntilAll("\\n") in an Effect.gen loop'
+const REFERENCE_BUFFER = "hand-written scan of the chunks with Buffer indexOf (memchr), subarray"
+const OURS_VS_BUFFER =
+  'BufferedByteReceiveStream.receiveUntil("\\n") in an Effect.gen loop (vs the Buffer indexOf scan)'
 const FLOOR = "floor: the hand scan plus one yield* Effect.succeed(line) per line"
 
 export const cases: ReadonlyArray<Case> = [
   { name: REFERENCE, run: () => Effect.sync(handScan) },
   { name: OURS, run: () => receiveUntilLines, reference: REFERENCE },
   { name: ALL, run: () => receiveUntilAllLines, reference: REFERENCE },
-  { name: FLOOR, run: () => floorLines, reference: REFERENCE }
+  { name: FLOOR, run: () => floorLines, reference: REFERENCE },
+  { name: REFERENCE_BUFFER, run: () => Effect.sync(handScanBuffer) },
+  { name: OURS_VS_BUFFER, run: () => receiveUntilLines, reference: REFERENCE_BUFFER }
 ]
 
 interface AnyioLines {
