@@ -422,11 +422,11 @@ export class BufferedByteReceiveStream<E = ReceiveError> extends ByteReceiveStre
       () => attempt() ?? Effect.andThen(pull, loop)
     )
     const slow = this.#guarded(loop)
-    // The buffered hit, called once per frame: no closure between it and the buffer's scan.
-    const now = all
-      ? () => (this.#closed || this.#busy ? undefined : (frames() as A | undefined))
-      : () => (this.#closed || this.#busy ? undefined : (buf.takeFrame(delimiter) as A | undefined))
-    return inlineWhenReady(this.#step, now, () => this.#blocked() ?? attempt() ?? slow)
+    return inlineWhenReady(
+      this.#step,
+      () => (this.#closed || this.#busy ? undefined : take()),
+      () => this.#blocked() ?? attempt() ?? slow
+    )
   }
 
   /** Closes the wrapped stream; later operations fail with `ClosedResourceError`. Idempotent. */

@@ -40,21 +40,14 @@ export class ByteBuffer {
   chunks: Array<Uint8Array> = []
   offset = 0
   size = 0
-  /**
-   * `chunks[0].length` (0 when empty), kept: reading a typed array's `length` costs V8 several ns
-   * (it checks for a resizable buffer), a tenth of a 100-byte line's whole split.
-   */
-  private headEnd = 0
   private scanned = 0
   private scanDelimiter: Uint8Array = empty
 
   /** Appends a chunk (kept as is; the caller must not modify it afterwards). */
   push(chunk: Uint8Array): void {
-    const n = chunk.length
-    if (n === 0) return
-    if (this.chunks.length === 0) this.headEnd = n
+    if (chunk.length === 0) return
     this.chunks.push(chunk)
-    this.size += n
+    this.size += chunk.length
   }
 
   /**
@@ -124,7 +117,7 @@ export class ByteBuffer {
         return undefined
       }
       this.size -= k + 1 - start
-      if (k + 1 === this.headEnd) {
+      if (k + 1 === head.length) {
         this.shift()
       } else {
         this.offset = k + 1
@@ -159,7 +152,7 @@ export class ByteBuffer {
           count++
         }
         this.size -= off - start
-        if (off === this.headEnd) {
+        if (off === head.length) {
           this.shift()
         } else {
           this.offset = off
@@ -178,10 +171,8 @@ export class ByteBuffer {
 
   /** Drops the head chunk (wholly consumed). */
   private shift(): void {
-    const chunks = this.chunks
-    chunks.shift()
+    this.chunks.shift()
     this.offset = 0
-    this.headEnd = chunks.length === 0 ? 0 : chunks[0]!.length
   }
 
   private remember(delimiter: Uint8Array, scanned: number): void {
@@ -216,7 +207,7 @@ export class ByteBuffer {
     if (start + n <= head.length) {
       const out = head.subarray(start, start + n)
       this.size -= n
-      if (start + n === this.headEnd) {
+      if (start + n === head.length) {
         this.shift()
       } else {
         this.offset = start + n
