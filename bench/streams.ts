@@ -3,36 +3,11 @@ import { BufferedByteReceiveStream } from "../src/BufferedStream.ts"
 import { EndOfStream } from "../src/Errors.ts"
 import { ObjectReceiveStreamBase } from "../src/Streams.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
+import { CHUNK, linesInput } from "./lines-input.ts"
 import { runAnyioScript } from "./python.ts"
 
 const MIB = Number(process.env.BENCH_STREAMS_MIB ?? 64)
-const CHUNK = 65536
-
-/** The input: 1,000 distinct lines of 20–180 bytes, cycled, cut at MIB MiB (bench/anyio_streams.py builds the same). */
-const makeData = (size: number): Uint8Array => {
-  const lines: Array<Uint8Array> = []
-  for (let k = 0; k < 1000; k++) {
-    const len = 20 + ((k * 7919) % 161)
-    const line = new Uint8Array(len + 1)
-    for (let j = 0; j < len; j++) line[j] = 97 + ((k + j) % 26)
-    line[len] = 10
-    lines.push(line)
-  }
-  const data = new Uint8Array(size)
-  let at = 0
-  for (let i = 0; at < size; i++) {
-    const line = lines[i % 1000]!
-    data.set(line.subarray(0, Math.min(line.length, size - at)), at)
-    at += line.length
-  }
-  return data
-}
-
-const data = makeData(MIB * 1024 * 1024)
-const chunks: Array<Uint8Array> = []
-for (let at = 0; at < data.length; at += CHUNK) chunks.push(data.subarray(at, at + CHUNK))
-let LINES = 0
-for (let i = 0; i < data.length; i++) if (data[i] === 10) LINES++
+const { chunks, lines: LINES } = linesInput(MIB)
 
 /** A receive stream of the chunks, as cheap as a stream can be. */
 class Chunks extends ObjectReceiveStreamBase<Uint8Array, EndOfStream> {
@@ -92,6 +67,8 @@ const handScan = (): void => {
 /**
  * The same hand scan with Node's `Buffer#indexOf` (memchr), which `receiveUntil` itself uses and which is
  * cheaper than `Uint8Array.prototype.indexOf`: the best plain-JS scan, so the fairest reference.
+ * A copy of `handScan`, not a shared function, so that each reference keeps its own monomorphic
+ * `indexOf` call site, as a loop written by hand for one kind of array would.
  */
 const bufferChunks = chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.length))
 const handScanBuffer = (): void => {

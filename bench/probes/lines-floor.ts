@@ -3,31 +3,10 @@
 // only in how each line passes through an Effect. Run: node --expose-gc bench/probes/lines-floor.ts
 import { Effect, Exit, Utils } from "effect"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
+import { linesInput } from "../lines-input.ts"
 
 const MIB = Number(process.env.MIB ?? 32)
-const makeData = (size: number): Uint8Array => {
-  const lines: Array<Uint8Array> = []
-  for (let k = 0; k < 1000; k++) {
-    const len = 20 + ((k * 7919) % 161)
-    const line = new Uint8Array(len + 1)
-    for (let j = 0; j < len; j++) line[j] = 97 + ((k + j) % 26)
-    line[len] = 10
-    lines.push(line)
-  }
-  const data = new Uint8Array(size)
-  let at = 0
-  for (let i = 0; at < size; i++) {
-    const line = lines[i % 1000]!
-    data.set(line.subarray(0, Math.min(line.length, size - at)), at)
-    at += line.length
-  }
-  return data
-}
-const data = makeData(MIB * 1024 * 1024)
-const chunks: Array<Uint8Array> = []
-for (let at = 0; at < data.length; at += 65536) chunks.push(data.subarray(at, at + 65536))
-let LINES = 0
-for (let i = 0; i < data.length; i++) if (data[i] === 10) LINES++
+const { chunks, lines: LINES } = linesInput(MIB)
 let sink = 0
 
 /** A line source over the chunks: next() returns the next line or undefined at the end (carry copied). */
