@@ -3,7 +3,7 @@
  * synchronization tests.
  */
 import { it as base, describe, expect } from "@effect/vitest"
-import { Cause, Effect, Exit, type Fiber } from "effect"
+import { Cause, Effect, Exit, Fiber, References } from "effect"
 import { InvalidArgumentError, type RuntimeError } from "../src/Errors.ts"
 import { createTaskGroup } from "../src/index.ts"
 import { autojump } from "../src/Testing.ts"
@@ -97,3 +97,32 @@ export const expectThrows = (f: () => unknown, message: RegExp): void => {
   expect(thrown).toBeInstanceOf(InvalidArgumentError)
   expect((thrown as InvalidArgumentError).message).toMatch(message)
 }
+
+/**
+ * Runs `op(0)` … `op(n - 1)` one after the other in a fiber that yields to the scheduler after `ops`
+ * operations, interrupts it there (at its first yield), and returns how many ops succeeded: sweeping
+ * `ops` puts the interruption at every possible yield point of an op.
+ */
+export const successesBeforeInterrupt = <A, E>(
+  n: number,
+  ops: number,
+  op: (i: number) => Effect.Effect<A, E>
+): Effect.Effect<number> =>
+  Effect.gen(function* () {
+    let succeeded = 0
+    const fiber = yield* Effect.forkChild(
+      Effect.forEach(
+        Array.from({ length: n }, (_, i) => i),
+        (i) =>
+          Effect.onExit(op(i), (exit) =>
+            Effect.sync(() => {
+              if (Exit.isSuccess(exit)) succeeded++
+            })
+          ),
+        { discard: true }
+      ).pipe(Effect.provideService(References.MaxOpsBeforeYield, ops)),
+      { startImmediately: true }
+    )
+    yield* Fiber.interrupt(fiber)
+    return succeeded
+  })

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, References } from "effect"
 import { createMemoryObjectStream } from "../src/index.ts"
+import { successesBeforeInterrupt } from "./helpers.ts"
 
 describe("memory object stream: no item lost to a scheduler yield", () => {
   it.effect("a receiver interrupted at every possible yield point loses no item", () =>
@@ -38,21 +39,7 @@ describe("memory object stream: no item lost to a scheduler yield", () => {
         for (let ops = 5; ops <= 48; ops++) {
           const n = 40
           const [send, receive] = createMemoryObjectStream<number>(n)
-          let sent = 0
-          const producer = yield* Effect.forkChild(
-            Effect.forEach(
-              Array.from({ length: n }, (_, i) => i),
-              (i) =>
-                Effect.onExit(send.send(i), (exit) =>
-                  Effect.sync(() => {
-                    if (Exit.isSuccess(exit)) sent++
-                  })
-                ),
-              { discard: true }
-            ).pipe(Effect.provideService(References.MaxOpsBeforeYield, ops)),
-            { startImmediately: true }
-          )
-          yield* Fiber.interrupt(producer)
+          const sent = yield* successesBeforeInterrupt(n, ops, (i) => send.send(i))
           expect(receive.statistics().currentBufferUsed, `MaxOpsBeforeYield ${ops}`).toBe(sent)
         }
       })

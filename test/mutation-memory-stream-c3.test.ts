@@ -15,9 +15,10 @@
  * receiver.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, References } from "effect"
+import { Effect, Fiber } from "effect"
 import { createMemoryObjectStream } from "../src/index.ts"
 import { StreamState } from "../src/internal/memoryStream.ts"
+import { successesBeforeInterrupt } from "./helpers.ts"
 
 /** The parts of a waiter the audit reads. */
 interface AuditedWaiter {
@@ -230,21 +231,7 @@ describe("memory stream: sendNowait's yield guard with parked receivers", () => 
           for (let i = 0; i < n; i++) receivers.push(yield* start(receive.receive()))
           yield* settle
           expect(receive.statistics().tasksWaitingReceive).toBe(n)
-          let sent = 0
-          const producer = yield* Effect.forkChild(
-            Effect.forEach(
-              Array.from({ length: n }, (_, i) => i),
-              (i) =>
-                Effect.onExit(send.sendNowait(i), (exit) =>
-                  Effect.sync(() => {
-                    if (Exit.isSuccess(exit)) sent++
-                  })
-                ),
-              { discard: true }
-            ).pipe(Effect.provideService(References.MaxOpsBeforeYield, ops)),
-            { startImmediately: true }
-          )
-          yield* Fiber.interrupt(producer)
+          const sent = yield* successesBeforeInterrupt(n, ops, (i) => send.sendNowait(i))
           // A served receiver leaves the queue when it is given its item.
           expect(n - receive.statistics().tasksWaitingReceive, `MaxOpsBeforeYield ${ops}`).toBe(sent)
           for (const f of receivers) yield* Fiber.interrupt(f)

@@ -9,6 +9,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, References } from "effect"
 import { createMemoryObjectStream, createTaskGroup } from "../src/index.ts"
+import { successesBeforeInterrupt } from "./helpers.ts"
 
 describe("memory stream: tiny run-loop budgets", () => {
   it.effect("MaxOpsBeforeYield 3 and 4: sends and receives, buffered and handed over, all complete", () =>
@@ -48,21 +49,7 @@ describe("memory stream: tiny run-loop budgets", () => {
         for (let ops = 5; ops <= 48; ops++) {
           const n = 40
           const [send, receive] = createMemoryObjectStream<number>(n)
-          let sent = 0
-          const producer = yield* Effect.forkChild(
-            Effect.forEach(
-              Array.from({ length: n }, (_, i) => i),
-              (i) =>
-                Effect.onExit(send.sendNowait(i), (exit) =>
-                  Effect.sync(() => {
-                    if (Exit.isSuccess(exit)) sent++
-                  })
-                ),
-              { discard: true }
-            ).pipe(Effect.provideService(References.MaxOpsBeforeYield, ops)),
-            { startImmediately: true }
-          )
-          yield* Fiber.interrupt(producer)
+          const sent = yield* successesBeforeInterrupt(n, ops, (i) => send.sendNowait(i))
           expect(receive.statistics().currentBufferUsed, `MaxOpsBeforeYield ${ops}`).toBe(sent)
         }
       })
@@ -79,21 +66,7 @@ describe("memory stream: tiny run-loop budgets", () => {
           for (let i = 0; i < n; i++)
             senders.push(yield* Effect.forkChild(send.send(i), { startImmediately: true }))
           yield* Effect.yieldNow
-          let received = 0
-          const consumer = yield* Effect.forkChild(
-            Effect.forEach(
-              Array.from({ length: n }),
-              () =>
-                Effect.onExit(receive.receiveNowait(), (exit) =>
-                  Effect.sync(() => {
-                    if (Exit.isSuccess(exit)) received++
-                  })
-                ),
-              { discard: true }
-            ).pipe(Effect.provideService(References.MaxOpsBeforeYield, ops)),
-            { startImmediately: true }
-          )
-          yield* Fiber.interrupt(consumer)
+          const received = yield* successesBeforeInterrupt(n, ops, () => receive.receiveNowait())
           let drained = 0
           while (Exit.isSuccess(yield* Effect.exit(receive.receiveNowait()))) drained++
           expect(received + drained, `MaxOpsBeforeYield ${ops}`).toBe(n)
