@@ -1,7 +1,7 @@
 // Issue 17 echo throughput in one process, interleaved: raw node:net (bench/net.ts's reference)
 // against connectTcp + serve on the batching and on Effect's default scheduler, and fromDuplex at
 // both ends (the adapter alone). Wall and CPU ns per 64 KiB echoed, medians of interleaved rounds.
-// Run: node bench/probes/net-tput.ts   (MIB=64 ROUNDS=7 ONLY=<substring>)
+// Run: node --expose-gc bench/probes/net-tput.ts   (MIB=64 ROUNDS=7 ONLY=<substring> GC=1 REWARM=<MiB>)
 import * as net from "node:net"
 import { Effect } from "effect"
 import { fromDuplex } from "../../src/internal/nodeStream.ts"
@@ -12,6 +12,7 @@ import { connectTcp, createTcpListener } from "../../src/Tcp.ts"
 const CHUNK = 64 * 1024
 const WRITES = (Number(process.env.MIB ?? 64) * 1024 * 1024) / CHUNK
 const ROUNDS = Number(process.env.ROUNDS ?? 7)
+const REWARM = Number(process.env.REWARM ?? 0)
 
 const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
   new Promise((resolve) => {
@@ -74,8 +75,11 @@ const drive = (s: Duplexish, writes: number) =>
     yield* s.close()
   })
 
-const oursPair = async (batching: boolean) => {
+// `client` (default: the same as the server): bench/net.ts's row "connectTcp + serve echo" runs its
+// server on Effect's scheduler and its client on the batching one (the harness's wrapper).
+const oursPair = async (batching: boolean, client = batching) => {
   const wrap = <A, E>(e: Effect.Effect<A, E>) => (batching ? withBatchingScheduler(e) : e)
+  const wrapClient = <A, E>(e: Effect.Effect<A, E>) => (client ? withBatchingScheduler(e) : e)
   const { port } = await Effect.runPromise(
     Effect.gen(function* () {
       const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
@@ -85,7 +89,7 @@ const oursPair = async (batching: boolean) => {
     })
   )
   return (writes: number) =>
-    Effect.runPromise(wrap(Effect.flatMap(connectTcp("127.0.0.1", port), (s) => drive(s, writes))))
+    Effect.runPromise(wrapClient(Effect.flatMap(connectTcp("127.0.0.1", port), (s) => drive(s, writes))))
 }
 
 const adapterPair = async () => {
@@ -105,6 +109,7 @@ const cases: Array<[string, (n: number) => Promise<unknown>]> = [
   ["raw node:net", raw],
   ["connectTcp + serve (batching scheduler)", await oursPair(true)],
   ["connectTcp + serve (default scheduler)", await oursPair(false)],
+  ["server default, client batching", await oursPair(false, true)],
   ["fromDuplex both ends (batching)", await adapterPair()]
 ]
 const only = process.env.ONLY
@@ -114,6 +119,10 @@ const wall = new Map<string, Array<number>>()
 const cpu = new Map<string, Array<number>>()
 for (let round = 0; round < ROUNDS + 1; round++) {
   for (const [name, run] of cases) {
+    // GC=1: a full collection before each sample, as bench/harness.ts does; REWARM=<MiB>: then
+    // that much untimed first (the harness's `rewarm`: re-optimize what the collection deoptimized).
+    if (process.env.GC === "1") (globalThis as { gc?: () => void }).gc?.()
+    if (REWARM > 0) await run((REWARM * 1024 * 1024) / CHUNK)
     const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     await run(WRITES)
