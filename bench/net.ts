@@ -1,5 +1,5 @@
 import * as net from "node:net"
-import { Effect, type Fiber } from "effect"
+import { Effect, type Fiber, Scheduler } from "effect"
 import { withBatchingScheduler } from "../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../src/Tcp.ts"
@@ -97,6 +97,14 @@ const shortConnections = async (port: number, n: number): Promise<void> => {
 
 // ----- ours
 
+// The rows without "batching scheduler" run both ends on Effect's own scheduler, one instance, as a
+// program on a bare `Effect.runPromise` does. The harness wraps every case in the batching scheduler,
+// so without this their client ran on the batching one and their server on Effect's: a mix no program
+// has, and the slowest one measured (bench/probes/README.md, net-tput.ts).
+const effectScheduler = new Scheduler.MixedScheduler()
+const onEffectsScheduler = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.provideService(effect, Scheduler.Scheduler, effectScheduler)
+
 interface OurServer {
   readonly port: number
   readonly fiber: Fiber.Fiber<never, unknown>
@@ -111,7 +119,7 @@ const ourServer = (
       const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
       const port = yield* listener.extra(SocketAttribute.localPort)
       const serve = listener.serve(handler)
-      const fiber = Effect.runFork(batching ? withBatchingScheduler(serve) : serve)
+      const fiber = Effect.runFork(batching ? withBatchingScheduler(serve) : onEffectsScheduler(serve))
       return { port, fiber }
     })
   )
@@ -168,9 +176,9 @@ const rawAccept = `raw node:net server, ${CONNECTIONS} short connections, ${IN_F
 export const cases: ReadonlyArray<Case> = [
   { name: rawPing, run: (n) => Effect.promise(() => rawPingPong(n)) },
   {
-    name: "connectTcp + serve 16-byte ping-pong (ns per round trip)",
+    name: "connectTcp + serve 16-byte ping-pong, Effect's scheduler (ns per round trip)",
     reference: rawPing,
-    run: ourPingPong(ourEchoServer)
+    run: (n) => onEffectsScheduler(ourPingPong(ourEchoServer)(n))
   },
   {
     name: "connectTcp + serve 16-byte ping-pong, batching scheduler (ns per round trip)",
@@ -179,9 +187,9 @@ export const cases: ReadonlyArray<Case> = [
   },
   { name: rawTput, run: () => Effect.promise(() => rawThroughput(TOTAL / CHUNK)) },
   {
-    name: "connectTcp + serve echo, 64 MiB in 64 KiB writes (ns per 64 KiB echoed)",
+    name: "connectTcp + serve echo, 64 MiB in 64 KiB writes, Effect's scheduler (ns per 64 KiB echoed)",
     reference: rawTput,
-    run: () => ourThroughput(ourEchoServer)(TOTAL / CHUNK)
+    run: () => onEffectsScheduler(ourThroughput(ourEchoServer)(TOTAL / CHUNK))
   },
   {
     name: "connectTcp + serve echo, 64 MiB in 64 KiB writes, batching scheduler (ns per 64 KiB echoed)",
