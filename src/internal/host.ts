@@ -35,6 +35,7 @@ import {
   CancelStatus,
   cancelIfDeadlinePassed,
   catches,
+  directContext,
   endHostWait,
   enter,
   exit,
@@ -65,10 +66,11 @@ export abstract class Host<A, E> extends CancelStatus {
   private wake: ((effect: Effect.Effect<void>) => void) | undefined = undefined
 
   /**
-   * Step 2: forks the direct fibers with `context` (the scope's); may throw for a bad body (the
-   * host then dies with it). Applies rule 8 (cancelled on entry) to the fibers it forked.
+   * Step 2: forks the direct fibers with the scope's context (scope.ts `directContext`); may throw
+   * for a bad body (the host then dies with it). Applies rule 8 (cancelled on entry) to the fibers
+   * it forked.
    */
-  protected abstract startDirect(host: AnyFiber, context: Context.Context<never>): void
+  protected abstract startDirect(host: AnyFiber): void
   /** Every direct fiber has ended (stays true). */
   abstract get done(): boolean
   /** The scope's outcome once done, the host not interrupted (exits the scope). */
@@ -121,9 +123,9 @@ export abstract class Host<A, E> extends CancelStatus {
   /** Runs the protocol on `host`: the effect the host waits in. */
   static run<A, E>(host: AnyFiber, h: Host<A, E>): Effect.Effect<A, E> {
     return Effect.callback<A, E>((resume) => {
-      const context = enter(h, host)
+      enter(h, host)
       const mark = waitMark()
-      h.startDirect(host, context)
+      h.startDirect(host)
       if (h.done) return resume(h.settleAtOnce())
       // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
       h.resume = resume
@@ -171,7 +173,8 @@ class ScopeHost<A, E> extends Host<Option.Option<A>, E> {
     return this.bodyExit !== undefined
   }
 
-  protected startDirect(_host: AnyFiber, context: Context.Context<never>): void {
+  protected startDirect(host: AnyFiber): void {
+    const context = directContext(this, host)
     cancelIfDeadlinePassed(this, this.fromNow)
     const body = this.userBody
     const effect: unknown = typeof body === "function" ? body(this.cancelScope as CancelScope) : body

@@ -64,7 +64,7 @@ import type { CancelReason, CancelScope } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import { checkDeadline, checkReason } from "./args.ts"
 import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./deadlines.ts"
-import { addToContext, contextWithTask, taskOfFiber } from "./task.ts"
+import { addPairToContext, CurrentTask, taskOfFiber } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 import { isWakePending } from "./waitQueue.ts"
@@ -532,11 +532,8 @@ export const setDeadline = (scope: CancelScopeImpl, deadline: number): void => {
 // Entering and leaving (rule 8)
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Links `status` under the host's current status and makes its scope active. Returns the context
- * of its direct fibers: the host's, with the host's task and this status in it.
- */
-export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+/** Links `status` under the host's current status and makes its scope active. */
+export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): void => {
   const scope = status.cancelScope
   if (scope.state !== PENDING) {
     throw new RuntimeError({
@@ -548,8 +545,18 @@ export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>)
   scope.state = ACTIVE
   status.parent = host.getRef(CurrentScope)
   status.hostContext = host.context
-  return addToContext(contextWithTask(host), CurrentScope, status)
 }
+
+/**
+ * The context of the direct fibers of `status`, entered by `host`: the host's, with the host's task
+ * and this status in it. (A task group whose body runs on no fiber of its own never makes it: its
+ * task's context is made from the host's at once, group.ts `taskContext`.)
+ */
+export const directContext = (
+  status: CancelStatus,
+  host: Fiber.Fiber<unknown, unknown>
+): Context.Context<never> =>
+  addPairToContext(host.context, CurrentScope, status, CurrentTask, taskOfFiber(host))
 
 /** Marks the scope exited and disarms its timer. */
 export const exit = (status: CancelStatus): void => {
