@@ -246,7 +246,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   protected override settleAtOnce(): Effect.Effect<unknown, unknown> {
     return Effect.withFiber((host) => {
-      beginHostWait(this, host)
+      beginHostWait(this, host, this.hostTask)
       return Effect.uninterruptible(
         Effect.flatMap(Effect.yieldNow, () => {
           const held = endHostWait(this, false)
@@ -259,6 +259,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   protected override get exitIsCheckpoint(): boolean {
     return true
+  }
+
+  // Listed in `hostTask.groups` from `startDirect` to `close`, around every wait of its host.
+  protected override get hostTaskOfWait(): TaskNode {
+    return this.hostTask
   }
 
   protected waiting(_host: AnyFiber, mark: number): void {

@@ -48,7 +48,7 @@ import {
   redeliver,
   settle
 } from "./scope.ts"
-import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./task.ts"
+import { beginWaitAround, endWait, ScopeBodyWait, type TaskNode, taskOfFiber, waitMark } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { resumeHost, startBody } from "./trampoline.ts"
 
@@ -89,6 +89,11 @@ export abstract class Host<A, E> extends CancelStatus {
    */
   protected get exitIsCheckpoint(): boolean {
     return false
+  }
+
+  /** A task group's host task, that lists it while its host waits (scope.ts `beginHostWait`). */
+  protected get hostTaskOfWait(): TaskNode | undefined {
+    return undefined
   }
 
   /**
@@ -136,7 +141,7 @@ export abstract class Host<A, E> extends CancelStatus {
       if (h.done) return resume(h.settleAtOnce())
       // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
       h.resume = resume
-      beginHostWait(h, host)
+      beginHostWait(h, host, h.hostTaskOfWait)
       h.waiting(host, mark)
       return h.onHostInterrupted()
     })
