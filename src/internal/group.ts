@@ -530,19 +530,26 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     else interruptIfCancelled(this, fiber)
   }
 
-  private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
+  // The two first arguments as parameters and `arguments.length`, not a rest array: the common
+  // calls (an effect and its options, or one function) allocate no array.
+  private startSoonImpl(target?: unknown, second?: unknown): Effect.Effect<never, never, never> {
+    // biome-ignore lint/complexity/noArguments: the count tells `startSoon(f)` from `startSoon(f, undefined)`
+    const n = arguments.length
+    // biome-ignore lint/complexity/noArguments: only the rare long calls copy their arguments
+    const input: ReadonlyArray<unknown> | undefined = n > 2 ? Array.from(arguments) : undefined
     const f = (spawner: AnyFiber): Child => {
-      const target = input[0]
-      if (Effect.isEffect(target) && input.length <= 2) {
-        // The common cases, without resolveTask's allocations.
-        const options = input[1]
-        return this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
+      if (input === undefined) {
+        if (Effect.isEffect(target)) {
+          // The common cases, without resolveTask's allocations.
+          return this.fork(spawner, target, isSpawnOptions(second) ? second.name : undefined, undefined)
+        }
+        if (n === 1 && typeof target === "function") {
+          const name = target.name || undefined
+          return this.fork(spawner, taskEffect(target(), name), name, undefined)
+        }
       }
-      if (input.length === 1 && typeof target === "function") {
-        const name = target.name || undefined
-        return this.fork(spawner, taskEffect(target(), name), name, undefined)
-      }
-      const { effect, name } = resolveTask(input, undefined)
+      const args = input ?? (n === 0 ? [] : n === 1 ? [target] : [target, second])
+      const { effect, name } = resolveTask(args, undefined)
       return this.fork(spawner, effect, name, undefined)
     }
     const effect = Effect.withFiberSucceed(f) as unknown as Effect.Effect<never>
