@@ -33,6 +33,7 @@ import {
   cancelOnGroupExit,
   catches,
   describeReason,
+  directContext,
   endHostWait,
   exit,
   failuresOnly,
@@ -45,6 +46,7 @@ import {
 import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
   addGroup,
+  addPairToContext,
   addToContext,
   beginGroupWait,
   beginStartWait,
@@ -112,6 +114,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   }
   private lastSpawnerContext: Context.Context<never> | undefined = undefined
   private lastScopeContext: Context.Context<never> | undefined = undefined
+  private lastInScope = false
 
   /** Schedule each task on its own (see `ScheduleEachTask`) instead of in batches. */
   readonly scheduleEach: boolean
@@ -169,17 +172,14 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /**
    * A body that is exactly one `tg.startSoon(...)` runs on no fiber of its own: what its fiber
    * would do (schedule the task, in the group's scope, and end with the handle, never suspending)
-   * is done here, with the scope's context as the spawner's. Only on a shared dispatcher, where
-   * the body's fiber would have scheduled on the host's own, so that the order is the same.
+   * is done here, with the host's context as the spawner's (the task's context then gets the
+   * group's scope and the task in one step, `taskContext`). Only on a shared dispatcher, where the
+   * body's fiber would have scheduled on the host's own, so that the order is the same.
    */
-  private runSoonBody(
-    f: (spawner: AnyFiber) => Child,
-    context: Context.Context<never>,
-    host: AnyFiber
-  ): void {
+  private runSoonBody(f: (spawner: AnyFiber) => Child, host: AnyFiber): void {
     let exit: Exit.Exit<unknown, unknown>
     try {
-      exit = Exit.succeed(f({ context, currentDispatcher: host.currentDispatcher } as AnyFiber))
+      exit = Exit.succeed(f({ context: host.context, currentDispatcher: host.currentDispatcher } as AnyFiber))
     } catch (error) {
       // What the body's fiber would end with (Effect's run loop dies with a thrown error).
       exit = Exit.die(error)
@@ -187,7 +187,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     this.onExit(undefined, exit)
   }
 
-  protected startDirect(host: AnyFiber, context: Context.Context<never>): void {
+  protected startDirect(host: AnyFiber): void {
     addGroup(this.hostTask, this)
     const body = this.body
     if (typeof body !== "function") {
@@ -198,8 +198,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     this.body = undefined
     // Shared dispatcher (the batching scheduler's): a body that is only `tg.startSoon(...)` may
     // run without a fiber of its own (below).
-    const direct =
-      !this.tracing && (host.currentDispatcher as unknown) === Context.get(context, Scheduler.Scheduler)
+    const direct = !this.tracing && (host.currentDispatcher as unknown) === host.getRef(Scheduler.Scheduler)
     if (direct) this.soon = COLLECT
     let userBody: unknown
     try {
@@ -216,11 +215,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       })
     }
     if (soonF !== undefined && userBody === soonEffect) {
-      this.runSoonBody(soonF, context, host)
+      this.runSoonBody(soonF, host)
       return
     }
     const hostFiber = startBody(
-      Effect.runForkWith(context),
+      Effect.runForkWith(directContext(this, host)),
       Effect.withFiber((self) => {
         // Registered before the body runs, so a cancel() made during its synchronous start
         // reaches it (see `begin`).
@@ -247,7 +246,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   protected override settleAtOnce(): Effect.Effect<unknown, unknown> {
     return Effect.withFiber((host) => {
-      beginHostWait(this, host)
+      beginHostWait(this, host, this.hostTask)
       return Effect.uninterruptible(
         Effect.flatMap(Effect.yieldNow, () => {
           const held = endHostWait(this, false)
@@ -260,6 +259,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   protected override get exitIsCheckpoint(): boolean {
     return true
+  }
+
+  // Listed in `hostTask.groups` from `startDirect` to `close`, around every wait of its host.
+  protected override get hostTaskOfWait(): TaskNode {
+    return this.hostTask
   }
 
   protected waiting(_host: AnyFiber, mark: number): void {
@@ -412,22 +416,28 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     else cancelOnGroupExit(this, reason)
   }
 
-  /** The context of a task spawned from `spawner`: the spawner's, in this group's scope. */
-  private scopeContext(spawner: Context.Context<never>): Context.Context<never> {
+  /**
+   * The context of `child` spawned from `spawner`: the spawner's, in this group's scope, with the
+   * task in it. What is added for the scope is made once per spawner context (the body, or a task
+   * spawning in a loop); only what differs is added: each entry deepens the context every nested
+   * task inherits.
+   */
+  private taskContext(spawner: Context.Context<never>, child: Child): Context.Context<never> {
     if (spawner !== this.lastSpawnerContext) {
       this.lastSpawnerContext = spawner
-      // Only what differs is added (the group's body already runs in the group's scope, with the
-      // annotation): each entry deepens the context every nested task inherits.
-      let context = spawner
-      if (Context.get(spawner, CurrentScope) !== this) {
-        context = addToContext(context, CurrentScope, this)
-      }
+      // The group's body already runs in the group's scope, with the annotation.
       const annotations = Context.get(spawner, References.CurrentLogAnnotations)
       const withTask = withTaskAnnotation(annotations)
-      if (withTask !== annotations) context = Context.add(context, References.CurrentLogAnnotations, withTask)
-      this.lastScopeContext = context
+      this.lastScopeContext =
+        withTask === annotations ? spawner : Context.add(spawner, References.CurrentLogAnnotations, withTask)
+      this.lastInScope = Context.get(spawner, CurrentScope) === this
     }
-    return this.lastScopeContext!
+    const context = this.lastScopeContext!
+    // A spawner outside the scope (a body run on no fiber of its own, `runSoonBody`): the scope
+    // and the task in one record.
+    return this.lastInScope
+      ? addToContext(context, CurrentTask, child)
+      : addPairToContext(context, CurrentScope, this, CurrentTask, child)
   }
 
   /**
@@ -446,7 +456,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     // The task's identity lives in its fiber's context (which also carries the group's scope and
     // the log annotation naming the task), so that fibers forked inside it, by us or by plain
     // Effect.forkChild, belong to it too.
-    const context = addToContext(this.scopeContext(spawner.context), CurrentTask, child)
+    const context = this.taskContext(spawner.context, child)
     this.scheduled++
     if (this.scheduleEach) {
       spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
@@ -520,19 +530,26 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     else interruptIfCancelled(this, fiber)
   }
 
-  private startSoonImpl(...input: ReadonlyArray<unknown>): Effect.Effect<never, never, never> {
+  // The two first arguments as parameters and `arguments.length`, not a rest array: the common
+  // calls (an effect and its options, or one function) allocate no array.
+  private startSoonImpl(target?: unknown, second?: unknown): Effect.Effect<never, never, never> {
+    // biome-ignore lint/complexity/noArguments: the count tells `startSoon(f)` from `startSoon(f, undefined)`
+    const n = arguments.length
+    // biome-ignore lint/complexity/noArguments: only the rare long calls copy their arguments
+    const input: ReadonlyArray<unknown> | undefined = n > 2 ? Array.from(arguments) : undefined
     const f = (spawner: AnyFiber): Child => {
-      const target = input[0]
-      if (Effect.isEffect(target) && input.length <= 2) {
-        // The common cases, without resolveTask's allocations.
-        const options = input[1]
-        return this.fork(spawner, target, isSpawnOptions(options) ? options.name : undefined, undefined)
+      if (input === undefined) {
+        if (Effect.isEffect(target)) {
+          // The common cases, without resolveTask's allocations.
+          return this.fork(spawner, target, isSpawnOptions(second) ? second.name : undefined, undefined)
+        }
+        if (n === 1 && typeof target === "function") {
+          const name = target.name || undefined
+          return this.fork(spawner, taskEffect(target(), name), name, undefined)
+        }
       }
-      if (input.length === 1 && typeof target === "function") {
-        const name = target.name || undefined
-        return this.fork(spawner, taskEffect(target(), name), name, undefined)
-      }
-      const { effect, name } = resolveTask(input, undefined)
+      const args = input ?? (n === 0 ? [] : n === 1 ? [target] : [target, second])
+      const { effect, name } = resolveTask(args, undefined)
       return this.fork(spawner, effect, name, undefined)
     }
     const effect = Effect.withFiberSucceed(f) as unknown as Effect.Effect<never>

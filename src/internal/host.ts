@@ -35,6 +35,7 @@ import {
   CancelStatus,
   cancelIfDeadlinePassed,
   catches,
+  directContext,
   endHostWait,
   enter,
   exit,
@@ -47,10 +48,9 @@ import {
   redeliver,
   settle
 } from "./scope.ts"
-import { beginWaitAround, endWait, ScopeBodyWait, taskOfFiber, waitMark } from "./task.ts"
+import { beginWaitAround, endWait, ScopeBodyWait, type TaskNode, taskOfFiber, waitMark } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { resumeHost, startBody } from "./trampoline.ts"
-import { scheduleWake } from "./waitQueue.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -65,10 +65,11 @@ export abstract class Host<A, E> extends CancelStatus {
   private wake: ((effect: Effect.Effect<void>) => void) | undefined = undefined
 
   /**
-   * Step 2: forks the direct fibers with `context` (the scope's); may throw for a bad body (the
-   * host then dies with it). Applies rule 8 (cancelled on entry) to the fibers it forked.
+   * Step 2: forks the direct fibers with the scope's context (scope.ts `directContext`); may throw
+   * for a bad body (the host then dies with it). Applies rule 8 (cancelled on entry) to the fibers
+   * it forked.
    */
-  protected abstract startDirect(host: AnyFiber, context: Context.Context<never>): void
+  protected abstract startDirect(host: AnyFiber): void
   /** Every direct fiber has ended (stays true). */
   abstract get done(): boolean
   /** The scope's outcome once done, the host not interrupted (exits the scope). */
@@ -90,6 +91,11 @@ export abstract class Host<A, E> extends CancelStatus {
     return false
   }
 
+  /** A task group's host task, that lists it while its host waits (scope.ts `beginHostWait`). */
+  protected get hostTaskOfWait(): TaskNode | undefined {
+    return undefined
+  }
+
   /**
    * A subclass calls this when its last direct fiber ended. A plain scope's host goes on at once
    * (AnyIO: the code after a `with` block runs in the same task, no task switch); a task group's
@@ -107,8 +113,16 @@ export abstract class Host<A, E> extends CancelStatus {
         resume(held === undefined ? this.settle() : redeliver(held, this.settle()))
       }
       const host = this.waitingHost
-      if (this.exitIsCheckpoint && host !== undefined) scheduleWake(host, go)
-      else resumeHost(go)
+      if (this.exitIsCheckpoint && host !== undefined) {
+        // `scheduleWake` (waitQueue.ts), with the mark on this status rather than on the fiber
+        // (scope.ts reads it through the host's wait, `interruptSuspended`): a property added to
+        // a fiber gives every woken host fiber a second hidden class.
+        this.wakePending = true
+        host.currentDispatcher.scheduleTask(() => {
+          this.wakePending = false
+          go()
+        }, 0)
+      } else resumeHost(go)
       return
     }
     const wake = this.wake
@@ -121,13 +135,13 @@ export abstract class Host<A, E> extends CancelStatus {
   /** Runs the protocol on `host`: the effect the host waits in. */
   static run<A, E>(host: AnyFiber, h: Host<A, E>): Effect.Effect<A, E> {
     return Effect.callback<A, E>((resume) => {
-      const context = enter(h, host)
+      enter(h, host)
       const mark = waitMark()
-      h.startDirect(host, context)
+      h.startDirect(host)
       if (h.done) return resume(h.settleAtOnce())
       // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
       h.resume = resume
-      beginHostWait(h, host)
+      beginHostWait(h, host, h.hostTaskOfWait)
       h.waiting(host, mark)
       return h.onHostInterrupted()
     })
@@ -171,7 +185,8 @@ class ScopeHost<A, E> extends Host<Option.Option<A>, E> {
     return this.bodyExit !== undefined
   }
 
-  protected startDirect(_host: AnyFiber, context: Context.Context<never>): void {
+  protected startDirect(host: AnyFiber): void {
+    const context = directContext(this, host)
     cancelIfDeadlinePassed(this, this.fromNow)
     const body = this.userBody
     const effect: unknown = typeof body === "function" ? body(this.cancelScope as CancelScope) : body

@@ -64,7 +64,7 @@ import type { CancelReason, CancelScope } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import { checkDeadline, checkReason } from "./args.ts"
 import { clockSeconds, DeadlineEntry, type DeadlineOwner, queueOf } from "./deadlines.ts"
-import { addToContext, contextWithTask, taskOfFiber } from "./task.ts"
+import { addPairToContext, CurrentTask, type TaskNode, taskOfFiber, waitingTask } from "./task.ts"
 import { textOf } from "./text.ts"
 import { bounded } from "./trampoline.ts"
 import { isWakePending } from "./waitQueue.ts"
@@ -193,6 +193,13 @@ export abstract class CancelStatus implements DeadlineOwner {
   waitingHost: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** An interruption of the waiting host, held until its wait ends (null: without annotations). */
   held: Context.Context<never> | null | undefined = undefined
+  /**
+   * The waiting host was woken (its direct fibers are done) and its wake-up has not run yet: the
+   * mark `isWakePending` (waitQueue.ts) reads on other fibers, kept here for a host.
+   */
+  wakePending = false
+  /** The waiting host has an entry in `hostWaits` (see `beginHostWait`). */
+  inHostWaits = false
 
   constructor(cancelScope: CancelScopeImpl) {
     this.cancelScope = cancelScope
@@ -253,8 +260,14 @@ const interruptSuspended = (
     fiber.currentDispatcher.scheduleTask(() => interruptSuspended(fiber, annotations), 0)
     return
   }
-  const waitingOn = hostWaits.get(fiber)
+  const waitingOn = hostWaitOf(fiber)
   if (waitingOn !== undefined) {
+    // Its last direct fiber ended and its wake-up is scheduled (host.ts `finished`): a woken
+    // fiber, as above.
+    if (waitingOn.wakePending) {
+      fiber.currentDispatcher.scheduleTask(() => interruptSuspended(fiber, annotations), 0)
+      return
+    }
     // Rule 3: the fiber waits on a scope: forward into it, and hold the fiber's own interruption.
     if (waitingOn.held === undefined) waitingOn.held = annotations ?? null
     if (!waitingOn.outer) onOuterCancel(waitingOn)
@@ -263,13 +276,40 @@ const interruptSuspended = (
   fiber.interruptUnsafe(undefined, annotations)
 }
 
-/** Host fibers waiting on a scope, and that scope's status (rule 3). */
+/**
+ * Host fibers waiting on a scope, and that scope's status (rule 3), for the hosts not found through
+ * their task (see {@link beginHostWait}).
+ */
 const hostWaits = new WeakMap<Fiber.Fiber<unknown, unknown>, CancelStatus>()
 
-/** The host of `status` starts waiting for its direct fibers (rule 3). */
-export const beginHostWait = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): void => {
+/** The status `fiber` waits on as a host (rule 3), if any. */
+const hostWaitOf = (fiber: Fiber.Fiber<unknown, unknown>): CancelStatus | undefined => {
+  const status = hostWaits.get(fiber)
+  if (status !== undefined) return status
+  // A task group is its own status (group.ts), listed in its host's task while its host waits.
+  const groups = waitingTask(fiber)?.groups as CancelStatus | Set<CancelStatus> | undefined
+  if (groups === undefined) return undefined
+  if (!(groups instanceof Set)) return groups.waitingHost === fiber ? groups : undefined
+  for (const group of groups) if (group.waitingHost === fiber) return group
+  return undefined
+}
+
+/**
+ * The host of `status` starts waiting for its direct fibers (rule 3). A task group gives `task`,
+ * its host's task, whose `groups` list it for the whole wait: a host that runs in that task is
+ * found there (`hostWaitOf`), without an entry in `hostWaits` (a map entry made and dropped per
+ * group was a tenth of a nested group's level).
+ */
+export const beginHostWait = (
+  status: CancelStatus,
+  host: Fiber.Fiber<unknown, unknown>,
+  task?: TaskNode
+): void => {
   status.waitingHost = host
-  hostWaits.set(host, status)
+  if (task === undefined || waitingTask(host) !== task) {
+    status.inHostWaits = true
+    hostWaits.set(host, status)
+  }
 }
 
 /**
@@ -287,7 +327,10 @@ export const endHostWait = (
   const host = status.waitingHost
   if (host === undefined) return undefined
   status.waitingHost = undefined
-  hostWaits.delete(host)
+  if (status.inHostWaits) {
+    status.inHostWaits = false
+    hostWaits.delete(host)
+  }
   const held = status.held
   if (held === undefined) return undefined
   status.held = undefined
@@ -532,11 +575,8 @@ export const setDeadline = (scope: CancelScopeImpl, deadline: number): void => {
 // Entering and leaving (rule 8)
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Links `status` under the host's current status and makes its scope active. Returns the context
- * of its direct fibers: the host's, with the host's task and this status in it.
- */
-export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+/** Links `status` under the host's current status and makes its scope active. */
+export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>): void => {
   const scope = status.cancelScope
   if (scope.state !== PENDING) {
     throw new RuntimeError({
@@ -548,8 +588,18 @@ export const enter = (status: CancelStatus, host: Fiber.Fiber<unknown, unknown>)
   scope.state = ACTIVE
   status.parent = host.getRef(CurrentScope)
   status.hostContext = host.context
-  return addToContext(contextWithTask(host), CurrentScope, status)
 }
+
+/**
+ * The context of the direct fibers of `status`, entered by `host`: the host's, with the host's task
+ * and this status in it. (A task group whose body runs on no fiber of its own never makes it: its
+ * task's context is made from the host's at once, group.ts `taskContext`.)
+ */
+export const directContext = (
+  status: CancelStatus,
+  host: Fiber.Fiber<unknown, unknown>
+): Context.Context<never> =>
+  addPairToContext(host.context, CurrentScope, status, CurrentTask, taskOfFiber(host))
 
 /** Marks the scope exited and disarms its timer. */
 export const exit = (status: CancelStatus): void => {

@@ -264,28 +264,6 @@ export const taskOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode => {
 export const waitingTask = (fiber: Fiber.Fiber<unknown, unknown>): TaskNode | undefined =>
   fiber.getRef(CurrentTask)
 
-const rootContexts = new WeakMap<
-  Fiber.Fiber<unknown, unknown>,
-  { readonly from: Context.Context<never>; readonly to: Context.Context<never> }
->()
-
-/**
- * The fiber's context with its task in it: fibers that a scope or group starts get this, so that
- * they belong to the same task. For a root fiber (no task in its context) the extended context is
- * remembered as long as the fiber's context does not change, so that entering scope after scope
- * from `Effect.runPromise(main)` does not extend it every time.
- * @internal
- */
-export const contextWithTask = (fiber: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
-  const context = fiber.context
-  if (Context.get(context, CurrentTask) !== undefined) return context
-  const cached = rootContexts.get(fiber)
-  if (cached !== undefined && cached.from === context) return cached.to
-  const to = addToContext(context, CurrentTask, taskOfFiber(fiber))
-  rootContexts.set(fiber, { from: context, to })
-  return to
-}
-
 /** @internal */
 export const addGroup = (host: TaskNode, group: GroupView): void => {
   const groups = host.groups
@@ -401,11 +379,11 @@ class InlineContext implements ContextRecord {
   _flat: ReadonlyMap<string, unknown> | undefined
   baseHits: number
   maxDepth: number
-  constructor(parent: ContextRecord, key: string, value: unknown) {
+  constructor(parent: ContextRecord, overlay: ContextRecord["overlay"], depth: number) {
     this.cacheRoot = parent.cacheRoot
     this.base = parent.base
-    this.overlay = { key, value, parent: parent.overlay }
-    this.depth = parent.depth + 1
+    this.overlay = overlay
+    this.depth = depth
     this._flat = undefined
     this.baseHits = 0
     this.maxDepth = parent.maxDepth
@@ -421,13 +399,15 @@ const inlineContexts = ((): boolean => {
   if (Object.keys(made).join(",") !== FIELDS || made.overlay?.key !== CurrentTask.key) return false
   Object.setPrototypeOf(InlineContext.prototype, Object.getPrototypeOf(made))
   const probe = makeRootTask("probe")
-  const inline = new InlineContext(made, CurrentTask.key, probe) as unknown as Context.Context<never>
+  const overlay = { key: CurrentTask.key, value: probe, parent: made.overlay }
+  const inline = new InlineContext(made, overlay, made.depth + 1) as unknown as Context.Context<never>
   return Context.get(inline, CurrentTask) === probe && Context.isContext(inline)
 })()
 
 /**
  * `Context.add(context, key, value)` for the keys of this library (none is fiber-cached, so the
- * new context shares its parent's fiber cache, as `Context.add` has it).
+ * new context shares its parent's fiber cache, as `Context.add` has it). An entry of `key` on top
+ * of `context`'s overlays is left out (the new one shadows it): see {@link addPairToContext}.
  * @internal
  */
 export const addToContext = <S>(
@@ -436,8 +416,52 @@ export const addToContext = <S>(
   value: S
 ): Context.Context<never> => {
   const parent = context as unknown as ContextRecord
-  if (!inlineContexts || parent.depth >= parent.maxDepth || parent.cacheRoot === undefined) {
+  let tail = parent.overlay
+  let depth = parent.depth
+  if (tail?.key === key.key) {
+    tail = tail.parent as ContextRecord["overlay"]
+    depth--
+  }
+  if (!inlineContexts || depth >= parent.maxDepth || parent.cacheRoot === undefined) {
     return Context.add(context, key, value) as Context.Context<never>
   }
-  return new InlineContext(parent, key.key, value) as unknown as Context.Context<never>
+  return new InlineContext(
+    parent,
+    { key: key.key, value, parent: tail },
+    depth + 1
+  ) as unknown as Context.Context<never>
+}
+
+/**
+ * `context` with `first` and then `second` added (`second` on top), in one record. Entries of
+ * either key on top of `context`'s overlays are left out: the new ones shadow them, so a lookup
+ * finds the same values. This keeps the contexts of a nested tree at one depth level after level
+ * (each level's host context ends with the previous level's task and scope entries), where adding
+ * on top would grow them by two entries a level and make Effect copy them into a new map every
+ * few levels (`Context.add` flattens past `maxDepth`).
+ * @internal
+ */
+export const addPairToContext = <S, T>(
+  context: Context.Context<never>,
+  first: Context.Reference<S>,
+  firstValue: S,
+  second: Context.Reference<T>,
+  secondValue: T
+): Context.Context<never> => {
+  const parent = context as unknown as ContextRecord
+  let tail = parent.overlay
+  let depth = parent.depth
+  while (tail !== undefined && (tail.key === first.key || tail.key === second.key)) {
+    tail = tail.parent as ContextRecord["overlay"]
+    depth--
+  }
+  if (!inlineContexts || depth + 2 > parent.maxDepth || parent.cacheRoot === undefined) {
+    return Context.add(Context.add(context, first, firstValue), second, secondValue) as Context.Context<never>
+  }
+  const overlay = {
+    key: second.key,
+    value: secondValue,
+    parent: { key: first.key, value: firstValue, parent: tail }
+  }
+  return new InlineContext(parent, overlay, depth + 2) as unknown as Context.Context<never>
 }
