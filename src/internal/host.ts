@@ -51,6 +51,7 @@ import {
 import { beginWaitAround, endWait, ScopeBodyWait, type TaskNode, taskOfFiber, waitMark } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { resumeHost, startBody } from "./trampoline.ts"
+import { scheduleWake } from "./waitQueue.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -113,16 +114,8 @@ export abstract class Host<A, E> extends CancelStatus {
         resume(held === undefined ? this.settle() : redeliver(held, this.settle()))
       }
       const host = this.waitingHost
-      if (this.exitIsCheckpoint && host !== undefined) {
-        // `scheduleWake` (waitQueue.ts), with the mark on this status rather than on the fiber
-        // (scope.ts reads it through the host's wait, `interruptSuspended`): a property added to
-        // a fiber gives every woken host fiber a second hidden class.
-        this.wakePending = true
-        host.currentDispatcher.scheduleTask(() => {
-          this.wakePending = false
-          go()
-        }, 0)
-      } else resumeHost(go)
+      if (this.exitIsCheckpoint && host !== undefined) scheduleWake(host, go)
+      else resumeHost(go)
       return
     }
     const wake = this.wake

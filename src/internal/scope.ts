@@ -193,11 +193,6 @@ export abstract class CancelStatus implements DeadlineOwner {
   waitingHost: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** An interruption of the waiting host, held until its wait ends (null: without annotations). */
   held: Context.Context<never> | null | undefined = undefined
-  /**
-   * The waiting host was woken (its direct fibers are done) and its wake-up has not run yet: the
-   * mark `isWakePending` (waitQueue.ts) reads on other fibers, kept here for a host.
-   */
-  wakePending = false
   /** The waiting host has an entry in `hostWaits` (see `beginHostWait`). */
   inHostWaits = false
 
@@ -262,12 +257,6 @@ const interruptSuspended = (
   }
   const waitingOn = hostWaitOf(fiber)
   if (waitingOn !== undefined) {
-    // Its last direct fiber ended and its wake-up is scheduled (host.ts `finished`): a woken
-    // fiber, as above.
-    if (waitingOn.wakePending) {
-      fiber.currentDispatcher.scheduleTask(() => interruptSuspended(fiber, annotations), 0)
-      return
-    }
     // Rule 3: the fiber waits on a scope: forward into it, and hold the fiber's own interruption.
     if (waitingOn.held === undefined) waitingOn.held = annotations ?? null
     if (!waitingOn.outer) onOuterCancel(waitingOn)
