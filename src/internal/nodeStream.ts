@@ -168,6 +168,15 @@ class ReadSide {
     readable.on("data", (data: Uint8Array | string) => {
       const chunk = typeof data === "string" ? new TextEncoder().encode(data) : asView(data)
       if (chunk.byteLength === 0) return
+      const resume = this.resume
+      if (resume !== undefined && this.queued === 0 && chunk.byteLength <= this.waitMax && !core.closed) {
+        // A receiver waits and nothing is queued before this chunk: hand it over directly
+        // (what `take` would give it, without the trip through the queue: issue 17).
+        this.resume = undefined
+        core.recvWaiter = undefined
+        core.receiving = false
+        return resume(Exit.succeed(chunk))
+      }
       this.queue.push(chunk)
       this.queued += chunk.byteLength
       if (this.queued >= this.limit && !this.paused) {
