@@ -293,6 +293,7 @@ class WriteSide {
     this.core = core
     this.writable = writable
     writable.on("drain", () => core.sendWaiter?.())
+    /** Ends the send in progress: the guard is free again. */
     const release = (): void => {
       core.sending = false
       this.pending = undefined
@@ -317,6 +318,7 @@ class WriteSide {
     )
     const write: Effect.Effect<void, NodeSendError> = Effect.suspend(() => {
       const data = this.pending!
+      this.pending = undefined
       const f = this.failure()
       if (f !== undefined) {
         release()
