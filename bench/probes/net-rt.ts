@@ -3,6 +3,8 @@
 // listener, a write per send; optionally one checkpoint per send as AnyIO's send has), and
 // connectTcp + serve. Wall and CPU ns per round trip, medians of interleaved rounds.
 // Run: node bench/probes/net-rt.ts
+// BASE=<dir with src/> adds connectTcp + serve and fromDuplex from that tree (an A/B in one
+// process: `mkdir -p bench/.ab && git archive main src | tar -x -C bench/.ab`, BASE=bench/.ab).
 import * as net from "node:net"
 import { Effect } from "effect"
 import { fromDuplex } from "../../src/internal/nodeStream.ts"
@@ -106,7 +108,23 @@ const floorCp = await floorPair(true)
 const floorCpCancel = await floorPair(true, true)
 
 // ours
-const oursPair = async () => {
+interface Tree {
+  readonly connectTcp: typeof connectTcp
+  readonly createTcpListener: typeof createTcpListener
+  readonly SocketAttribute: typeof SocketAttribute
+  readonly fromDuplex: typeof fromDuplex
+}
+const here: Tree = { connectTcp, createTcpListener, SocketAttribute, fromDuplex }
+const loadTree = async (dir: string): Promise<Tree> => {
+  const root = new URL(`${dir}/src/`, `file://${process.cwd()}/`).href
+  const [Tcp, Sockets, NodeStream] = await Promise.all([
+    import(`${root}Tcp.ts`),
+    import(`${root}Sockets.ts`),
+    import(`${root}internal/nodeStream.ts`)
+  ])
+  return { ...Tcp, ...Sockets, ...NodeStream } as Tree
+}
+const oursPair = async ({ connectTcp, createTcpListener, SocketAttribute }: Tree = here) => {
   const { port } = await Effect.runPromise(
     Effect.gen(function* () {
       const listener = yield* createTcpListener({ localHost: "127.0.0.1" })
@@ -134,7 +152,7 @@ const ours = await oursPair()
 // Both ends fromDuplex (the adapter under SocketStream) on raw sockets: no connectTcp, no serve.
 // (A flowing-mode read side, 'data' instead of 'readable' + read(), measured the same as this
 // paused one within noise: 1.42x/1.31x/1.46x vs 1.58x/1.29x/1.51x wall, 2026-12-03.)
-const adapterPair = async (from: typeof fromDuplex) => {
+const adapterPair = async (from: Tree["fromDuplex"]) => {
   const server = await listen((c) => {
     c.allowHalfOpen = true
     const st = from(c)
@@ -166,6 +184,11 @@ const cases: Array<[string, (n: number) => Promise<unknown>]> = [
   ["connectTcp + serve", ours],
   ["fromDuplex both ends (no connectTcp, no serve)", adapter]
 ]
+if (process.env.BASE !== undefined) {
+  const base = await loadTree(process.env.BASE)
+  cases.push(["BASE connectTcp + serve", await oursPair(base)])
+  cases.push(["BASE fromDuplex both ends", await adapterPair(base.fromDuplex)])
+}
 // ONLY=a|b: run the raw reference and the cases whose name contains one of the substrings.
 const only = process.env.ONLY
 if (only !== undefined)

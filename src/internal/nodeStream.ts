@@ -168,6 +168,15 @@ class ReadSide {
     readable.on("data", (data: Uint8Array | string) => {
       const chunk = typeof data === "string" ? new TextEncoder().encode(data) : asView(data)
       if (chunk.byteLength === 0) return
+      const resume = this.resume
+      if (resume !== undefined && this.queued === 0 && chunk.byteLength <= this.waitMax && !core.closed) {
+        // A receiver waits and nothing is queued before this chunk: hand it over directly
+        // (what `take` would give it, without the trip through the queue: issue 17).
+        this.resume = undefined
+        core.recvWaiter = undefined
+        core.receiving = false
+        return resume(Exit.succeed(chunk))
+      }
       this.queue.push(chunk)
       this.queued += chunk.byteLength
       if (this.queued >= this.limit && !this.paused) {
@@ -284,32 +293,63 @@ class WriteSide {
     this.core = core
     this.writable = writable
     writable.on("drain", () => core.sendWaiter?.())
+    /** Ends the send in progress: the guard is free again. */
+    const release = (): void => {
+      core.sending = false
+      this.pending = undefined
+    }
     const unpark = Effect.sync(() => {
       core.sendWaiter = undefined
     })
-    const waitDrain = Effect.callback<void, NodeSendError>((resume) => {
-      core.sendWaiter = () => {
-        const f = this.failure()
-        if (f === undefined && this.writable.writableNeedDrain) return
-        core.sendWaiter = undefined
-        resume(f === undefined ? Exit.void : Exit.fail(f))
+    const waitDrain = Effect.onExitPrimitive(
+      Effect.callback<void, NodeSendError>((resume) => {
+        core.sendWaiter = () => {
+          const f = this.failure()
+          if (f === undefined && this.writable.writableNeedDrain) return
+          core.sendWaiter = undefined
+          resume(f === undefined ? Exit.void : Exit.fail(f))
+        }
+        return unpark
+      }),
+      () => {
+        release()
+        return undefined
       }
-      return unpark
-    })
+    )
     const write: Effect.Effect<void, NodeSendError> = Effect.suspend(() => {
       const data = this.pending!
       this.pending = undefined
       const f = this.failure()
-      if (f !== undefined) return Exit.fail(f)
+      if (f !== undefined) {
+        release()
+        return Exit.fail(f)
+      }
       // Node says "wait" (false) once its buffer reaches the high-water mark, even when the bytes
       // already went to the kernel; wait for 'drain' only while Node still holds some (AnyIO's
       // transport with a write buffer limit of 0 waits exactly then).
-      return this.writable.write(data) || this.writable.writableLength === 0 ? Exit.void : waitDrain
+      let flushed: boolean
+      try {
+        flushed = this.writable.write(data) || this.writable.writableLength === 0
+      } catch (defect) {
+        release()
+        throw defect
+      }
+      if (flushed) {
+        release()
+        return Exit.void
+      }
+      return waitDrain
     })
-    this.sendBody = Effect.onExitPrimitive(Effect.andThen(checkpoint(), write), () => {
-      core.sending = false
-      this.pending = undefined
-      return undefined
+    // The guard is released on every way out: by `write` itself on its synchronous paths, by
+    // `waitDrain`'s finalizer while waiting, here when the checkpoint is interrupted. One
+    // success/failure frame costs less per send than an `onExit` around the whole body (which
+    // also pushes an uninterruptible region and allocates an Exit on success): issue 17.
+    this.sendBody = Effect.matchCauseEffect(checkpoint(), {
+      onSuccess: () => write,
+      onFailure: (cause) => {
+        release()
+        return Effect.failCause(cause)
+      }
     })
   }
 

@@ -1,0 +1,114 @@
+// Issue 17: the stream adapter's own cost per send + receive, without the kernel: one fiber sends
+// 16 bytes and receives the echo from a fake Duplex (an EventEmitter with the members fromDuplex
+// uses; write() emits the echo as a Buffer in a microtask, so every receive parks as in the TCP
+// ping-pong). Rows: the Effect floor over the same fake (a checkpoint + write per send, one
+// callback with a canceler per receive), fromDuplex of this tree, and of BASE's if given.
+// CPU ns per send + receive, min and median of interleaved rounds.
+// Run: BASE=bench/.ab node bench/probes/net-adapter-micro.ts   (N=20000 ROUNDS=15 SCHED=default)
+import { EventEmitter } from "node:events"
+import type { Duplex } from "node:stream"
+import { Effect } from "effect"
+import { fromDuplex } from "../../src/internal/nodeStream.ts"
+import { withBatchingScheduler } from "../../src/Scheduler.ts"
+import { checkpoint } from "../../src/Time.ts"
+
+const N = Number(process.env.N ?? 20000)
+const ROUNDS = Number(process.env.ROUNDS ?? 15)
+const PING = new Uint8Array(16).fill(7)
+const ECHO = Buffer.alloc(16, 7)
+const sched = <A, E>(e: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  process.env.SCHED === "default" ? e : withBatchingScheduler(e)
+
+class FakeDuplex extends EventEmitter {
+  readableHighWaterMark = 65536
+  writableLength = 0
+  writableNeedDrain = false
+  destroyed = false
+  writableEnded = false
+  readableEnded = false
+  isPaused() {
+    return false
+  }
+  pause() {}
+  resume() {}
+  write(_d: Uint8Array): boolean {
+    queueMicrotask(() => this.emit("data", ECHO))
+    return true
+  }
+  end() {}
+  destroy() {}
+}
+
+const floorOf = () => {
+  const s = new FakeDuplex()
+  let waiter: ((b: Buffer) => void) | undefined
+  const queue: Array<Buffer> = []
+  const unpark = Effect.sync(() => {
+    waiter = undefined
+  })
+  s.on("data", (d: Buffer) => {
+    if (waiter) {
+      const w = waiter
+      waiter = undefined
+      w(d)
+    } else queue.push(d)
+  })
+  const receive = Effect.callback<Buffer>((resume) => {
+    const q = queue.shift()
+    if (q) return resume(Effect.succeed(q))
+    waiter = (d) => resume(Effect.succeed(d))
+    return unpark
+  })
+  const send = (d: Uint8Array) =>
+    Effect.andThen(
+      checkpoint(),
+      Effect.sync(() => {
+        s.write(d)
+      })
+    )
+  return { send, receive: () => receive }
+}
+
+const loop =
+  (s: { send(d: Uint8Array): Effect.Effect<void, unknown>; receive(): Effect.Effect<Uint8Array, unknown> }) =>
+  (n: number) =>
+    Effect.runPromise(
+      sched(
+        Effect.gen(function* () {
+          for (let i = 0; i < n; i++) {
+            yield* s.send(PING)
+            yield* s.receive()
+          }
+        })
+      )
+    )
+
+const cases: Array<[string, (n: number) => Promise<unknown>]> = [
+  ["Effect floor (checkpoint + canceler)", loop(floorOf())],
+  ["fromDuplex, this tree", loop(fromDuplex(new FakeDuplex() as unknown as Duplex))]
+]
+if (process.env.BASE !== undefined) {
+  const root = new URL(`${process.env.BASE}/src/`, `file://${process.cwd()}/`).href
+  const base = await import(`${root}internal/nodeStream.ts`)
+  cases.push(["fromDuplex, BASE", loop(base.fromDuplex(new FakeDuplex() as unknown as Duplex))])
+}
+const cpu = new Map<string, Array<number>>()
+for (let round = 0; round < ROUNDS + 1; round++) {
+  for (const [name, run] of cases) {
+    const c0 = process.cpuUsage()
+    await run(N)
+    const c = process.cpuUsage(c0)
+    if (round > 0) cpu.set(name, [...(cpu.get(name) ?? []), ((c.user + c.system) * 1000) / N])
+  }
+}
+const med = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const min = (xs: Array<number>) => Math.min(...xs)
+const f0 = cpu.get(cases[0]![0])!
+console.log(`N=${N}, ${ROUNDS} rounds; cpu ns per send + receive, min / median (÷ floor)`)
+for (const [name] of cases) {
+  const c = cpu.get(name)!
+  console.log(
+    `${name.padEnd(38)} ${min(c).toFixed(0).padStart(6)} ${(min(c) / min(f0)).toFixed(2)}x / ${med(c).toFixed(0).padStart(6)} ${(med(c) / med(f0)).toFixed(2)}x`
+  )
+}
+process.exit(0)
