@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Exit, type Option, Scheduler } from "effect"
+import { Effect, type Exit, Fiber, type Option } from "effect"
 import type { CancelScope } from "./CancelScope.ts"
 import { TaskTracing } from "./Debugging.ts"
 import type { TaskCancelled, TaskFailed, TaskNotFinished } from "./Errors.ts"
@@ -270,21 +270,25 @@ export const createTaskGroup = <A, E = never, R = never>(
   body: (tg: TaskGroup) => Effect.Effect<A, E, R>,
   options?: { readonly name?: string | undefined }
 ): Effect.Effect<Option.Option<A>, GroupOfLeaves<E | SpawnedErrors<R>>, WithoutSpawned<R>> =>
-  Effect.withFiber((fiber) => {
+  // The host's wait is this callback itself (its `register` runs on the host fiber, found with
+  // `Fiber.getCurrent()`), not a callback returned by a `withFiber`: one run-loop step and one
+  // closure less per group (issue 13's nested groups). With tracing the span wraps a wait of its
+  // own, resumed at once.
+  Effect.callback<unknown, unknown>((resume) => {
+    const fiber = Fiber.getCurrent()!
     const name = options?.name
     const tracing = fiber.getRef(TaskTracing)
     const group = new Group(
       taskOfFiber(fiber),
       name,
       tracing,
-      schedulesEachTask(fiber.getRef(Scheduler.Scheduler)),
+      // The fiber's cached scheduler (Effect's `Fiber.Cache`): no context lookup per group.
+      schedulesEachTask(fiber.cache.scheduler),
       body
     )
-    const entered = Host.run(fiber, group)
-    return (
-      tracing ? traced(entered, `task group${name ? ` ${name}` : ""}`, group.id) : entered
-    ) as Effect.Effect<Option.Option<A>, GroupOfLeaves<E | SpawnedErrors<R>>, never>
-  })
+    if (!tracing) return Host.register(fiber, group, resume)
+    resume(traced(Host.run(fiber, group), `task group${name ? ` ${name}` : ""}`, group.id))
+  }) as Effect.Effect<Option.Option<A>, GroupOfLeaves<E | SpawnedErrors<R>>, never>
 
 /**
  * A `TaskStatus` whose `started()` does nothing (AnyIO's `TASK_STATUS_IGNORED`), for calling a

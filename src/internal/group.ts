@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { type Cause, Context, Effect, Exit, type Fiber, Option, References, Scheduler } from "effect"
+import { type Cause, Context, Effect, Exit, type Fiber, Option, References } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import {
@@ -198,7 +198,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     this.body = undefined
     // Shared dispatcher (the batching scheduler's): a body that is only `tg.startSoon(...)` may
     // run without a fiber of its own (below).
-    const direct = !this.tracing && (host.currentDispatcher as unknown) === host.getRef(Scheduler.Scheduler)
+    const direct = !this.tracing && (host.currentDispatcher as unknown) === host.cache.scheduler
     if (direct) this.soon = COLLECT
     let userBody: unknown
     try {

@@ -127,18 +127,33 @@ export abstract class Host<A, E> extends CancelStatus {
 
   /** Runs the protocol on `host`: the effect the host waits in. */
   static run<A, E>(host: AnyFiber, h: Host<A, E>): Effect.Effect<A, E> {
-    return Effect.callback<A, E>((resume) => {
-      enter(h, host)
-      const mark = waitMark()
-      h.startDirect(host)
-      if (h.done) return resume(h.settleAtOnce())
-      // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
-      h.resume = resume
-      beginHostWait(h, host, h.hostTaskOfWait)
-      h.waiting(host, mark)
-      return h.onHostInterrupted()
-    })
+    return Effect.callback<A, E>((resume) => Host.register(host, h, resume))
   }
+
+  /**
+   * The protocol's step, as the `register` of an `Effect.callback` that `host` runs (`resume` is
+   * its own): returns the canceler, or nothing when it resumed at once. For a caller that makes
+   * its own callback (`createTaskGroup`: one run-loop step and no `withFiber` closure per group).
+   */
+  static register<A, E>(
+    host: AnyFiber,
+    h: Host<A, E>,
+    resume: (effect: Effect.Effect<A, E>) => void
+  ): Effect.Effect<void> | undefined {
+    enter(h, host)
+    const mark = waitMark()
+    h.startDirect(host)
+    if (h.done) {
+      resume(h.settleAtOnce())
+      return undefined
+    }
+    // Set before `waiting`: arming a deadline that has passed may end every fiber at once.
+    h.resume = resume
+    beginHostWait(h, host, h.hostTaskOfWait)
+    h.waiting(host, mark)
+    return h.onHostInterrupted()
+  }
+
 
   private onHostInterrupted(): Effect.Effect<void> {
     return Effect.suspend(() => {
