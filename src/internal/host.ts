@@ -51,7 +51,7 @@ import {
 import { beginWaitAround, endWait, ScopeBodyWait, type TaskNode, taskOfFiber, waitMark } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { resumeHost, startBody } from "./trampoline.ts"
-import { scheduleWake } from "./waitQueue.ts"
+import { scheduleWakeCall } from "./waitQueue.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -107,15 +107,11 @@ export abstract class Host<A, E> extends CancelStatus {
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined
-      const go = () => {
-        const held = endHostWait(this, this.exitIsCheckpoint)
-        // true: a held interruption was delivered at once; the host settles through its canceler.
-        if (held === true) return
-        resume(held === undefined ? this.settle() : redeliver(held, this.settle()))
-      }
       const host = this.waitingHost
-      if (this.exitIsCheckpoint && host !== undefined) scheduleWake(host, go)
-      else resumeHost(go)
+      // The scheduled wake-up calls `goOn` itself: one closure per wake-up, not a `go` closure
+      // wrapped in scheduleWake's.
+      if (this.exitIsCheckpoint && host !== undefined) scheduleWakeCall(host, Host.goOn, this, resume)
+      else resumeHost(() => Host.goOn(this, resume))
       return
     }
     const wake = this.wake
@@ -123,6 +119,14 @@ export abstract class Host<A, E> extends CancelStatus {
       this.wake = undefined
       resumeHost(() => wake(Effect.void))
     }
+  }
+
+  /** The host goes on once its last direct fiber ended (see `finished`). */
+  private static goOn<A, E>(h: Host<A, E>, resume: (effect: Effect.Effect<A, E>) => void): void {
+    const held = endHostWait(h, h.exitIsCheckpoint)
+    // true: a held interruption was delivered at once; the host settles through its canceler.
+    if (held === true) return
+    resume(held === undefined ? h.settle() : redeliver(held, h.settle()))
   }
 
   /** Runs the protocol on `host`: the effect the host waits in. */
@@ -153,7 +157,6 @@ export abstract class Host<A, E> extends CancelStatus {
     h.waiting(host, mark)
     return h.onHostInterrupted()
   }
-
 
   private onHostInterrupted(): Effect.Effect<void> {
     return Effect.suspend(() => {

@@ -171,6 +171,26 @@ export const scheduleWake = (fiber: Fiber.Fiber<unknown, unknown>, run: () => vo
 }
 
 /**
+ * {@link scheduleWake} of `run(a, b)`: the caller passes a function and its two arguments, not a
+ * closure of its own to be wrapped in this one (one closure per wake-up: a task group's host).
+ * @internal
+ */
+export const scheduleWakeCall = <A, B>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  run: (a: A, b: B) => void,
+  a: A,
+  b: B
+): void => {
+  const dispatcher = fiber.currentDispatcher
+  const mark = fiber as unknown as WakeMark
+  mark.anyioWakePending = true
+  dispatcher.scheduleTask(() => {
+    mark.anyioWakePending = false
+    run(a, b)
+  }, 0)
+}
+
+/**
  * Resumes a served waiter (one taken out of its queue by `shift`) with `effect`, scheduled (see
  * {@link scheduleWake} and the module comment). `scheduleWake` written out, so that a wake-up
  * allocates one closure.
