@@ -179,7 +179,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   private runSoonBody(f: (spawner: AnyFiber) => Child, host: AnyFiber): void {
     let exit: Exit.Exit<unknown, unknown>
     try {
-      exit = Exit.succeed(f({ context: host.context, currentDispatcher: host.currentDispatcher } as AnyFiber))
+      // The host itself as the spawner: `fork` reads only its context and dispatcher, which are
+      // the ones wanted (no stand-in object per group).
+      exit = Exit.succeed(f(host))
     } catch (error) {
       // What the body's fiber would end with (Effect's run loop dies with a thrown error).
       exit = Exit.die(error)
@@ -462,35 +464,53 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
     } else {
       // Tasks started in one go begin in one scheduled step, in order (one closure and one
-      // scheduler entry per batch, not per task).
+      // scheduler entry per batch, not per task). The first task rides in the closure; only a
+      // batch of several makes an array (a nested level starts one task).
       const batch = this.batch
       if (batch === undefined) {
-        this.batch = [child, context, effect]
-        spawner.currentDispatcher.scheduleTask(this.batchRunner(), 0)
-      } else batch.push(child, context, effect)
+        this.batch = null
+        spawner.currentDispatcher.scheduleTask(this.batchRunner(child, context, effect), 0)
+      } else if (batch === null) this.batch = [child, context, effect]
+      else batch.push(child, context, effect)
     }
     return child
   }
 
-  /** Tasks waiting to begin: (task, context, effect) triples, flat. */
+  /**
+   * A batch is scheduled: null while it holds its first task only (in the runner's closure), then
+   * the tasks after the first as (task, context, effect) triples, flat.
+   */
   private batch:
     | Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>>
+    | null
     | undefined = undefined
   /**
-   * The scheduler's callback for a batch. Made here, not in `fork` (a closure there would keep the
-   * first task's context and effect alive), and not kept (a level that waits retains no closure).
+   * The scheduler's callback for a batch, with its first task. Made here, not in `fork` (a closure
+   * there shares `fork`'s closure context with the `scheduleEach` one), and not kept (a level
+   * that waits retains no closure).
    */
-  private batchRunner(): () => void {
-    return () => this.runBatch()
+  private batchRunner(
+    child: Child,
+    context: Context.Context<never>,
+    effect: Effect.Effect<unknown, unknown, unknown>
+  ): () => void {
+    return () => this.runBatch(child, context, effect)
   }
-  private runBatch(): void {
-    const batch = this.batch!
+  private runBatch(
+    child: Child,
+    context: Context.Context<never>,
+    effect: Effect.Effect<unknown, unknown, unknown>
+  ): void {
+    // Taken before the first task begins: tasks started from now on form a new batch, as before.
+    const rest = this.batch
     this.batch = undefined
-    for (let i = 0; i < batch.length; i += 3) {
+    this.begin(child, context, effect)
+    if (rest == null) return
+    for (let i = 0; i < rest.length; i += 3) {
       this.begin(
-        batch[i] as Child,
-        batch[i + 1] as Context.Context<never>,
-        batch[i + 2] as Effect.Effect<unknown, unknown, unknown>
+        rest[i] as Child,
+        rest[i + 1] as Context.Context<never>,
+        rest[i + 2] as Effect.Effect<unknown, unknown, unknown>
       )
     }
   }

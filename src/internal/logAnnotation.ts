@@ -16,7 +16,12 @@ import { taskOfFiber } from "./task.ts"
 export const withTaskAnnotation = (
   parent: Readonly<Record<string, unknown>>
 ): Readonly<Record<string, unknown>> => {
-  if (withTask.has(parent)) return parent
+  // Nested groups meet the same object at every level: tested first, before the set's lookup.
+  if (parent === lastWithTask) return parent
+  if (withTask.has(parent)) {
+    lastWithTask = parent
+    return parent
+  }
   const annotations: Record<string, unknown> = { ...parent }
   Object.defineProperty(annotations, "task", { enumerable: true, configurable: true, get: currentTaskName })
   // Printed by the default logger through util.inspect: show values, not "[Getter]".
@@ -27,8 +32,12 @@ export const withTaskAnnotation = (
     }
   })
   withTask.add(annotations)
+  lastWithTask = annotations
   return annotations
 }
+
+/** The last object `withTaskAnnotation` met with the entry (one object kept alive, no more). */
+let lastWithTask: object | undefined
 
 /** The annotation objects made here (a lookup that allocates nothing, unlike a descriptor read). */
 const withTask = new WeakSet<object>()
