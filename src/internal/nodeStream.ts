@@ -147,18 +147,20 @@ class ReadSide {
   readonly onWake = (): void => {
     const r = this.take(this.waitMax)
     if (r === undefined) return
-    const resume = this.resume!
-    this.resume = undefined
-    this.core.recvWaiter = undefined
-    this.core.receiving = false
-    resume(r)
+    this.unparkReceiver()!(r)
   }
   /** A parked receiver's cancellation: it took nothing. */
   readonly unpark: Effect.Effect<void> = Effect.sync(() => {
+    this.unparkReceiver()
+  })
+  /** The parked receiver is no longer parked and the receive guard is free; returns its wake-up. */
+  private unparkReceiver(): ((exit: Exit.Exit<Uint8Array, NodeReceiveError>) => void) | undefined {
+    const resume = this.resume
     this.resume = undefined
     this.core.recvWaiter = undefined
     this.core.receiving = false
-  })
+    return resume
+  }
 
   constructor(core: Core, readable: Readable) {
     this.core = core
@@ -168,14 +170,15 @@ class ReadSide {
     readable.on("data", (data: Uint8Array | string) => {
       const chunk = typeof data === "string" ? new TextEncoder().encode(data) : asView(data)
       if (chunk.byteLength === 0) return
-      const resume = this.resume
-      if (resume !== undefined && this.queued === 0 && chunk.byteLength <= this.waitMax && !core.closed) {
+      if (
+        this.resume !== undefined &&
+        this.queued === 0 &&
+        chunk.byteLength <= this.waitMax &&
+        !core.closed
+      ) {
         // A receiver waits and nothing is queued before this chunk: hand it over directly
         // (what `take` would give it, without the trip through the queue: issue 17).
-        this.resume = undefined
-        core.recvWaiter = undefined
-        core.receiving = false
-        return resume(Exit.succeed(chunk))
+        return this.unparkReceiver()!(Exit.succeed(chunk))
       }
       this.queue.push(chunk)
       this.queued += chunk.byteLength

@@ -160,15 +160,10 @@ export const isWakePending = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
  * into one round, so a burst of wake-ups costs one hop, not one each.
  * @internal
  */
-export const scheduleWake = (fiber: Fiber.Fiber<unknown, unknown>, run: () => void): void => {
-  const dispatcher = fiber.currentDispatcher
-  const mark = fiber as unknown as WakeMark
-  mark.anyioWakePending = true
-  dispatcher.scheduleTask(() => {
-    mark.anyioWakePending = false
-    run()
-  }, 0)
-}
+export const scheduleWake = (fiber: Fiber.Fiber<unknown, unknown>, run: () => void): void =>
+  scheduleWakeCall(fiber, callIt, run, undefined)
+
+const callIt = (run: () => void): void => run()
 
 /**
  * {@link scheduleWake} of `run(a, b)`: the caller passes a function and its two arguments, not a
