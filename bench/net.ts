@@ -5,6 +5,7 @@ import { SocketAttribute, type SocketStream } from "../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../src/Tcp.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
 import { anyioRow, runAnyioScript } from "./python.ts"
+import { connectRaw, echoThrough, listenRaw, portOf } from "./raw-net.ts"
 
 const ROUND_TRIPS = Number(process.env.BENCH_NET_N ?? 4000)
 const CHUNK = 64 * 1024
@@ -14,18 +15,6 @@ const IN_FLIGHT = 50
 const PING = new Uint8Array(16).fill(7)
 
 // ----- raw node:net
-
-const listenRaw = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
-  new Promise((resolve) => {
-    const server = net.createServer({ noDelay: true }, onConnection)
-    server.listen(0, "127.0.0.1", () => resolve(server))
-  })
-const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
-
-const connectRaw = (port: number): Promise<net.Socket> =>
-  new Promise((resolve) => {
-    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
-  })
 
 const rawEchoServer = listenRaw((s) => {
   s.on("data", (d) => s.write(d))
@@ -58,23 +47,7 @@ const rawPingPong = async (n: number): Promise<void> => {
 
 const rawThroughput = async (writes: number): Promise<void> => {
   const s = await connectRaw(portOf(await rawEchoServer))
-  const chunk = new Uint8Array(CHUNK)
-  const total = writes * CHUNK
-  await new Promise<void>((resolve) => {
-    let received = 0
-    s.on("data", (d: Buffer) => {
-      received += d.length
-      if (received >= total) resolve()
-    })
-    let sent = 0
-    const pump = () => {
-      while (sent < writes) {
-        sent++
-        if (!s.write(chunk)) return s.once("drain", pump)
-      }
-    }
-    pump()
-  })
+  await echoThrough(s, writes, CHUNK)
   s.destroy()
 }
 

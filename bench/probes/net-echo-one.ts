@@ -3,11 +3,12 @@
 // sizes of the chunks each side's 'data' listener got (count, mean, histogram by power of two),
 // the writes that returned false and the 'drain' events.
 // Run: CASE=raw|ours|ours-batching node bench/probes/net-echo-one.ts   (MIB=64 ROUNDS=3 STATS=1 SAMPLER=1)
-import * as net from "node:net"
+import type * as net from "node:net"
 import { Effect } from "effect"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../../src/Tcp.ts"
+import { connectRaw, echoThrough, listenRaw, portOf } from "../raw-net.ts"
 
 const CHUNK = 64 * 1024
 const WRITES = (Number(process.env.MIB ?? 64) * 1024 * 1024) / CHUNK
@@ -44,44 +45,17 @@ const watch = (sock: net.Socket, side: string) => {
   }
 }
 
-const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
-  new Promise((resolve) => {
-    const server = net.createServer({ noDelay: true }, onConnection)
-    server.listen(0, "127.0.0.1", () => resolve(server))
-  })
-const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
-const connect = (port: number): Promise<net.Socket> =>
-  new Promise((resolve) => {
-    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
-  })
-
 let run: (writes: number) => Promise<unknown>
 if (CASE === "raw") {
-  const server = await listen((s) => {
+  const server = await listenRaw((s) => {
     watch(s, "server")
     s.on("data", (d) => s.write(d))
     s.on("error", () => {})
   })
   run = async (writes) => {
-    const s = await connect(portOf(server))
+    const s = await connectRaw(portOf(server))
     watch(s, "client")
-    const chunk = new Uint8Array(CHUNK)
-    const total = writes * CHUNK
-    await new Promise<void>((resolve) => {
-      let received = 0
-      s.on("data", (d: Buffer) => {
-        received += d.length
-        if (received >= total) resolve()
-      })
-      let sent = 0
-      const pump = () => {
-        while (sent < writes) {
-          sent++
-          if (!s.write(chunk)) return s.once("drain", pump)
-        }
-      }
-      pump()
-    })
+    await echoThrough(s, writes, CHUNK)
     s.destroy()
   }
 } else {
