@@ -59,14 +59,43 @@ import {
 import { traced } from "./tracing.ts"
 import { startBody } from "./trampoline.ts"
 
-/** `Group.soon` while the body function runs. */
-const COLLECT: unique symbol = Symbol("effect-anyio/collect")
-
 const NOT_ACTIVE = "This task group is not active; no new tasks can be started."
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 let nextGroupId = 0
+
+// Bits of `Group.flags`.
+const TRACING = 1
+const SCHEDULE_EACH = 2
+
+// Module state rather than fields of every group: a level of a nested tree that waits keeps none
+// of it (each field of a group is 8 bytes retained per level).
+
+/**
+ * While a body function runs on a shared dispatcher (see `startDirect`): its group, and the last
+ * `startSoon` effect made meanwhile with its function of the spawner.
+ */
+let collecting: Group | undefined
+let soonEffect: unknown
+let soonF: ((spawner: AnyFiber) => Child) | undefined
+
+/**
+ * `Group.taskContext`'s memo, for the group that spawned last: the spawner's context, the context
+ * made from it for the scope, and whether the spawner is in the scope already. Dropped when the
+ * group's body ends and when it closes, so that it never keeps a group or a context alive.
+ */
+let memoGroup: Group | undefined
+let memoSpawner: Context.Context<never> | undefined
+let memoScopeContext: Context.Context<never> | undefined
+let memoInScope = false
+
+const dropMemo = (group: Group): void => {
+  if (memoGroup === group) memoGroup = memoSpawner = memoScopeContext = undefined
+}
+
+/** Groups delivering a cancellation to their fibers, innermost last (see `interruptDirect`). */
+const delivering: Array<Group> = []
 
 type Failures = {
   exceptions: Array<Member<unknown>>
@@ -84,12 +113,17 @@ class GroupExtra {
   boundStart: TaskGroup["start"] | undefined = undefined
   boundCreateTask: TaskGroup["createTask"] | undefined = undefined
   boundCancel: TaskGroup["cancel"] | undefined = undefined
+  /** The group's name, if it was given one. */
+  name: string | undefined = undefined
 }
 
 export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView {
   readonly id = ++nextGroupId
-  /** The host body's fiber while it runs (not kept after: a nested level retains no finished fiber). */
-  hostRunning: AnyFiber | undefined = undefined
+  /**
+   * The user's body function until it is called, then the body's fiber while it runs (one field,
+   * and neither is kept after: a nested level retains no finished fiber).
+   */
+  private run: ((tg: TaskGroup) => unknown) | AnyFiber | undefined
   /**
    * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
    * per task, O(1) removal.
@@ -100,8 +134,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /** Tasks started that have not begun running yet. */
   scheduled = 0
   readonly hostTask: TaskNode
-  readonly name: string | undefined
-  readonly tracing: boolean
+  /** `TRACING` and `SCHEDULE_EACH` (one field for both). */
+  private readonly flags: number
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** What most groups never need, allocated on first use (see `GroupExtra`). */
   private x: GroupExtra | undefined = undefined
@@ -112,15 +146,17 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   get failures(): Failures | undefined {
     return this.x?.failures
   }
-  private lastSpawnerContext: Context.Context<never> | undefined = undefined
-  private lastScopeContext: Context.Context<never> | undefined = undefined
-  private lastInScope = false
-
+  get name(): string | undefined {
+    return this.x?.name
+  }
+  /** Tasks are traced (`TaskTracing`). */
+  private get tracing(): boolean {
+    return (this.flags & TRACING) !== 0
+  }
   /** Schedule each task on its own (see `ScheduleEachTask`) instead of in batches. */
-  readonly scheduleEach: boolean
-
-  /** The user's body function, dropped once called (a waiting level retains no more than it must). */
-  private body: ((tg: TaskGroup) => unknown) | undefined
+  private get scheduleEach(): boolean {
+    return (this.flags & SCHEDULE_EACH) !== 0
+  }
 
   constructor(
     hostTask: TaskNode,
@@ -130,15 +166,15 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     body: (tg: TaskGroup) => unknown
   ) {
     super(new CancelScopeImpl(Number.POSITIVE_INFINITY, false))
-    this.scheduleEach = scheduleEach
+    this.flags = (tracing ? TRACING : 0) | (scheduleEach ? SCHEDULE_EACH : 0)
     this.hostTask = hostTask
-    this.name = name
-    this.tracing = tracing
-    this.body = body
+    if (name !== undefined) this.extra.name = name
+    this.run = body
   }
 
   // The handle's methods work detached (`const { startSoon } = tg`), like Python's bound methods.
-  // Each is bound on first use (most groups use one or two of them), not in the constructor.
+  // Each is bound on first use (most groups use one or two of them), not in the constructor;
+  // `startSoon`'s is dropped when the body ends (a waiting level keeps no bound function).
   private boundStartSoon: TaskGroup["startSoon"] | undefined = undefined
   get startSoon(): TaskGroup["startSoon"] {
     return (this.boundStartSoon ??= this.startSoonImpl.bind(this) as TaskGroup["startSoon"])
@@ -162,14 +198,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   // -------------------------------------------------------------------------------------------
 
   /**
-   * While the body function runs (see `startDirect`): `COLLECT`, and the last `startSoon` effect
-   * made meanwhile with its function of the spawner.
-   */
-  private soon: typeof COLLECT | undefined = undefined
-  private soonEffect: unknown = undefined
-  private soonF: ((spawner: AnyFiber) => Child) | undefined = undefined
-
-  /**
    * A body that is exactly one `tg.startSoon(...)` runs on no fiber of its own: what its fiber
    * would do (schedule the task, in the group's scope, and end with the handle, never suspending)
    * is done here, with the host's context as the spawner's (the task's context then gets the
@@ -191,33 +219,37 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
 
   protected startDirect(host: AnyFiber): void {
     addGroup(this.hostTask, this)
-    const body = this.body
+    const body = this.run
     if (typeof body !== "function") {
       throw new InvalidArgumentError({
         message: `createTaskGroup: the body must be a function of the task group, got ${typeof body}`
       })
     }
-    this.body = undefined
+    this.run = undefined
     // Shared dispatcher (the batching scheduler's): a body that is only `tg.startSoon(...)` may
     // run without a fiber of its own (below).
     const direct = !this.tracing && (host.currentDispatcher as unknown) === host.cache.scheduler
-    if (direct) this.soon = COLLECT
+    // Saved for a body function that runs another group's body (an inner group's `startDirect`).
+    const outer = collecting
+    collecting = direct ? this : undefined
     let userBody: unknown
+    let f: ((spawner: AnyFiber) => Child) | undefined
+    let effect: unknown
     try {
       userBody = body(this)
     } finally {
-      this.soon = undefined
+      collecting = outer
+      f = soonF
+      effect = soonEffect
+      soonF = soonEffect = undefined
     }
-    const soonF = this.soonF
-    const soonEffect = this.soonEffect
-    this.soonF = this.soonEffect = undefined
     if (!Effect.isEffect(userBody)) {
       throw new InvalidArgumentError({
         message: `createTaskGroup: the body must return an Effect, got ${typeof userBody}`
       })
     }
-    if (soonF !== undefined && userBody === soonEffect) {
-      this.runSoonBody(soonF, host)
+    if (f !== undefined && userBody === effect) {
+      this.runSoonBody(f, host)
       return
     }
     const hostFiber = startBody(
@@ -225,7 +257,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       Effect.withFiber((self) => {
         // Registered before the body runs, so a cancel() made during its synchronous start
         // reaches it (see `begin`).
-        this.hostRunning = self
+        this.run = self
         return userBody as Effect.Effect<unknown, unknown>
       })
     )
@@ -278,14 +310,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     return this.failures !== undefined ? this.raise() : Effect.void
   }
 
-  /** Set while a cancellation is being delivered to every fiber (see onExit). */
-  private delivering = 0
-
   interruptDirect(by: CancelScopeImpl | undefined, annotations: Context.Context<never> | undefined): void {
     // Interrupting a parked fiber runs it at once, and a task that fails while being cancelled
     // would cancel the group from inside this loop; that cancellation waits until every fiber got
     // this one, so that each task is cancelled for the reason that reached the group first.
-    this.delivering++
+    delivering.push(this)
     try {
       // A snapshot: interrupting a fiber may end it (and others) at once. Tasks remember who
       // cancelled them in a field rather than in an annotation on every interruption (a cause
@@ -294,7 +323,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       const children: Array<Child> = new Array(n)
       let i = 0
       for (let c = this.first; c !== undefined; c = c.next) children[i++] = c
-      if (this.hostRunning !== undefined) interruptFiber(this.hostRunning, annotations)
+      const run = this.run
+      if (run !== undefined && typeof run !== "function") interruptFiber(run, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       const cancelledBy = by ?? OUTSIDE
       for (i = 0; i < n; i++) {
@@ -305,15 +335,20 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
         if (fiber !== undefined) interruptFiber(fiber, taskAnnotations)
       }
     } finally {
-      this.delivering--
+      delivering.pop()
     }
     // An outer cancellation reaching the exit wait: AnyIO's group then cancels its own scope.
     if (by === undefined && this.hostExit !== undefined) this.cancelOnExit()
     const reason = this.x?.deferredCancel
-    if (reason !== undefined && this.delivering === 0) {
+    if (reason !== undefined && !this.isDelivering) {
       this.x!.deferredCancel = undefined
       cancel(this.cancelScope, reason)
     }
+  }
+
+  /** A cancellation is being delivered to every fiber (see onExit). */
+  private get isDelivering(): boolean {
+    return delivering.includes(this)
   }
 
   *children(): Iterable<TaskNode> {
@@ -358,10 +393,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   onExit(child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     if (child === undefined) {
-      this.hostRunning = undefined
+      this.run = undefined
       this.hostExit = exit
       // The body's context was the usual spawner; later spawns come from tasks (other contexts).
-      this.lastSpawnerContext = this.lastScopeContext = undefined
+      dropMemo(this)
+      this.boundStartSoon = undefined
     } else this.unlink(child)
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
@@ -399,7 +435,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (cancelGroup) {
       const name = child === undefined ? `${this.hostTask.name} (group body)` : child.name
       const reason: CancelReason = { _tag: "TaskFailed", task: name, error: this.failures!.exceptions[0] }
-      if (this.delivering > 0) this.extra.deferredCancel ??= reason
+      if (this.isDelivering) this.extra.deferredCancel ??= reason
       else cancel(this.cancelScope, reason)
     }
     if (this.done) this.finished()
@@ -414,7 +450,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (this.cancelScope.cancelCalled) return
     const reason: CancelReason = { _tag: "Explicit", message: undefined, by: this.hostTask.name }
     // Inside a delivery only an outside cancellation can be recorded at once (it delivers nothing).
-    if (this.delivering > 0 && !receivesOuter(this)) this.extra.deferredCancel ??= reason
+    if (this.isDelivering && !receivesOuter(this)) this.extra.deferredCancel ??= reason
     else cancelOnGroupExit(this, reason)
   }
 
@@ -425,19 +461,20 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    * task inherits.
    */
   private taskContext(spawner: Context.Context<never>, child: Child): Context.Context<never> {
-    if (spawner !== this.lastSpawnerContext) {
-      this.lastSpawnerContext = spawner
+    if (memoGroup !== this || spawner !== memoSpawner) {
+      memoGroup = this
+      memoSpawner = spawner
       // The group's body already runs in the group's scope, with the annotation.
       const annotations = Context.get(spawner, References.CurrentLogAnnotations)
       const withTask = withTaskAnnotation(annotations)
-      this.lastScopeContext =
+      memoScopeContext =
         withTask === annotations ? spawner : Context.add(spawner, References.CurrentLogAnnotations, withTask)
-      this.lastInScope = Context.get(spawner, CurrentScope) === this
+      memoInScope = Context.get(spawner, CurrentScope) === this
     }
-    const context = this.lastScopeContext!
+    const context = memoScopeContext!
     // A spawner outside the scope (a body run on no fiber of its own, `runSoonBody`): the scope
     // and the task in one record.
-    return this.lastInScope
+    return memoInScope
       ? addToContext(context, CurrentTask, child)
       : addPairToContext(context, CurrentScope, this, CurrentTask, child)
   }
@@ -573,9 +610,9 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       return this.fork(spawner, effect, name, undefined)
     }
     const effect = Effect.withFiberSucceed(f) as unknown as Effect.Effect<never>
-    if (this.soon !== undefined) {
-      this.soonEffect = effect
-      this.soonF = f
+    if (collecting === this) {
+      soonEffect = effect
+      soonF = f
     }
     return effect
   }
@@ -651,6 +688,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   }
 
   close(): void {
+    dropMemo(this)
     exit(this)
     removeGroup(this.hostTask, this)
   }

@@ -158,19 +158,26 @@ export abstract class Host<A, E> extends CancelStatus {
     return h.onHostInterrupted()
   }
 
+  /**
+   * The canceler: the host as an exit and a static function of it (two small objects), not a
+   * suspended closure (a closure, its context and the suspend), since every waiting level of a
+   * deep tree retains its canceler.
+   */
   private onHostInterrupted(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      this.resume = undefined
-      endHostWait(this, false)
-      onOuterCancel(this)
-      return Effect.flatMap(
-        Effect.callback<void>((wake) => {
-          if (this.done) return wake(Effect.void)
-          this.wake = wake
-        }),
-        () => this.settleInterrupted()
-      )
-    }) as Effect.Effect<void>
+    return Effect.flatMap(Effect.succeed(this), Host.interrupted)
+  }
+
+  private static interrupted<A, E>(h: Host<A, E>): Effect.Effect<void> {
+    h.resume = undefined
+    endHostWait(h, false)
+    onOuterCancel(h)
+    return Effect.flatMap(
+      Effect.callback<void>((wake) => {
+        if (h.done) return wake(Effect.void)
+        h.wake = wake
+      }),
+      () => h.settleInterrupted()
+    ) as Effect.Effect<void>
   }
 }
 

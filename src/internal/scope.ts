@@ -104,7 +104,18 @@ let epoch = 0
 export class CancelScopeImpl implements CancelScope {
   readonly id = ++nextScopeId
   _shield: boolean
-  _deadline: number
+  /**
+   * The absolute deadline, none (+Infinity) held as undefined: a number field keeps a heap number
+   * of its own in every scope (16 bytes, also for a task group's scope, which has none), so each
+   * level of a nested tree retained one.
+   */
+  private deadlineOrNone: number | undefined = undefined
+  get _deadline(): number {
+    return this.deadlineOrNone ?? Number.POSITIVE_INFINITY
+  }
+  set _deadline(value: number) {
+    this.deadlineOrNone = value === Number.POSITIVE_INFINITY ? undefined : value
+  }
   /**
    * A deadline relative to entry (`moveOnAfter(d)`) whose absolute value nobody has asked for yet:
    * most scopes that never fire finish without reading the clock at all. See `deadlineOf`.
