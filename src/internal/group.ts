@@ -4,8 +4,8 @@
  * group's own cancellation rule: the first failure (of a task or the body) cancels the group; a
  * cancellation caused while one is being delivered waits until that delivery is over.
  *
- * Invariants: `running` is the length of the `first`..`last` list; `scheduled` counts tasks forked
- * but not begun; `done` (the body ended and no task is running or scheduled) stays true once true,
+ * Invariants: `tasks` counts the tasks forked and not ended, scheduled (not begun yet) or running
+ * (the `first`..`last` list); `done` (the body ended and no task is left) stays true once true,
  * because a closed group accepts no new task; `exceptions` only grows.
  *
  * @internal
@@ -130,9 +130,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   first: Child | undefined = undefined
   last: Child | undefined = undefined
-  running = 0
-  /** Tasks started that have not begun running yet. */
-  scheduled = 0
+  /** Tasks started that have not ended: scheduled, or running (in the list). One count for both. */
+  tasks = 0
   readonly hostTask: TaskNode
   /** `TRACING` and `SCHEDULE_EACH` (one field for both). */
   private readonly flags: number
@@ -319,15 +318,14 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       // A snapshot: interrupting a fiber may end it (and others) at once. Tasks remember who
       // cancelled them in a field rather than in an annotation on every interruption (a cause
       // per task on a fan-out of thousands); with tracing on, the annotation is kept for spans.
-      const n = this.running
-      const children: Array<Child> = new Array(n)
-      let i = 0
-      for (let c = this.first; c !== undefined; c = c.next) children[i++] = c
+      const children: Array<Child> = []
+      for (let c = this.first; c !== undefined; c = c.next) children.push(c)
+      const n = children.length
       const run = this.run
       if (run !== undefined && typeof run !== "function") interruptFiber(run, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       const cancelledBy = by ?? OUTSIDE
-      for (i = 0; i < n; i++) {
+      for (let i = 0; i < n; i++) {
         const child = children[i]!
         child.cancelledBy ??= cancelledBy
         // Undefined once the task ended within an earlier interruption of this loop (a no-op).
@@ -360,7 +358,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (this.last === undefined) this.first = child
     else this.last.next = child
     this.last = child
-    this.running++
   }
 
   private unlink(child: Child): void {
@@ -370,7 +367,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (next === undefined) this.last = prev
     else next.prev = prev
     child.prev = child.next = undefined
-    this.running--
+    this.tasks--
   }
 
   describe(): string {
@@ -378,12 +375,11 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       ? `cancelled (${describeReason(this.cancelScope.reason)}), `
       : ""
     const body = this.hostExit === undefined ? "body running" : "body done"
-    const tasks = this.running + this.scheduled
-    return `${cancelled}${body}, waiting for ${tasks} task(s)`
+    return `${cancelled}${body}, waiting for ${this.tasks} task(s)`
   }
 
   get done(): boolean {
-    return this.hostExit !== undefined && this.running === 0 && this.scheduled === 0
+    return this.hostExit !== undefined && this.tasks === 0
   }
 
   /**
@@ -496,7 +492,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     // the log annotation naming the task), so that fibers forked inside it, by us or by plain
     // Effect.forkChild, belong to it too.
     const context = this.taskContext(spawner.context, child)
-    this.scheduled++
+    this.tasks++
     if (this.scheduleEach) {
       spawner.currentDispatcher.scheduleTask(() => this.begin(child, context, effect), 0)
     } else {
@@ -568,7 +564,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       Effect.withFiber((self) => {
         child.fiber = self
         this.link(child)
-        this.scheduled--
         return (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
           unknown,
           unknown

@@ -81,6 +81,11 @@ const PENDING = 0
 const ACTIVE = 1
 const EXITED = 2
 
+// `CancelScopeImpl.bits`: the state in the two low bits, then the flags.
+const STATE = 3
+const SHIELD = 4
+const CAUGHT = 8
+
 let nextScopeId = 0
 
 /**
@@ -103,7 +108,17 @@ let epoch = 0
  */
 export class CancelScopeImpl implements CancelScope {
   readonly id = ++nextScopeId
-  _shield: boolean
+  /**
+   * `state`, `_shield` and `cancelledCaught` in one field (a scope per level of a nested tree: each
+   * field is 8 bytes retained per level); `cancelCalled` is `reason !== undefined`.
+   */
+  private bits = PENDING
+  get _shield(): boolean {
+    return (this.bits & SHIELD) !== 0
+  }
+  set _shield(value: boolean) {
+    this.bits = value ? this.bits | SHIELD : this.bits & ~SHIELD
+  }
   /**
    * The absolute deadline, none (+Infinity) held as undefined: a number field keeps a heap number
    * of its own in every scope (16 bytes, also for a task group's scope, which has none), so each
@@ -121,10 +136,22 @@ export class CancelScopeImpl implements CancelScope {
    * most scopes that never fire finish without reading the clock at all. See `deadlineOf`.
    */
   relative: number | undefined = undefined
-  cancelCalled = false
-  cancelledCaught = false
   reason: CancelReason | undefined = undefined
-  state: 0 | 1 | 2 = PENDING
+  get cancelCalled(): boolean {
+    return this.reason !== undefined
+  }
+  get cancelledCaught(): boolean {
+    return (this.bits & CAUGHT) !== 0
+  }
+  set cancelledCaught(value: boolean) {
+    this.bits = value ? this.bits | CAUGHT : this.bits & ~CAUGHT
+  }
+  get state(): 0 | 1 | 2 {
+    return (this.bits & STATE) as 0 | 1 | 2
+  }
+  set state(value: 0 | 1 | 2) {
+    this.bits = (this.bits & ~STATE) | value
+  }
   /** The plumbing, once entered. */
   status: CancelStatus | undefined = undefined
   private annotations: Context.Context<never> | undefined = undefined
@@ -391,8 +418,8 @@ export const cancelOnGroupExit = (status: CancelStatus, reason: CancelReason): v
 /** The recording half of `cancel`: true when the scope is active, so the cancellation must be delivered. */
 const markCancelled = (scope: CancelScopeImpl, reason: CancelReason): boolean => {
   if (scope.cancelCalled) return false
-  scope.cancelCalled = true
   epoch++
+  // Sets `cancelCalled` too.
   scope.reason = reason
   const status = scope.status
   if (status === undefined) return false
