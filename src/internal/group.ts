@@ -65,9 +65,9 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 let nextGroupId = 0
 
-// Bits of `Group.flags`.
-const TRACING = 1
-const SCHEDULE_EACH = 2
+// Bits of `Group.flags` (`CancelStatus.flags`, whose own bits are 1 and 2).
+const TRACING = 4
+const SCHEDULE_EACH = 8
 
 // Module state rather than fields of every group: a level of a nested tree that waits keeps none
 // of it (each field of a group is 8 bytes retained per level).
@@ -133,8 +133,6 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /** Tasks started that have not ended: scheduled, or running (in the list). One count for both. */
   tasks = 0
   readonly hostTask: TaskNode
-  /** `TRACING` and `SCHEDULE_EACH` (one field for both). */
-  private readonly flags: number
   hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
   /** What most groups never need, allocated on first use (see `GroupExtra`). */
   private x: GroupExtra | undefined = undefined
@@ -148,7 +146,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   get name(): string | undefined {
     return this.x?.name
   }
-  /** Tasks are traced (`TaskTracing`). */
+  /** Tasks are traced (`TaskTracing`); set once, in `flags`. */
   private get tracing(): boolean {
     return (this.flags & TRACING) !== 0
   }
@@ -165,7 +163,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     body: (tg: TaskGroup) => unknown
   ) {
     super(new CancelScopeImpl(Number.POSITIVE_INFINITY, false))
-    this.flags = (tracing ? TRACING : 0) | (scheduleEach ? SCHEDULE_EACH : 0)
+    this.flags |= (tracing ? TRACING : 0) | (scheduleEach ? SCHEDULE_EACH : 0)
     this.hostTask = hostTask
     if (name !== undefined) this.extra.name = name
     this.run = body

@@ -86,6 +86,10 @@ const STATE = 3
 const SHIELD = 4
 const CAUGHT = 8
 
+// `CancelStatus.flags` (a subclass may use the bits from 4 up: group.ts).
+const OUTER = 1
+const IN_HOST_WAITS = 2
+
 let nextScopeId = 0
 
 /**
@@ -218,8 +222,18 @@ export class CancelScopeImpl implements CancelScope {
 export abstract class CancelStatus implements DeadlineOwner {
   readonly cancelScope: CancelScopeImpl
   parent: CancelStatus | undefined = undefined
+  /**
+   * `outer` and `inHostWaits` in one field, which a subclass shares for its own flags (a status per
+   * level of a nested tree: each field is 8 bytes retained per level).
+   */
+  protected flags = 0
   /** The host was interrupted while waiting: an outer cancellation reached this scope. */
-  outer = false
+  get outer(): boolean {
+    return (this.flags & OUTER) !== 0
+  }
+  set outer(value: boolean) {
+    this.flags = value ? this.flags | OUTER : this.flags & ~OUTER
+  }
   /** Context of the host at entry: its Clock times the deadline; direct fibers are forked with it. */
   hostContext: Context.Context<never> | undefined = undefined
   /** The deadline's heap slot, allocated on first arming (see deadlines.ts). */
@@ -232,7 +246,12 @@ export abstract class CancelStatus implements DeadlineOwner {
   /** An interruption of the waiting host, held until its wait ends (null: without annotations). */
   held: Context.Context<never> | null | undefined = undefined
   /** The waiting host has an entry in `hostWaits` (see `beginHostWait`). */
-  inHostWaits = false
+  get inHostWaits(): boolean {
+    return (this.flags & IN_HOST_WAITS) !== 0
+  }
+  set inHostWaits(value: boolean) {
+    this.flags = value ? this.flags | IN_HOST_WAITS : this.flags & ~IN_HOST_WAITS
+  }
 
   constructor(cancelScope: CancelScopeImpl) {
     this.cancelScope = cancelScope
