@@ -68,6 +68,8 @@ let nextGroupId = 0
 // Bits of `Group.flags` (`CancelStatus.flags`, whose own bits are 1 and 2).
 const TRACING = 4
 const SCHEDULE_EACH = 8
+/** A batch is scheduled (see `fork`). */
+const BATCH = 16
 
 // Module state rather than fields of every group: a level of a nested tree that waits keeps none
 // of it (each field of a group is 8 bytes retained per level).
@@ -115,15 +117,18 @@ class GroupExtra {
   boundCancel: TaskGroup["cancel"] | undefined = undefined
   /** The group's name, if it was given one. */
   name: string | undefined = undefined
+  /** The tasks of the scheduled batch after its first, as (task, context, effect) triples, flat. */
+  batch: Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>> | undefined =
+    undefined
 }
 
 export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView {
   readonly id = ++nextGroupId
   /**
-   * The user's body function until it is called, then the body's fiber while it runs (one field,
-   * and neither is kept after: a nested level retains no finished fiber).
+   * The user's body function until it is called, then the body's fiber while it runs, then its
+   * exit (one field: a nested level retains no finished fiber, and each field is 8 bytes a level).
    */
-  private run: ((tg: TaskGroup) => unknown) | AnyFiber | undefined
+  private run: ((tg: TaskGroup) => unknown) | AnyFiber | Exit.Exit<unknown, unknown> | undefined
   /**
    * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
    * per task, O(1) removal.
@@ -133,7 +138,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   /** Tasks started that have not ended: scheduled, or running (in the list). One count for both. */
   tasks = 0
   readonly hostTask: TaskNode
-  hostExit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** The body's exit, once it ended. */
+  get hostExit(): Exit.Exit<unknown, unknown> | undefined {
+    const run = this.run
+    // `Exit.isExit` is false for the body function and for a fiber.
+    return Exit.isExit(run) ? run : undefined
+  }
   /** What most groups never need, allocated on first use (see `GroupExtra`). */
   private x: GroupExtra | undefined = undefined
   private get extra(): GroupExtra {
@@ -320,7 +330,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       for (let c = this.first; c !== undefined; c = c.next) children.push(c)
       const n = children.length
       const run = this.run
-      if (run !== undefined && typeof run !== "function") interruptFiber(run, annotations)
+      if (run !== undefined && typeof run !== "function" && !Exit.isExit(run))
+        interruptFiber(run, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       const cancelledBy = by ?? OUTSIDE
       for (let i = 0; i < n; i++) {
@@ -377,7 +388,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   }
 
   get done(): boolean {
-    return this.hostExit !== undefined && this.tasks === 0
+    return this.tasks === 0 && this.hostExit !== undefined
   }
 
   /**
@@ -387,8 +398,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    */
   onExit(child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     if (child === undefined) {
-      this.run = undefined
-      this.hostExit = exit
+      this.run = exit
       // The body's context was the usual spawner; later spawns come from tasks (other contexts).
       dropMemo(this)
       this.boundStartSoon = undefined
@@ -496,25 +506,19 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     } else {
       // Tasks started in one go begin in one scheduled step, in order (one closure and one
       // scheduler entry per batch, not per task). The first task rides in the closure; only a
-      // batch of several makes an array (a nested level starts one task).
-      const batch = this.batch
-      if (batch === undefined) {
-        this.batch = null
+      // batch of several makes an array, in `GroupExtra` (a nested level starts one task).
+      if ((this.flags & BATCH) === 0) {
+        this.flags |= BATCH
         spawner.currentDispatcher.scheduleTask(this.batchRunner(child, context, effect), 0)
-      } else if (batch === null) this.batch = [child, context, effect]
-      else batch.push(child, context, effect)
+      } else {
+        const extra = this.extra
+        if (extra.batch === undefined) extra.batch = [child, context, effect]
+        else extra.batch.push(child, context, effect)
+      }
     }
     return child
   }
 
-  /**
-   * A batch is scheduled: null while it holds its first task only (in the runner's closure), then
-   * the tasks after the first as (task, context, effect) triples, flat.
-   */
-  private batch:
-    | Array<Child | Context.Context<never> | Effect.Effect<unknown, unknown, unknown>>
-    | null
-    | undefined = undefined
   /**
    * The scheduler's callback for a batch, with its first task. Made here, not in `fork` (a closure
    * there shares `fork`'s closure context with the `scheduleEach` one), and not kept (a level
@@ -533,10 +537,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     effect: Effect.Effect<unknown, unknown, unknown>
   ): void {
     // Taken before the first task begins: tasks started from now on form a new batch, as before.
-    const rest = this.batch
-    this.batch = undefined
+    this.flags &= ~BATCH
+    const x = this.x
+    const rest = x?.batch
+    if (rest !== undefined) x!.batch = undefined
     this.begin(child, context, effect)
-    if (rest == null) return
+    if (rest === undefined) return
     for (let i = 0; i < rest.length; i += 3) {
       this.begin(
         rest[i] as Child,
