@@ -54,7 +54,8 @@ import {
   type GroupView,
   removeGroup,
   type TaskNode,
-  taskOfFiber
+  taskOfFiber,
+  type Wait
 } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { startBody } from "./trampoline.ts"
@@ -122,7 +123,7 @@ class GroupExtra {
     undefined
 }
 
-export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView {
+export class Group extends Host<unknown, unknown> implements TaskGroup, GroupView, Wait {
   readonly id = ++nextGroupId
   /**
    * The user's body function until it is called, then the body's fiber while it runs, then its
@@ -307,6 +308,16 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     return this.hostTask
   }
 
+  // The group is its host's `Wait` for it (task.ts `beginGroupWait`): no object per wait.
+  task: TaskNode | undefined = undefined
+  outerWait: Wait | undefined = undefined
+  seq = 0
+  ended = false
+  /** The host's wait, for printouts (the group's own line, `describeGroup`, follows it). */
+  describe(): string {
+    return `child task group #${this.id}${this.name === undefined ? "" : ` '${this.name}'`}`
+  }
+
   protected waiting(_host: AnyFiber, mark: number): void {
     // For printouts: the host waits for the group (ends in `removeGroup` when the group closes).
     beginGroupWait(this.hostTask, this, mark)
@@ -379,7 +390,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     this.tasks--
   }
 
-  describe(): string {
+  describeGroup(): string {
     const cancelled = this.cancelScope.cancelCalled
       ? `cancelled (${describeReason(this.cancelScope.reason)}), `
       : ""

@@ -25,7 +25,7 @@ export interface GroupView {
   /** Running children. */
   children(): Iterable<TaskNode>
   /** One line about the group's state (cancelled, why, how many tasks it waits for). */
-  describe(): string
+  describeGroup(): string
 }
 
 /**
@@ -38,7 +38,7 @@ export interface GroupView {
  *   printed, so it shows the state at that moment (e.g. a lock's current owner).
  * - A task can block in several places at once: a task-group or cancel-scope host waits while the
  *   body (another fiber of the same task) blocks inside it, and plain fibers forked inside a task
- *   belong to it. So the waits of a task form a chain through `outer`: the innermost wait is
+ *   belong to it. So the waits of a task form a chain through `outerWait`: the innermost wait is
  *   `task.waitingOn`; when it ends, the innermost wait still in progress shows again.
  *
  * @internal
@@ -46,8 +46,11 @@ export interface GroupView {
 export abstract class Wait {
   /** The task blocked here (set by `beginWait`). */
   task: TaskNode | undefined = undefined
-  /** The wait that this one is nested in (or that was innermost before it). */
-  outer: Wait | undefined = undefined
+  /**
+   * The wait that this one is nested in (or that was innermost before it). Not `outer`: a task
+   * group is its host's wait itself, and a scope's status has an `outer` of its own.
+   */
+  outerWait: Wait | undefined = undefined
   /** Order in which waits began (see `beginWaitAround`). */
   seq = 0
   /** The wait is over (resumed, handed the resource, or cancelled). */
@@ -65,7 +68,7 @@ let waitSeq = 0
 export const beginWait = (task: TaskNode, w: Wait): void => {
   w.task = task
   w.seq = ++waitSeq
-  w.outer = task.waitingOn
+  w.outerWait = task.waitingOn
   task.waitingOn = w
 }
 
@@ -87,11 +90,11 @@ export const beginWaitAround = (task: TaskNode, w: Wait, mark: number): void => 
   let o = task.waitingOn
   while (o !== undefined && o.seq > mark) {
     inner = o
-    o = o.outer
+    o = o.outerWait
   }
-  w.outer = o
+  w.outerWait = o
   if (inner === undefined) task.waitingOn = w
-  else inner.outer = w
+  else inner.outerWait = w
 }
 
 /**
@@ -103,33 +106,21 @@ export const endWait = (w: Wait): void => {
   w.ended = true
   const task = w.task
   if (task === undefined || task.waitingOn !== w) return
-  let o = w.outer
-  while (o?.ended) o = o.outer
+  let o = w.outerWait
+  while (o?.ended) o = o.outerWait
   task.waitingOn = o
-  w.outer = undefined
-}
-
-/** A host waiting for the tasks of a group it hosts (see `runGroup`). */
-class GroupWait extends Wait {
-  readonly group: GroupView
-  constructor(group: GroupView) {
-    super()
-    this.group = group
-  }
-  describe(): string {
-    // The group's own line (its state, how many tasks are left) follows in the printout.
-    const g = this.group
-    return `child task group #${g.id}${g.name === undefined ? "" : ` '${g.name}'`}`
-  }
+  w.outerWait = undefined
 }
 
 /**
  * The host of `group` waits for it (the body is still running or tasks are left); see
- * `beginWaitAround`. The wait ends when the group is removed from its host (`removeGroup`).
+ * `beginWaitAround`. The group is the `Wait` itself (a host waits for a group once; no object per
+ * wait, which each level of a nested tree retained), and its `describe()` is the wait's text. The
+ * wait ends when the group is removed from its host (`removeGroup`).
  * @internal
  */
-export const beginGroupWait = (host: TaskNode, group: GroupView, mark: number): void =>
-  beginWaitAround(host, new GroupWait(group), mark)
+export const beginGroupWait = (host: TaskNode, group: GroupView & Wait, mark: number): void =>
+  beginWaitAround(host, group, mark)
 
 /** The caller of `tg.start()` waits for the new task to call `started()`. */
 class StartWait extends Wait {
@@ -289,8 +280,8 @@ export const removeGroup = (host: TaskNode, group: GroupView): void => {
   } else if (groups === group) host.groups = undefined
   if (host.groups === undefined && host.parentId === undefined) activeRoots.delete(host)
   // End the host's wait for this group, if it had to wait (`beginGroupWait`).
-  for (let w = host.waitingOn; w !== undefined; w = w.outer) {
-    if (w instanceof GroupWait && w.group === group) {
+  for (let w = host.waitingOn; w !== undefined; w = w.outerWait) {
+    if ((w as unknown) === group) {
       endWait(w)
       return
     }
@@ -332,7 +323,9 @@ export const renderTree = (current: TaskNode | undefined, roots?: Iterable<TaskN
     const mark = task === current ? " <- current" : ""
     lines.push(`${indent}task #${task.id} '${task.name}' (${state}${waiting})${mark}`)
     for (const g of groupsOf(task)) {
-      lines.push(`${indent}  group #${g.id}${g.name === undefined ? "" : ` '${g.name}'`}: ${g.describe()}`)
+      lines.push(
+        `${indent}  group #${g.id}${g.name === undefined ? "" : ` '${g.name}'`}: ${g.describeGroup()}`
+      )
       for (const child of g.children()) visit(child, `${indent}    `)
     }
   }
