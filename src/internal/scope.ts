@@ -81,11 +81,6 @@ const PENDING = 0
 const ACTIVE = 1
 const EXITED = 2
 
-// `CancelScopeImpl.bits`: the state in the two low bits, then the flags.
-const STATE = 3
-const SHIELD = 4
-const CAUGHT = 8
-
 // `CancelStatus.flags` (a subclass may use the bits from 4 up: group.ts).
 const OUTER = 1
 const IN_HOST_WAITS = 2
@@ -112,17 +107,7 @@ let epoch = 0
  */
 export class CancelScopeImpl implements CancelScope {
   readonly id = ++nextScopeId
-  /**
-   * `state`, `_shield` and `cancelledCaught` in one field (a scope per level of a nested tree: each
-   * field is 8 bytes retained per level); `cancelCalled` is `reason !== undefined`.
-   */
-  private bits = PENDING
-  get _shield(): boolean {
-    return (this.bits & SHIELD) !== 0
-  }
-  set _shield(value: boolean) {
-    this.bits = value ? this.bits | SHIELD : this.bits & ~SHIELD
-  }
+  _shield: boolean
   /**
    * The absolute deadline, none (+Infinity) held as undefined: a number field keeps a heap number
    * of its own in every scope (16 bytes, also for a task group's scope, which has none), so each
@@ -141,21 +126,12 @@ export class CancelScopeImpl implements CancelScope {
    */
   relative: number | undefined = undefined
   reason: CancelReason | undefined = undefined
+  /** `reason !== undefined` (the invariant above), not a field of its own: 8 bytes a scope. */
   get cancelCalled(): boolean {
     return this.reason !== undefined
   }
-  get cancelledCaught(): boolean {
-    return (this.bits & CAUGHT) !== 0
-  }
-  set cancelledCaught(value: boolean) {
-    this.bits = value ? this.bits | CAUGHT : this.bits & ~CAUGHT
-  }
-  get state(): 0 | 1 | 2 {
-    return (this.bits & STATE) as 0 | 1 | 2
-  }
-  set state(value: 0 | 1 | 2) {
-    this.bits = (this.bits & ~STATE) | value
-  }
+  cancelledCaught = false
+  state: 0 | 1 | 2 = PENDING
   /** The plumbing, once entered. */
   status: CancelStatus | undefined = undefined
   private annotations: Context.Context<never> | undefined = undefined
