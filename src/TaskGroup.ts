@@ -10,10 +10,9 @@
  */
 import { Effect, type Exit, Fiber, type Option } from "effect"
 import type { CancelScope } from "./CancelScope.ts"
-import { TaskTracing } from "./Debugging.ts"
 import type { TaskCancelled, TaskFailed, TaskNotFinished } from "./Errors.ts"
 import type { Defect, GroupOfLeaves } from "./ExceptionGroup.ts"
-import { Group } from "./internal/group.ts"
+import { Group, taskTracingOf } from "./internal/group.ts"
 import { Host } from "./internal/host.ts"
 import { schedulesEachTask } from "./internal/idle.ts"
 import { taskOfFiber } from "./internal/task.ts"
@@ -277,7 +276,7 @@ export const createTaskGroup = <A, E = never, R = never>(
   Effect.callback<unknown, unknown>((resume) => {
     const fiber = Fiber.getCurrent()!
     const name = options?.name
-    const tracing = fiber.getRef(TaskTracing)
+    const tracing = taskTracingOf(fiber)
     const group = new Group(
       taskOfFiber(fiber),
       name,

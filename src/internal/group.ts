@@ -12,6 +12,7 @@
  */
 import { type Cause, Context, Effect, Exit, type Fiber, Option, References } from "effect"
 import type { CancelReason } from "../CancelScope.ts"
+import { TaskTracing } from "../Debugging.ts"
 import { InvalidArgumentError, RuntimeError } from "../Errors.ts"
 import {
   type CancelledTask,
@@ -43,7 +44,7 @@ import {
   receivesOuter,
   redeliver
 } from "./scope.ts"
-import { describeValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
+import { describeValue, isEffectValue, isSpawnOptions, resolveTask, taskEffect } from "./spawnArgs.ts"
 import {
   addGroup,
   addPairToContext,
@@ -59,6 +60,30 @@ import {
 } from "./task.ts"
 import { traced } from "./tracing.ts"
 import { startBody } from "./trampoline.ts"
+
+/**
+ * The last task context made from its group's host context (`taskContext`), and that group's
+ * `tracing`, which is then the context's own `TaskTracing`: the entries added for a task are not
+ * that key. A task that opens a group in the context it began with (each level of a nested tree)
+ * needs no lookup of the key (a miss on every map of the context before the default). Cleared once
+ * read: it keeps no context alive for long.
+ */
+let tracingContext: Context.Context<never> | undefined
+let tracingValue = false
+
+/** `TaskTracing` of the fiber's context (see `tracingContext`). */
+export const taskTracingOf = (fiber: AnyFiber): boolean => {
+  const context = fiber.context
+  if (context !== tracingContext) return Context.get(context, TaskTracing)
+  tracingContext = undefined
+  return tracingValue
+}
+
+/** The task `begin` forks, and its effect, until the fiber's first operation takes them. */
+let beginningTask: Child | undefined
+let beginningEffect: Effect.Effect<unknown, unknown, unknown> | undefined
+/** Tasks whose fiber yielded before its first operation, and their effects (see `begin`). */
+const deferredBegins = new WeakMap<Child, Effect.Effect<unknown, unknown, unknown>>()
 
 const NOT_ACTIVE = "This task group is not active; no new tasks can be started."
 
@@ -251,7 +276,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       effect = soonEffect
       soonF = soonEffect = undefined
     }
-    if (!Effect.isEffect(userBody)) {
+    if (!isEffectValue(userBody)) {
       throw new InvalidArgumentError({
         message: `createTaskGroup: the body must return an Effect, got ${typeof userBody}`
       })
@@ -489,9 +514,16 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     const context = memoScopeContext!
     // A spawner outside the scope (a body run on no fiber of its own, `runSoonBody`): the scope
     // and the task in one record.
-    return memoInScope
+    const made = memoInScope
       ? addToContext(context, CurrentTask, child)
       : addPairToContext(context, CurrentScope, this, CurrentTask, child)
+    // Without tracing the group was entered in the step that read `tracing` from the host's
+    // context, so a spawner in that very context has that value (see `tracingContext`).
+    if (spawner === this.hostContext && !this.tracing) {
+      tracingContext = made
+      tracingValue = false
+    }
+    return made
   }
 
   /**
@@ -573,18 +605,15 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     context: Context.Context<never>,
     effect: Effect.Effect<unknown, unknown, unknown>
   ) {
-    const fiber = Effect.runForkWith(context)(
-      // The task registers its own fiber as its first operation, so that a cancellation made while
-      // it still runs synchronously below reaches it at its next operation.
-      Effect.withFiber((self) => {
-        child.fiber = self
-        this.link(child)
-        return (this.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
-          unknown,
-          unknown
-        >
-      })
-    )
+    beginningTask = child
+    beginningEffect = effect
+    const fiber = Effect.runForkWith(context)(Group.registerTask)
+    if (beginningTask === child) {
+      // The fiber yielded before its first operation (a scheduler that yields at once): that
+      // operation finds its effect here when it runs.
+      deferredBegins.set(child, effect)
+      beginningTask = beginningEffect = undefined
+    }
     const exit = fiber.pollUnsafe()
     child.nameFromFn(context, fiber, exit)
     if (exit !== undefined) {
@@ -597,6 +626,32 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     else interruptIfCancelled(this, fiber)
   }
 
+  /**
+   * The first operation of every task's fiber: the task registers its own fiber, so that a
+   * cancellation made while it still runs synchronously in `begin` reaches it at its next
+   * operation, then runs its effect. One effect for every task, not a closure and an effect per
+   * task: the task is the one in the fiber's context (`taskContext` put it there), its effect the
+   * one `begin` left in `beginningEffect` just before forking it.
+   */
+  private static readonly registerTask: Effect.Effect<unknown, unknown> = Effect.withFiber((self) => {
+    const child = Context.get(self.context, CurrentTask) as Child
+    let effect: Effect.Effect<unknown, unknown, unknown>
+    if (child === beginningTask) {
+      effect = beginningEffect!
+      beginningTask = beginningEffect = undefined
+    } else {
+      effect = deferredBegins.get(child)!
+      deferredBegins.delete(child)
+    }
+    const group = child.group
+    child.fiber = self
+    group.link(child)
+    return (group.tracing ? traced(effect, `task ${child.name}`, child.id) : effect) as Effect.Effect<
+      unknown,
+      unknown
+    >
+  })
+
   // The two first arguments as parameters and `arguments.length`, not a rest array: the common
   // calls (an effect and its options, or one function) allocate no array.
   private startSoonImpl(target?: unknown, second?: unknown): Effect.Effect<never, never, never> {
@@ -606,7 +661,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     const input: ReadonlyArray<unknown> | undefined = n > 2 ? Array.from(arguments) : undefined
     const f = (spawner: AnyFiber): Child => {
       if (input === undefined) {
-        if (Effect.isEffect(target)) {
+        if (isEffectValue(target)) {
           // The common cases, without resolveTask's allocations.
           return this.fork(spawner, target, isSpawnOptions(second) ? second.name : undefined, undefined)
         }

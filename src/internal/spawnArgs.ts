@@ -9,6 +9,15 @@ import { Effect } from "effect"
 import { InvalidArgumentError } from "../Errors.ts"
 import type { StartOptions, TaskStatus } from "../TaskGroup.ts"
 
+/**
+ * `Effect.isEffect(u)`, written out at the caller's site (Effect's goes through `hasProperty`, a
+ * `dual` wrapper whose `in` check every Effect caller shares, so that it is megamorphic): the same
+ * test, for the checks that every spawn and every group makes (issue 13: three of them were
+ * 500 instructions of a nested group's level).
+ */
+export const isEffectValue = (u: unknown): u is Effect.Effect<unknown, unknown, unknown> =>
+  ((typeof u === "object" && u !== null) || typeof u === "function") && Effect.TypeId in u
+
 /** A value, for an error message (never its contents). */
 export const describeValue = (u: unknown): string =>
   u === null ? "null" : typeof u === "function" ? `a function (${u.name || "anonymous"})` : typeof u
@@ -71,7 +80,7 @@ export const taskEffect = (
   effect: unknown,
   name: string | undefined
 ): Effect.Effect<unknown, unknown, unknown> => {
-  if (!Effect.isEffect(effect)) {
+  if (!isEffectValue(effect)) {
     throw new InvalidArgumentError({
       message: `${name ?? "the task function"} returned ${effect === null ? "null" : typeof effect}, not an Effect`
     })
