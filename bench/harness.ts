@@ -65,6 +65,15 @@ export const measure = async (
      * that short measures the re-optimization unless it sets this (default 0).
      */
     readonly rewarm?: number
+    /**
+     * Runs every sample as a step of one program, whose fiber lives through each collection (as
+     * `run(main)`'s main fiber does), instead of a fresh `Effect.runPromise` per sample. A forced full
+     * collection with no fiber alive frees the hidden classes ("maps") of Effect's fiber objects
+     * (V8 keeps a class's maps only while an object has them), and with them every optimized
+     * function that checked them, Effect's run loop and its callers' alike: each sample then starts
+     * from the interpreter. A program always has a live fiber, so this measures what it runs at.
+     */
+    readonly resident?: boolean
   }
 ): Promise<Array<Result>> => {
   const samples = options.samples ?? 7
@@ -72,17 +81,37 @@ export const measure = async (
   const rewarm = options.rewarm ?? 0
   const times = new Map<string, Array<number>>()
   const peaks = new Map<string, number>()
-  for (let round = 0; round < warmup + samples; round++) {
-    for (const c of cases) {
-      gc()
-      if (rewarm > 0) await Effect.runPromise(onScheduler(c.run(rewarm)))
-      const start = process.hrtime.bigint()
-      const value = await Effect.runPromise(onScheduler(c.run(options.n)))
-      const elapsed = c.timed ? Number(value) : Number(process.hrtime.bigint() - start)
-      if (round >= warmup) {
-        const list = times.get(c.name) ?? []
-        list.push(elapsed / options.n)
-        times.set(c.name, list)
+  const record = (c: Case, round: number, elapsed: number): void => {
+    if (round >= warmup) {
+      const list = times.get(c.name) ?? []
+      list.push(elapsed / options.n)
+      times.set(c.name, list)
+    }
+  }
+  if (options.resident) {
+    await Effect.runPromise(
+      onScheduler(
+        Effect.gen(function* () {
+          for (let round = 0; round < warmup + samples; round++) {
+            for (const c of cases) {
+              gc()
+              if (rewarm > 0) yield* c.run(rewarm)
+              const start = process.hrtime.bigint()
+              const value = yield* c.run(options.n)
+              record(c, round, c.timed ? Number(value) : Number(process.hrtime.bigint() - start))
+            }
+          }
+        })
+      )
+    )
+  } else {
+    for (let round = 0; round < warmup + samples; round++) {
+      for (const c of cases) {
+        gc()
+        if (rewarm > 0) await Effect.runPromise(onScheduler(c.run(rewarm)))
+        const start = process.hrtime.bigint()
+        const value = await Effect.runPromise(onScheduler(c.run(options.n)))
+        record(c, round, c.timed ? Number(value) : Number(process.hrtime.bigint() - start))
       }
     }
   }

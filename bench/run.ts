@@ -139,26 +139,26 @@ const sections: ReadonlyArray<Section> = [
     id: "nested100",
     workload: "5",
     title: `nested task groups 100 deep (ns per level, ${N_NESTED} levels per sample)`,
-    run: async () => ({ results: await measure(nested(100), { n: N_NESTED }) })
+    run: async () => ({ results: await measure(nested(100), { n: N_NESTED, resident: true }) })
   },
   {
     id: "nested1000",
     workload: "5",
     title: `nested task groups 1,000 deep (ns per level, ${N_NESTED} levels per sample)`,
-    run: async () => ({ results: await measure(nested(1000), { n: N_NESTED }) })
+    run: async () => ({ results: await measure(nested(1000), { n: N_NESTED, resident: true }) })
   },
   {
     id: "nested1000raw",
     workload: "5",
     title: "nested forks 1,000 deep, raw only (run when the combined section fails)",
-    run: async () => ({ results: await measure(nested(1000).slice(0, 1), { n: N_NESTED }) })
+    run: async () => ({ results: await measure(nested(1000).slice(0, 1), { n: N_NESTED, resident: true }) })
   },
   {
     id: "nested1000-effect",
     workload: "5",
     effectScheduler: true,
     title: `nested task groups 1,000 deep, on Effect's own scheduler (ns per level, ${N_NESTED} levels per sample)`,
-    run: async () => ({ results: await measure(nested(1000), { n: N_NESTED }) })
+    run: async () => ({ results: await measure(nested(1000), { n: N_NESTED, resident: true }) })
   },
   {
     id: "stream",
