@@ -37,6 +37,12 @@ export interface Case {
   readonly timed?: boolean | undefined
   /** Name of the case this one is compared to. */
   readonly reference?: string | undefined
+  /**
+   * With `resident`: started (never ending) beside the case's samples and interrupted after them, so
+   * that objects of the kinds the case makes are alive through each collection, as in a running
+   * program (see `resident`).
+   */
+  readonly alive?: Effect.Effect<unknown, unknown> | undefined
 }
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -72,6 +78,8 @@ export const measure = async (
      * (V8 keeps a class's maps only while an object has them), and with them every optimized
      * function that checked them, Effect's run loop and its callers' alike: each sample then starts
      * from the interpreter. A program always has a live fiber, so this measures what it runs at.
+     * The same holds for the maps of any other class whose objects all die between samples: each
+     * case's `alive` effect keeps some of its kind alive.
      */
     readonly resident?: boolean
   }
@@ -92,6 +100,7 @@ export const measure = async (
     await Effect.runPromise(
       onScheduler(
         Effect.gen(function* () {
+          for (const c of cases) if (c.alive !== undefined) yield* Effect.forkChild(c.alive)
           for (let round = 0; round < warmup + samples; round++) {
             for (const c of cases) {
               gc()

@@ -244,11 +244,13 @@ export const groupNest = (
 export const nested = (depth: number): ReadonlyArray<Case> => {
   const raw = `raw nested forkChild + join, ${depth} deep`
   return [
-    { name: raw, run: (n) => times(n / depth, rawNest(depth)) },
+    // alive: a small nest of the same kind that waits, as a running program's tasks do (see Case).
+    { name: raw, run: (n) => times(n / depth, rawNest(depth)), alive: rawNest(3, Effect.never) },
     {
       name: `effect-anyio nested task groups, ${depth} deep`,
       reference: raw,
-      run: (n) => times(n / depth, groupNest(depth))
+      run: (n) => times(n / depth, groupNest(depth)),
+      alive: groupNest(3, Effect.never)
     }
   ]
 }

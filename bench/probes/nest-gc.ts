@@ -15,7 +15,12 @@
  * profile part per run, deterministic instruction counts.
  */
 import { Effect } from "effect"
-import { withBatchingScheduler } from "../../src/Scheduler.ts"
+import { withBatchingScheduler as batching } from "../../src/Scheduler.ts"
+
+// SCHED=effect: Effect's own scheduler instead of the batching one.
+const withBatchingScheduler = <A, E>(e: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  process.env.SCHED === "effect" ? e : batching(e)
+
 import { groupNest, rawNest } from "../workloads.ts"
 
 const depth = Number(process.argv[2] ?? 1000)
