@@ -75,6 +75,13 @@ if (process.env.KEEP) {
 if (process.env.KEEP === "2") {
   Effect.runFork(withBatchingScheduler(Effect.andThen(groupNest(3), Effect.never)))
 }
+// PRIM=w, a, wa: one never-run instance of the Effect primitives our checks see (startSoon's
+// withFiberSucceed, the task's asVoid) lives through the gc()s.
+const prims = [
+  ...(process.env.PRIM?.includes("w") ? [Effect.withFiberSucceed(() => 0)] : []),
+  ...(process.env.PRIM?.includes("a") ? [Effect.asVoid(Effect.suspend(() => Effect.void))] : [])
+]
+void prims
 const gc = (globalThis as { gc?: () => void }).gc
 const res: Record<string, Array<number>> = { raw: [], group: [] }
 const keys = (only ? [only] : ["raw", "group"]) as Array<"raw" | "group">
