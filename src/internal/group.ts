@@ -122,6 +122,17 @@ const dropMemo = (group: Group): void => {
   if (memoGroup === group) memoGroup = memoSpawner = memoScopeContext = undefined
 }
 
+/**
+ * A `startSoon` effect (an `Effect.withFiberSucceed`) that is never run, alive as long as the module:
+ * `startDirect` and the task's start check every body's effect with `isEffectValue`, and their
+ * optimized code embeds the map (hidden class) of that primitive. V8 keeps a map only while some
+ * object has it, so a full collection at a moment when no `startSoon` effect was alive (between two
+ * runs, a forced gc() between bench samples) freed it and deoptimized those functions ("embedded
+ * weak objects cleared"); each run after it started them from the interpreter again (issue 13,
+ * bench/probes/nest-gc.ts).
+ */
+export const soonEffectMapAnchor: unknown = Effect.withFiberSucceed(() => undefined)
+
 /** Groups delivering a cancellation to their fibers, innermost last (see `interruptDirect`). */
 const delivering: Array<Group> = []
 
