@@ -91,11 +91,16 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 let nextGroupId = 0
 
-// Bits of `Group.flags` (`CancelStatus.flags`, whose own bits are 1 and 2).
+// Bits of `Group.flags` (`CancelStatus.flags`, whose own bits are 1 and 2; host.ts has 32).
 const TRACING = 4
 const SCHEDULE_EACH = 8
 /** A batch is scheduled (see `fork`). */
 const BATCH = 16
+/**
+ * The body ended: `run` holds its exit. A bit rather than `Exit.isExit(run)`, a megamorphic `in`
+ * check that `done` made several times per group.
+ */
+const BODY_DONE = 64
 
 // Module state rather than fields of every group: a level of a nested tree that waits keeps none
 // of it (each field of a group is 8 bytes retained per level).
@@ -154,7 +159,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    * The user's body function until it is called, then the body's fiber while it runs, then its
    * exit (one field: a nested level retains no finished fiber, and each field is 8 bytes a level).
    */
-  private run: ((tg: TaskGroup) => unknown) | AnyFiber | Exit.Exit<unknown, unknown> | undefined
+  declare private run: ((tg: TaskGroup) => unknown) | AnyFiber | Exit.Exit<unknown, unknown> | undefined
   /**
    * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
    * per task, O(1) removal.
@@ -163,12 +168,10 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   last: Child | undefined = undefined
   /** Tasks started that have not ended: scheduled, or running (in the list). One count for both. */
   tasks = 0
-  readonly hostTask: TaskNode
+  declare readonly hostTask: TaskNode
   /** The body's exit, once it ended. */
   get hostExit(): Exit.Exit<unknown, unknown> | undefined {
-    const run = this.run
-    // `Exit.isExit` is false for the body function and for a fiber.
-    return Exit.isExit(run) ? run : undefined
+    return (this.flags & BODY_DONE) !== 0 ? (this.run as Exit.Exit<unknown, unknown>) : undefined
   }
   /** What most groups never need, allocated on first use (see `GroupExtra`). */
   private x: GroupExtra | undefined = undefined
@@ -366,8 +369,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       for (let c = this.first; c !== undefined; c = c.next) children.push(c)
       const n = children.length
       const run = this.run
-      if (run !== undefined && typeof run !== "function" && !Exit.isExit(run))
-        interruptFiber(run, annotations)
+      if (run !== undefined && typeof run !== "function" && (this.flags & BODY_DONE) === 0)
+        interruptFiber(run as AnyFiber, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       const cancelledBy = by ?? OUTSIDE
       for (let i = 0; i < n; i++) {
@@ -435,6 +438,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   onExit(child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     if (child === undefined) {
       this.run = exit
+      this.flags |= BODY_DONE
       // The body's context was the usual spawner; later spawns come from tasks (other contexts).
       dropMemo(this)
       this.boundStartSoon = undefined

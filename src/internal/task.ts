@@ -124,7 +124,7 @@ export const beginGroupWait = (host: TaskNode, group: GroupView & Wait, mark: nu
 
 /** The caller of `tg.start()` waits for the new task to call `started()`. */
 class StartWait extends Wait {
-  readonly child: TaskNode
+  declare readonly child: TaskNode
   constructor(child: TaskNode) {
     super()
     this.child = child
@@ -154,7 +154,7 @@ export const beginStartWait = <A>(
 
 /** A task waiting for another one to finish (`handle.wait`, `handle.join`). */
 class JoinWait extends Wait {
-  readonly target: TaskNode
+  declare readonly target: TaskNode
   constructor(target: TaskNode) {
     super()
     this.target = target
@@ -179,7 +179,7 @@ export const beginJoinWait = (target: TaskNode): Wait => {
 
 /** A host waiting for the body of a cancel scope (the body runs in its own fiber). */
 export class ScopeBodyWait extends Wait {
-  readonly scopeId: number
+  declare readonly scopeId: number
   constructor(scopeId: number) {
     super()
     this.scopeId = scopeId
@@ -365,13 +365,13 @@ const FIELDS = "cacheRoot,base,overlay,depth,_flat,baseHits,maxDepth"
  * has a context of its own, so a sleeping task, and each level of a nested tree, pays it.
  */
 class InlineContext implements ContextRecord {
-  cacheRoot: ContextRecord | undefined
-  base: ReadonlyMap<string, unknown>
-  overlay: ContextRecord["overlay"]
-  depth: number
-  _flat: ReadonlyMap<string, unknown> | undefined
-  baseHits: number
-  maxDepth: number
+  declare cacheRoot: ContextRecord | undefined
+  declare base: ReadonlyMap<string, unknown>
+  declare overlay: ContextRecord["overlay"]
+  declare depth: number
+  declare _flat: ReadonlyMap<string, unknown> | undefined
+  declare baseHits: number
+  declare maxDepth: number
   constructor(parent: ContextRecord, overlay: ContextRecord["overlay"], depth: number) {
     this.cacheRoot = parent.cacheRoot
     this.base = parent.base
