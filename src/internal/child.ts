@@ -161,6 +161,10 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   get taskStatus(): TaskStatusImpl | undefined {
     return this.ex?.taskStatus
   }
+  /** A task of a group always has a parent (`parentId`). */
+  get isRoot(): boolean {
+    return false
+  }
   /** A `start()` task's parent is its caller until `started()`, then the group's host. */
   get parentId(): number {
     const status = this.ex?.taskStatus

@@ -101,6 +101,8 @@ const BATCH = 16
  * check that `done` made several times per group.
  */
 const BODY_DONE = 64
+/** With `BODY_DONE`: the body, run on no fiber (`runSoonBody`), succeeded; `run` holds its value. */
+const BODY_VALUE = 128
 
 // Module state rather than fields of every group: a level of a nested tree that waits keeps none
 // of it (each field of a group is 8 bytes retained per level).
@@ -157,9 +159,15 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   readonly id = ++nextGroupId
   /**
    * The user's body function until it is called, then the body's fiber while it runs, then its
-   * exit (one field: a nested level retains no finished fiber, and each field is 8 bytes a level).
+   * exit, or the handle a body run on no fiber returned (`BODY_VALUE`: no Exit is made for it).
+   * One field: a nested level retains no finished fiber, and each field is 8 bytes a level.
    */
-  declare private run: ((tg: TaskGroup) => unknown) | AnyFiber | Exit.Exit<unknown, unknown> | undefined
+  declare private run:
+    | ((tg: TaskGroup) => unknown)
+    | AnyFiber
+    | Exit.Exit<unknown, unknown>
+    | Child
+    | undefined
   /**
    * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
    * per task, O(1) removal.
@@ -171,7 +179,13 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   declare readonly hostTask: TaskNode
   /** The body's exit, once it ended. */
   get hostExit(): Exit.Exit<unknown, unknown> | undefined {
-    return (this.flags & BODY_DONE) !== 0 ? (this.run as Exit.Exit<unknown, unknown>) : undefined
+    const flags = this.flags
+    if ((flags & BODY_DONE) === 0) return undefined
+    return (flags & BODY_VALUE) !== 0 ? Exit.succeed(this.run) : (this.run as Exit.Exit<unknown, unknown>)
+  }
+  /** The body ended (`hostExit` is defined). */
+  private get bodyDone(): boolean {
+    return (this.flags & BODY_DONE) !== 0
   }
   /** What most groups never need, allocated on first use (see `GroupExtra`). */
   private x: GroupExtra | undefined = undefined
@@ -241,16 +255,21 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    * body's fiber would have scheduled on the host's own, so that the order is the same.
    */
   private runSoonBody(f: (spawner: AnyFiber) => Child, host: AnyFiber): void {
-    let exit: Exit.Exit<unknown, unknown>
+    let child: Child
     try {
       // The host itself as the spawner: `fork` reads only its context and dispatcher, which are
       // the ones wanted (no stand-in object per group).
-      exit = Exit.succeed(f(host))
+      child = f(host)
     } catch (error) {
       // What the body's fiber would end with (Effect's run loop dies with a thrown error).
-      exit = Exit.die(error)
+      this.onExit(undefined, Exit.die(error))
+      return
     }
-    this.onExit(undefined, exit)
+    // `onExit` of the body's success, which records nothing else.
+    this.run = child
+    this.flags |= BODY_DONE | BODY_VALUE
+    this.bodyEnded()
+    if (this.done) this.finished()
   }
 
   protected startDirect(host: AnyFiber): void {
@@ -384,7 +403,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       delivering.pop()
     }
     // An outer cancellation reaching the exit wait: AnyIO's group then cancels its own scope.
-    if (by === undefined && this.hostExit !== undefined) this.cancelOnExit()
+    if (by === undefined && this.bodyDone) this.cancelOnExit()
     const reason = this.x?.deferredCancel
     if (reason !== undefined && !this.isDelivering) {
       this.x!.deferredCancel = undefined
@@ -422,12 +441,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     const cancelled = this.cancelScope.cancelCalled
       ? `cancelled (${describeReason(this.cancelScope.reason)}), `
       : ""
-    const body = this.hostExit === undefined ? "body running" : "body done"
+    const body = this.bodyDone ? "body done" : "body running"
     return `${cancelled}${body}, waiting for ${this.tasks} task(s)`
   }
 
   get done(): boolean {
-    return this.tasks === 0 && this.hostExit !== undefined
+    return this.tasks === 0 && this.bodyDone
   }
 
   /**
@@ -439,9 +458,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     if (child === undefined) {
       this.run = exit
       this.flags |= BODY_DONE
-      // The body's context was the usual spawner; later spawns come from tasks (other contexts).
-      dropMemo(this)
-      this.boundStartSoon = undefined
+      this.bodyEnded()
     } else this.unlink(child)
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
@@ -483,6 +500,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       else cancel(this.cancelScope, reason)
     }
     if (this.done) this.finished()
+  }
+
+  private bodyEnded(): void {
+    // The body's context was the usual spawner; later spawns come from tasks (other contexts).
+    dropMemo(this)
+    this.boundStartSoon = undefined
   }
 
   /**
@@ -746,6 +769,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   protected settle(): Effect.Effect<unknown, unknown> {
     this.close()
     if (this.failures !== undefined) return this.raise()
+    if ((this.flags & BODY_VALUE) !== 0) return Effect.succeed(Option.some(this.run))
     const hostExit = this.hostExit!
     // `Option`, as cancel scopes give: `None` when the group's own cancellation stopped the body.
     if (hostExit._tag === "Success") return Effect.succeed(Option.some(hostExit.value))

@@ -196,6 +196,11 @@ export interface TaskNode {
   /** The task that hosts the group this task runs in (`start()`: the caller until `started()`). */
   parentId: number | undefined
   /**
+   * A root task: `parentId` is undefined, which a task (child.ts) computes in a getter; this is
+   * a constant (read on every group its task hosts, each level of a nested tree).
+   */
+  readonly isRoot: boolean
+  /**
    * Groups this task hosts that are still active: the only one itself (most tasks host at most one
    * at a time, and a set per level of a deep tree is most of what it retains), else a set.
    */
@@ -218,6 +223,7 @@ export const makeRootTask = (name: string): TaskNode => ({
   id: ++nextTaskId,
   name,
   parentId: undefined,
+  isRoot: true,
   groups: undefined,
   waitingOn: undefined,
   state: rootState
@@ -261,7 +267,7 @@ export const addGroup = (host: TaskNode, group: GroupView): void => {
   if (groups === undefined) host.groups = group
   else if (groups instanceof Set) groups.add(group)
   else host.groups = new Set([groups, group])
-  if (host.parentId === undefined) activeRoots.add(host)
+  if (host.isRoot) activeRoots.add(host)
 }
 
 /** The groups `task` hosts (see `TaskNode.groups`). */
@@ -278,7 +284,7 @@ export const removeGroup = (host: TaskNode, group: GroupView): void => {
     groups.delete(group)
     if (groups.size === 0) host.groups = undefined
   } else if (groups === group) host.groups = undefined
-  if (host.groups === undefined && host.parentId === undefined) activeRoots.delete(host)
+  if (host.groups === undefined && host.isRoot) activeRoots.delete(host)
   // End the host's wait for this group, if it had to wait (`beginGroupWait`).
   for (let w = host.waitingOn; w !== undefined; w = w.outerWait) {
     if ((w as unknown) === group) {
