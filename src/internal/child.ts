@@ -47,7 +47,7 @@ export class TaskStatusImpl implements TaskStatus<unknown> {
   onDone: (() => void) | undefined = undefined
   child: Child | undefined = undefined
   /** The caller of `start()`: the task's parent until `started()`. */
-  readonly callerId: number
+  declare readonly callerId: number
   constructor(callerId: number) {
     this.callerId = callerId
   }
@@ -104,8 +104,8 @@ class ChildExtra {
  * object per task.
  */
 export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
-  readonly id: number
-  private givenName: string | undefined
+  declare readonly id: number
+  declare private givenName: string | undefined
   /**
    * The task's fiber while it runs, then its exit: one field (a sleeping task is mostly its
    * fiber, and each field of every task counts; see `fiber` and `exit`).
@@ -132,7 +132,7 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   get cancelRequested(): boolean {
     return this.ex?.cancelRequested === true
   }
-  readonly group: Group
+  declare readonly group: Group
   /** Links of the group's list of running tasks. */
   prev: Child | undefined = undefined
   next: Child | undefined = undefined
@@ -160,6 +160,10 @@ export class Child implements TaskNode, TaskHandle<unknown, unknown, unknown> {
   }
   get taskStatus(): TaskStatusImpl | undefined {
     return this.ex?.taskStatus
+  }
+  /** A task of a group always has a parent (`parentId`). */
+  get isRoot(): boolean {
+    return false
   }
   /** A `start()` task's parent is its caller until `started()`, then the group's host. */
   get parentId(): number {

@@ -91,11 +91,18 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 
 let nextGroupId = 0
 
-// Bits of `Group.flags` (`CancelStatus.flags`, whose own bits are 1 and 2).
+// Bits of `Group.flags` (`CancelStatus.flags`, whose own bits are 1 and 2; host.ts has 32).
 const TRACING = 4
 const SCHEDULE_EACH = 8
 /** A batch is scheduled (see `fork`). */
 const BATCH = 16
+/**
+ * The body ended: `run` holds its exit. A bit rather than `Exit.isExit(run)`, a megamorphic `in`
+ * check that `done` made several times per group.
+ */
+const BODY_DONE = 64
+/** With `BODY_DONE`: the body, run on no fiber (`runSoonBody`), succeeded; `run` holds its value. */
+const BODY_VALUE = 128
 
 // Module state rather than fields of every group: a level of a nested tree that waits keeps none
 // of it (each field of a group is 8 bytes retained per level).
@@ -163,9 +170,15 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   readonly id = ++nextGroupId
   /**
    * The user's body function until it is called, then the body's fiber while it runs, then its
-   * exit (one field: a nested level retains no finished fiber, and each field is 8 bytes a level).
+   * exit, or the handle a body run on no fiber returned (`BODY_VALUE`: no Exit is made for it).
+   * One field: a nested level retains no finished fiber, and each field is 8 bytes a level.
    */
-  private run: ((tg: TaskGroup) => unknown) | AnyFiber | Exit.Exit<unknown, unknown> | undefined
+  declare private run:
+    | ((tg: TaskGroup) => unknown)
+    | AnyFiber
+    | Exit.Exit<unknown, unknown>
+    | Child
+    | undefined
   /**
    * Running tasks, as a list threaded through the tasks themselves (`prev`/`next`): no allocation
    * per task, O(1) removal.
@@ -174,12 +187,16 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   last: Child | undefined = undefined
   /** Tasks started that have not ended: scheduled, or running (in the list). One count for both. */
   tasks = 0
-  readonly hostTask: TaskNode
+  declare readonly hostTask: TaskNode
   /** The body's exit, once it ended. */
   get hostExit(): Exit.Exit<unknown, unknown> | undefined {
-    const run = this.run
-    // `Exit.isExit` is false for the body function and for a fiber.
-    return Exit.isExit(run) ? run : undefined
+    const flags = this.flags
+    if ((flags & BODY_DONE) === 0) return undefined
+    return (flags & BODY_VALUE) !== 0 ? Exit.succeed(this.run) : (this.run as Exit.Exit<unknown, unknown>)
+  }
+  /** The body ended (`hostExit` is defined). */
+  private get bodyDone(): boolean {
+    return (this.flags & BODY_DONE) !== 0
   }
   /** What most groups never need, allocated on first use (see `GroupExtra`). */
   private x: GroupExtra | undefined = undefined
@@ -249,16 +266,21 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
    * body's fiber would have scheduled on the host's own, so that the order is the same.
    */
   private runSoonBody(f: (spawner: AnyFiber) => Child, host: AnyFiber): void {
-    let exit: Exit.Exit<unknown, unknown>
+    let child: Child
     try {
       // The host itself as the spawner: `fork` reads only its context and dispatcher, which are
       // the ones wanted (no stand-in object per group).
-      exit = Exit.succeed(f(host))
+      child = f(host)
     } catch (error) {
       // What the body's fiber would end with (Effect's run loop dies with a thrown error).
-      exit = Exit.die(error)
+      this.onExit(undefined, Exit.die(error))
+      return
     }
-    this.onExit(undefined, exit)
+    // `onExit` of the body's success, which records nothing else.
+    this.run = child
+    this.flags |= BODY_DONE | BODY_VALUE
+    this.bodyEnded()
+    if (this.done) this.finished()
   }
 
   protected startDirect(host: AnyFiber): void {
@@ -377,8 +399,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       for (let c = this.first; c !== undefined; c = c.next) children.push(c)
       const n = children.length
       const run = this.run
-      if (run !== undefined && typeof run !== "function" && !Exit.isExit(run))
-        interruptFiber(run, annotations)
+      if (run !== undefined && typeof run !== "function" && (this.flags & BODY_DONE) === 0)
+        interruptFiber(run as AnyFiber, annotations)
       const taskAnnotations = this.tracing ? annotations : undefined
       const cancelledBy = by ?? OUTSIDE
       for (let i = 0; i < n; i++) {
@@ -392,7 +414,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       delivering.pop()
     }
     // An outer cancellation reaching the exit wait: AnyIO's group then cancels its own scope.
-    if (by === undefined && this.hostExit !== undefined) this.cancelOnExit()
+    if (by === undefined && this.bodyDone) this.cancelOnExit()
     const reason = this.x?.deferredCancel
     if (reason !== undefined && !this.isDelivering) {
       this.x!.deferredCancel = undefined
@@ -430,12 +452,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
     const cancelled = this.cancelScope.cancelCalled
       ? `cancelled (${describeReason(this.cancelScope.reason)}), `
       : ""
-    const body = this.hostExit === undefined ? "body running" : "body done"
+    const body = this.bodyDone ? "body done" : "body running"
     return `${cancelled}${body}, waiting for ${this.tasks} task(s)`
   }
 
   get done(): boolean {
-    return this.tasks === 0 && this.hostExit !== undefined
+    return this.tasks === 0 && this.bodyDone
   }
 
   /**
@@ -446,9 +468,8 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   onExit(child: Child | undefined, exit: Exit.Exit<unknown, unknown>) {
     if (child === undefined) {
       this.run = exit
-      // The body's context was the usual spawner; later spawns come from tasks (other contexts).
-      dropMemo(this)
-      this.boundStartSoon = undefined
+      this.flags |= BODY_DONE
+      this.bodyEnded()
     } else this.unlink(child)
     const status = child?.taskStatus
     let resumeStarter: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
@@ -490,6 +511,12 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
       else cancel(this.cancelScope, reason)
     }
     if (this.done) this.finished()
+  }
+
+  private bodyEnded(): void {
+    // The body's context was the usual spawner; later spawns come from tasks (other contexts).
+    dropMemo(this)
+    this.boundStartSoon = undefined
   }
 
   /**
@@ -753,6 +780,7 @@ export class Group extends Host<unknown, unknown> implements TaskGroup, GroupVie
   protected settle(): Effect.Effect<unknown, unknown> {
     this.close()
     if (this.failures !== undefined) return this.raise()
+    if ((this.flags & BODY_VALUE) !== 0) return Effect.succeed(Option.some(this.run))
     const hostExit = this.hostExit!
     // `Option`, as cancel scopes give: `None` when the group's own cancellation stopped the body.
     if (hostExit._tag === "Success") return Effect.succeed(Option.some(hostExit.value))

@@ -55,15 +55,57 @@ import { scheduleWakeCall } from "./waitQueue.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
+/** Bit of `CancelStatus.flags` (scope.ts has 1 and 2, group.ts 4 to 16): `resume` is step 4's wake. */
+const WAKE = 32
+
+/**
+ * Effect 4.1's callback record (`Effect.callback`'s `AsyncImpl`): the register function and
+ * whether it takes an `AbortSignal`.
+ */
+class Callback {
+  declare register: (
+    resume: (effect: Effect.Effect<unknown, unknown>) => void
+  ) => Effect.Effect<void> | undefined
+  declare withSignal: boolean
+  constructor(register: Callback["register"]) {
+    this.register = register
+    this.withSignal = false
+  }
+}
+
+/**
+ * Whether this Effect's callbacks are records as above (checked once, on one `Effect.callback`
+ * made, as task.ts checks contexts): else {@link callback} is `Effect.callback`.
+ */
+const ownCallbacks = ((): boolean => {
+  const made = Effect.callback<void>((resume) => resume(Effect.void)) as unknown as Callback
+  if (Object.keys(made).join(",") !== "register,withSignal" || made.withSignal !== false) return false
+  Object.setPrototypeOf(Callback.prototype, Object.getPrototypeOf(made))
+  return Effect.isEffect(new Callback(() => undefined))
+})()
+
+/**
+ * `Effect.callback(register)` for a `register` without an `AbortSignal` parameter, made without
+ * Effect's `register.length` read (a native getter: a hundred instructions, once per task group
+ * and cancel scope entered, each level of a nested tree).
+ * @internal
+ */
+export const callback = <A, E>(
+  register: (resume: (effect: Effect.Effect<A, E>) => void) => Effect.Effect<void> | undefined
+): Effect.Effect<A, E> =>
+  ownCallbacks
+    ? (new Callback(register as Callback["register"]) as unknown as Effect.Effect<A, E>)
+    : Effect.callback<A, E>(register)
+
 /** The status of an entered scope whose host runs it by the protocol above. */
 export abstract class Host<A, E> extends CancelStatus {
   /**
-   * Set while the host waits: resumes it once the last direct fiber ended (with the outcome, or, in
-   * step 4, with nothing). Kept as the callback's own `resume`, not a closure: a level of a deep
-   * tree retains as little as possible while it waits.
+   * Set while the host waits: resumes it once the last direct fiber ended, with the outcome; or,
+   * in step 4 (the `WAKE` bit of `flags` set), the canceler's callback, woken with nothing. Kept as
+   * the callback's own `resume`, not a closure, and one field for both: a level of a deep tree
+   * retains as little as possible while it waits.
    */
   private resume: ((effect: Effect.Effect<A, E>) => void) | undefined = undefined
-  private wake: ((effect: Effect.Effect<void>) => void) | undefined = undefined
 
   /**
    * Step 2: forks the direct fibers with the scope's context (scope.ts `directContext`); may throw
@@ -105,20 +147,18 @@ export abstract class Host<A, E> extends CancelStatus {
    */
   protected finished(): void {
     const resume = this.resume
-    if (resume !== undefined) {
-      this.resume = undefined
-      const host = this.waitingHost
-      // The scheduled wake-up calls `goOn` itself: one closure per wake-up, not a `go` closure
-      // wrapped in scheduleWake's.
-      if (this.exitIsCheckpoint && host !== undefined) scheduleWakeCall(host, Host.goOn, this, resume)
-      else resumeHost(() => Host.goOn(this, resume))
+    if (resume === undefined) return
+    this.resume = undefined
+    if ((this.flags & WAKE) !== 0) {
+      this.flags &= ~WAKE
+      resumeHost(() => (resume as unknown as (effect: Effect.Effect<void>) => void)(Effect.void))
       return
     }
-    const wake = this.wake
-    if (wake !== undefined) {
-      this.wake = undefined
-      resumeHost(() => wake(Effect.void))
-    }
+    const host = this.waitingHost
+    // The scheduled wake-up calls `goOn` itself: one closure per wake-up, not a `go` closure
+    // wrapped in scheduleWake's.
+    if (this.exitIsCheckpoint && host !== undefined) scheduleWakeCall(host, Host.goOn, this, resume)
+    else resumeHost(() => Host.goOn(this, resume))
   }
 
   /** The host goes on once its last direct fiber ended (see `finished`). */
@@ -131,7 +171,7 @@ export abstract class Host<A, E> extends CancelStatus {
 
   /** Runs the protocol on `host`: the effect the host waits in. */
   static run<A, E>(host: AnyFiber, h: Host<A, E>): Effect.Effect<A, E> {
-    return Effect.callback<A, E>((resume) => Host.register(host, h, resume))
+    return callback<A, E>((resume) => Host.register(host, h, resume))
   }
 
   /**
@@ -174,7 +214,8 @@ export abstract class Host<A, E> extends CancelStatus {
     return Effect.flatMap(
       Effect.callback<void>((wake) => {
         if (h.done) return wake(Effect.void)
-        h.wake = wake
+        h.resume = wake as unknown as (effect: Effect.Effect<A, E>) => void
+        h.flags |= WAKE
       }),
       () => h.settleInterrupted()
     ) as Effect.Effect<void>
@@ -186,8 +227,8 @@ class ScopeHost<A, E> extends Host<Option.Option<A>, E> {
   private body: Fiber.Fiber<A, E> | undefined = undefined
   private bodyExit: Exit.Exit<A, E> | undefined = undefined
   private wait: ScopeBodyWait | undefined = undefined
-  private readonly userBody: ScopeBody<A, E, unknown>
-  private readonly fromNow: number | undefined
+  declare private readonly userBody: ScopeBody<A, E, unknown>
+  declare private readonly fromNow: number | undefined
 
   constructor(scope: CancelScopeImpl, body: ScopeBody<A, E, unknown>, fromNow: number | undefined) {
     super(scope)

@@ -107,13 +107,13 @@ let epoch = 0
  */
 export class CancelScopeImpl implements CancelScope {
   readonly id = ++nextScopeId
-  _shield: boolean
+  declare _shield: boolean
   /**
    * The absolute deadline, none (+Infinity) held as undefined: a number field keeps a heap number
    * of its own in every scope (16 bytes, also for a task group's scope, which has none), so each
    * level of a nested tree retained one.
    */
-  private deadlineOrNone: number | undefined = undefined
+  declare private deadlineOrNone: number | undefined
   get _deadline(): number {
     return this.deadlineOrNone ?? Number.POSITIVE_INFINITY
   }
@@ -137,7 +137,8 @@ export class CancelScopeImpl implements CancelScope {
   private annotations: Context.Context<never> | undefined = undefined
 
   constructor(deadline: number, shield: boolean) {
-    this._deadline = deadline
+    // `_deadline`'s setter written out: each field is written once (no initializer first).
+    this.deadlineOrNone = deadline === Number.POSITIVE_INFINITY ? undefined : deadline
     this._shield = shield
   }
 
@@ -196,7 +197,7 @@ export class CancelScopeImpl implements CancelScope {
  * scope is active, not cancelled, and has a finite deadline.
  */
 export abstract class CancelStatus implements DeadlineOwner {
-  readonly cancelScope: CancelScopeImpl
+  declare readonly cancelScope: CancelScopeImpl
   parent: CancelStatus | undefined = undefined
   /**
    * `outer` and `inHostWaits` in one field, which a subclass shares for its own flags (a status per

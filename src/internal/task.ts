@@ -124,7 +124,7 @@ export const beginGroupWait = (host: TaskNode, group: GroupView & Wait, mark: nu
 
 /** The caller of `tg.start()` waits for the new task to call `started()`. */
 class StartWait extends Wait {
-  readonly child: TaskNode
+  declare readonly child: TaskNode
   constructor(child: TaskNode) {
     super()
     this.child = child
@@ -154,7 +154,7 @@ export const beginStartWait = <A>(
 
 /** A task waiting for another one to finish (`handle.wait`, `handle.join`). */
 class JoinWait extends Wait {
-  readonly target: TaskNode
+  declare readonly target: TaskNode
   constructor(target: TaskNode) {
     super()
     this.target = target
@@ -179,7 +179,7 @@ export const beginJoinWait = (target: TaskNode): Wait => {
 
 /** A host waiting for the body of a cancel scope (the body runs in its own fiber). */
 export class ScopeBodyWait extends Wait {
-  readonly scopeId: number
+  declare readonly scopeId: number
   constructor(scopeId: number) {
     super()
     this.scopeId = scopeId
@@ -195,6 +195,11 @@ export interface TaskNode {
   readonly name: string
   /** The task that hosts the group this task runs in (`start()`: the caller until `started()`). */
   parentId: number | undefined
+  /**
+   * A root task: `parentId` is undefined, which a task (child.ts) computes in a getter; this is
+   * a constant (read on every group its task hosts, each level of a nested tree).
+   */
+  readonly isRoot: boolean
   /**
    * Groups this task hosts that are still active: the only one itself (most tasks host at most one
    * at a time, and a set per level of a deep tree is most of what it retains), else a set.
@@ -218,6 +223,7 @@ export const makeRootTask = (name: string): TaskNode => ({
   id: ++nextTaskId,
   name,
   parentId: undefined,
+  isRoot: true,
   groups: undefined,
   waitingOn: undefined,
   state: rootState
@@ -261,7 +267,7 @@ export const addGroup = (host: TaskNode, group: GroupView): void => {
   if (groups === undefined) host.groups = group
   else if (groups instanceof Set) groups.add(group)
   else host.groups = new Set([groups, group])
-  if (host.parentId === undefined) activeRoots.add(host)
+  if (host.isRoot) activeRoots.add(host)
 }
 
 /** The groups `task` hosts (see `TaskNode.groups`). */
@@ -278,7 +284,7 @@ export const removeGroup = (host: TaskNode, group: GroupView): void => {
     groups.delete(group)
     if (groups.size === 0) host.groups = undefined
   } else if (groups === group) host.groups = undefined
-  if (host.groups === undefined && host.parentId === undefined) activeRoots.delete(host)
+  if (host.groups === undefined && host.isRoot) activeRoots.delete(host)
   // End the host's wait for this group, if it had to wait (`beginGroupWait`).
   for (let w = host.waitingOn; w !== undefined; w = w.outerWait) {
     if ((w as unknown) === group) {
@@ -365,13 +371,13 @@ const FIELDS = "cacheRoot,base,overlay,depth,_flat,baseHits,maxDepth"
  * has a context of its own, so a sleeping task, and each level of a nested tree, pays it.
  */
 class InlineContext implements ContextRecord {
-  cacheRoot: ContextRecord | undefined
-  base: ReadonlyMap<string, unknown>
-  overlay: ContextRecord["overlay"]
-  depth: number
-  _flat: ReadonlyMap<string, unknown> | undefined
-  baseHits: number
-  maxDepth: number
+  declare cacheRoot: ContextRecord | undefined
+  declare base: ReadonlyMap<string, unknown>
+  declare overlay: ContextRecord["overlay"]
+  declare depth: number
+  declare _flat: ReadonlyMap<string, unknown> | undefined
+  declare baseHits: number
+  declare maxDepth: number
   constructor(parent: ContextRecord, overlay: ContextRecord["overlay"], depth: number) {
     this.cacheRoot = parent.cacheRoot
     this.base = parent.base
