@@ -13,7 +13,7 @@ import type { CancelScope } from "./CancelScope.ts"
 import type { TaskCancelled, TaskFailed, TaskNotFinished } from "./Errors.ts"
 import type { Defect, GroupOfLeaves } from "./ExceptionGroup.ts"
 import { Group, taskTracingOf } from "./internal/group.ts"
-import { callback, Host } from "./internal/host.ts"
+import { Host } from "./internal/host.ts"
 import { schedulesEachTask } from "./internal/idle.ts"
 import { taskOfFiber } from "./internal/task.ts"
 import { traced } from "./internal/tracing.ts"
@@ -273,7 +273,7 @@ export const createTaskGroup = <A, E = never, R = never>(
   // `Fiber.getCurrent()`), not a callback returned by a `withFiber`: one run-loop step and one
   // closure less per group (issue 13's nested groups). With tracing the span wraps a wait of its
   // own, resumed at once.
-  callback<unknown, unknown>((resume) => {
+  Effect.callback<unknown, unknown>((resume) => {
     const fiber = Fiber.getCurrent()!
     const name = options?.name
     const tracing = taskTracingOf(fiber)

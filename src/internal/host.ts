@@ -58,45 +58,6 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 /** Bit of `CancelStatus.flags` (scope.ts has 1 and 2, group.ts 4 to 16): `resume` is step 4's wake. */
 const WAKE = 32
 
-/**
- * Effect 4.1's callback record (`Effect.callback`'s `AsyncImpl`): the register function and
- * whether it takes an `AbortSignal`.
- */
-class Callback {
-  declare register: (
-    resume: (effect: Effect.Effect<unknown, unknown>) => void
-  ) => Effect.Effect<void> | undefined
-  declare withSignal: boolean
-  constructor(register: Callback["register"]) {
-    this.register = register
-    this.withSignal = false
-  }
-}
-
-/**
- * Whether this Effect's callbacks are records as above (checked once, on one `Effect.callback`
- * made, as task.ts checks contexts): else {@link callback} is `Effect.callback`.
- */
-const ownCallbacks = ((): boolean => {
-  const made = Effect.callback<void>((resume) => resume(Effect.void)) as unknown as Callback
-  if (Object.keys(made).join(",") !== "register,withSignal" || made.withSignal !== false) return false
-  Object.setPrototypeOf(Callback.prototype, Object.getPrototypeOf(made))
-  return Effect.isEffect(new Callback(() => undefined))
-})()
-
-/**
- * `Effect.callback(register)` for a `register` without an `AbortSignal` parameter, made without
- * Effect's `register.length` read (a native getter: a hundred instructions, once per task group
- * and cancel scope entered, each level of a nested tree).
- * @internal
- */
-export const callback = <A, E>(
-  register: (resume: (effect: Effect.Effect<A, E>) => void) => Effect.Effect<void> | undefined
-): Effect.Effect<A, E> =>
-  ownCallbacks
-    ? (new Callback(register as Callback["register"]) as unknown as Effect.Effect<A, E>)
-    : Effect.callback<A, E>(register)
-
 /** The status of an entered scope whose host runs it by the protocol above. */
 export abstract class Host<A, E> extends CancelStatus {
   /**
@@ -171,7 +132,7 @@ export abstract class Host<A, E> extends CancelStatus {
 
   /** Runs the protocol on `host`: the effect the host waits in. */
   static run<A, E>(host: AnyFiber, h: Host<A, E>): Effect.Effect<A, E> {
-    return callback<A, E>((resume) => Host.register(host, h, resume))
+    return Effect.callback<A, E>((resume) => Host.register(host, h, resume))
   }
 
   /**
