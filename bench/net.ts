@@ -3,6 +3,7 @@ import { Effect, type Fiber, Scheduler } from "effect"
 import { withBatchingScheduler } from "../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../src/Tcp.ts"
+import { echoOurs } from "./echo-ours.ts"
 import { type Case, format, measure, type Result } from "./harness.ts"
 import { anyioRow, runAnyioScript } from "./python.ts"
 import { connectRaw, echoThrough, listenRaw, portOf } from "./raw-net.ts"
@@ -123,20 +124,7 @@ const ourThroughput = (server: Promise<OurServer>) => (writes: number) =>
   Effect.gen(function* () {
     const srv = yield* Effect.promise(() => server)
     const s = yield* connectTcp("127.0.0.1", srv.port)
-    const chunk = new Uint8Array(CHUNK)
-    const total = writes * CHUNK
-    yield* Effect.all(
-      [
-        Effect.gen(function* () {
-          for (let i = 0; i < writes; i++) yield* s.send(chunk)
-        }),
-        Effect.gen(function* () {
-          let received = 0
-          while (received < total) received += (yield* s.receive()).length
-        })
-      ],
-      { concurrency: 2, discard: true }
-    )
+    yield* echoOurs(s, writes, CHUNK)
     yield* s.close()
   })
 

@@ -4,6 +4,7 @@
  * one: write until Node says wait, go on at 'drain'; read until every byte came back).
  */
 import * as net from "node:net"
+import type { Duplex } from "node:stream"
 
 export const listenRaw = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
   new Promise((resolve) => {
@@ -18,8 +19,11 @@ export const connectRaw = (port: number): Promise<net.Socket> =>
     const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
   })
 
-/** Sends `writes` chunks of `chunkSize` bytes on `s` and resolves once as many came back. */
-export const echoThrough = (s: net.Socket, writes: number, chunkSize: number): Promise<void> => {
+/**
+ * Sends `writes` chunks of `chunkSize` bytes on `s` and resolves once as many came back (a socket,
+ * or any Duplex whose peer echoes).
+ */
+export const echoThrough = (s: Duplex, writes: number, chunkSize: number): Promise<void> => {
   const chunk = new Uint8Array(chunkSize)
   const total = writes * chunkSize
   return new Promise<void>((resolve) => {

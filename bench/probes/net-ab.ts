@@ -3,8 +3,9 @@
 // node:net. BASE=<dir with src/> is the other tree (e.g. a `git archive` of an older commit,
 // with node_modules linked so both share one Effect). Wall and CPU per op, medians.
 // Run: BASE=/tmp/base node bench/probes/net-ab.ts   (KIND=ping|tput, ROUNDS=9)
-import * as net from "node:net"
 import { Effect } from "effect"
+import { echoOurs } from "../echo-ours.ts"
+import { connectRaw, echoThrough, listenRaw, portOf } from "../raw-net.ts"
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
 const KIND = process.env.KIND ?? "ping"
@@ -13,21 +14,11 @@ const N =
   KIND === "ping" ? Number(process.env.N ?? 3000) : (Number(process.env.MIB ?? 32) * 1024 * 1024) / CHUNK
 const PING = new Uint8Array(16).fill(7)
 
-const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
-  new Promise((resolve) => {
-    const server = net.createServer({ noDelay: true }, onConnection)
-    server.listen(0, "127.0.0.1", () => resolve(server))
-  })
-const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
-const connect = (port: number): Promise<net.Socket> =>
-  new Promise((resolve) => {
-    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
-  })
-const rawServer = await listen((s) => {
+const rawServer = await listenRaw((s) => {
   s.on("data", (d) => s.write(d))
   s.on("error", () => {})
 })
-const rawPingClient = await connect(portOf(rawServer))
+const rawPingClient = await connectRaw(portOf(rawServer))
 const rawPing = async (n: number) => {
   const s = rawPingClient
   for (let i = 0; i < n; i++) {
@@ -46,24 +37,8 @@ const rawPing = async (n: number) => {
   }
 }
 const rawTput = async (writes: number) => {
-  const s = await connect(portOf(rawServer))
-  const chunk = new Uint8Array(CHUNK)
-  const total = writes * CHUNK
-  await new Promise<void>((resolve) => {
-    let received = 0
-    s.on("data", (d: Buffer) => {
-      received += d.length
-      if (received >= total) resolve()
-    })
-    let sent = 0
-    const pump = () => {
-      while (sent < writes) {
-        sent++
-        if (!s.write(chunk)) return s.once("drain", pump)
-      }
-    }
-    pump()
-  })
+  const s = await connectRaw(portOf(rawServer))
+  await echoThrough(s, writes, CHUNK)
   s.destroy()
 }
 
@@ -108,20 +83,7 @@ const tree = async (dir: string, batching: boolean) => {
       wrap(
         Effect.gen(function* () {
           const s = yield* connectOurs()
-          const chunk = new Uint8Array(CHUNK)
-          const total = writes * CHUNK
-          yield* Effect.all(
-            [
-              Effect.gen(function* () {
-                for (let i = 0; i < writes; i++) yield* s.send(chunk)
-              }),
-              Effect.gen(function* () {
-                let received = 0
-                while (received < total) received += (yield* s.receive()).length
-              })
-            ],
-            { concurrency: 2, discard: true }
-          )
+          yield* echoOurs(s, writes, CHUNK)
           yield* s.close()
         })
       )

@@ -11,6 +11,7 @@ import { Effect } from "effect"
 import { fromDuplex } from "../../src/internal/nodeStream.ts"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { checkpoint } from "../../src/Time.ts"
+import { cpuRounds, floorReceive, floorSend, median } from "./parts.ts"
 
 const N = Number(process.env.N ?? 20000)
 const ROUNDS = Number(process.env.ROUNDS ?? 15)
@@ -41,32 +42,8 @@ class FakeDuplex extends EventEmitter {
 
 const floorOf = () => {
   const s = new FakeDuplex()
-  let waiter: ((b: Buffer) => void) | undefined
-  const queue: Array<Buffer> = []
-  const unpark = Effect.sync(() => {
-    waiter = undefined
-  })
-  s.on("data", (d: Buffer) => {
-    if (waiter) {
-      const w = waiter
-      waiter = undefined
-      w(d)
-    } else queue.push(d)
-  })
-  const receive = Effect.callback<Buffer>((resume) => {
-    const q = queue.shift()
-    if (q) return resume(Effect.succeed(q))
-    waiter = (d) => resume(Effect.succeed(d))
-    return unpark
-  })
-  const send = (d: Uint8Array) =>
-    Effect.andThen(
-      checkpoint(),
-      Effect.sync(() => {
-        s.write(d)
-      })
-    )
-  return { send, receive: () => receive }
+  const receive = floorReceive(s, true)
+  return { send: floorSend(s, checkpoint), receive: () => receive }
 }
 
 const loop =
@@ -92,16 +69,8 @@ if (process.env.BASE !== undefined) {
   const base = await import(`${root}internal/nodeStream.ts`)
   cases.push(["fromDuplex, BASE", loop(base.fromDuplex(new FakeDuplex() as unknown as Duplex))])
 }
-const cpu = new Map<string, Array<number>>()
-for (let round = 0; round < ROUNDS + 1; round++) {
-  for (const [name, run] of cases) {
-    const c0 = process.cpuUsage()
-    await run(N)
-    const c = process.cpuUsage(c0)
-    if (round > 0) cpu.set(name, [...(cpu.get(name) ?? []), ((c.user + c.system) * 1000) / N])
-  }
-}
-const med = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const cpu = await cpuRounds(cases, ROUNDS, N)
+const med = median
 const min = (xs: Array<number>) => Math.min(...xs)
 const f0 = cpu.get(cases[0]![0])!
 console.log(`N=${N}, ${ROUNDS} rounds; cpu ns per send + receive, min / median (÷ floor)`)

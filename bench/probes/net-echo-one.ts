@@ -8,6 +8,7 @@ import { Effect } from "effect"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../../src/Tcp.ts"
+import { echoOurs } from "../echo-ours.ts"
 import { connectRaw, echoThrough, listenRaw, portOf } from "../raw-net.ts"
 
 const CHUNK = 64 * 1024
@@ -80,20 +81,7 @@ if (CASE === "raw") {
         Effect.gen(function* () {
           const s = yield* connectTcp("127.0.0.1", port)
           watch((yield* s.extra(SocketAttribute.rawSocket)) as net.Socket, "client")
-          const chunk = new Uint8Array(CHUNK)
-          const total = writes * CHUNK
-          yield* Effect.all(
-            [
-              Effect.gen(function* () {
-                for (let i = 0; i < writes; i++) yield* s.send(chunk)
-              }),
-              Effect.gen(function* () {
-                let received = 0
-                while (received < total) received += (yield* s.receive()).length
-              })
-            ],
-            { concurrency: 2, discard: true }
-          )
+          yield* echoOurs(s, writes, CHUNK)
           yield* s.close()
         })
       )

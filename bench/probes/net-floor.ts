@@ -4,39 +4,15 @@
 import * as net from "node:net"
 import { Effect } from "effect"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
+import { floorReceive, floorSend } from "./parts.ts"
 
 const PING = Buffer.alloc(16, 1)
 const N = 20000
 const yieldPerSend = process.argv[2] === "yield"
 // Both ends as Effect fibers over raw node:net: one Effect.callback per receive (flowing mode,
 // a 'data' listener), optionally one Effect.yieldNow per send (AnyIO's checkpoint).
-const recvOf = (s: net.Socket) => {
-  let waiter: ((b: Buffer) => void) | undefined
-  const queue: Buffer[] = []
-  s.on("data", (d: Buffer) => {
-    if (waiter) {
-      const w = waiter
-      waiter = undefined
-      w(d)
-    } else queue.push(d)
-  })
-  return Effect.callback<Buffer>((resume) => {
-    const q = queue.shift()
-    if (q) return resume(Effect.succeed(q))
-    waiter = (d) => resume(Effect.succeed(d))
-  })
-}
-const sendOf = (s: net.Socket) => (d: Uint8Array) =>
-  yieldPerSend
-    ? Effect.andThen(
-        Effect.yieldNow,
-        Effect.sync(() => {
-          s.write(d)
-        })
-      )
-    : Effect.sync(() => {
-        s.write(d)
-      })
+const recvOf = (s: net.Socket) => floorReceive(s, false)
+const sendOf = (s: net.Socket) => floorSend(s, yieldPerSend ? () => Effect.yieldNow : undefined)
 const main = Effect.gen(function* () {
   const srv = net.createServer((c) => {
     c.setNoDelay(true)

@@ -6,6 +6,9 @@
 import { Duplex } from "node:stream"
 import { Effect } from "effect"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
+import { echoOurs } from "../echo-ours.ts"
+import { echoThrough } from "../raw-net.ts"
+import { cpuRounds, median } from "./parts.ts"
 
 const CHUNK = 64 * 1024
 const WRITES = (Number(process.env.MIB ?? 64) * 1024 * 1024) / CHUNK
@@ -36,23 +39,7 @@ const pair = (): [Duplex, Duplex] => {
 const raw = async (writes: number) => {
   const [c, s] = pair()
   s.on("data", (d) => s.write(d))
-  const chunk = new Uint8Array(CHUNK)
-  const total = writes * CHUNK
-  await new Promise<void>((resolve) => {
-    let received = 0
-    c.on("data", (d: Buffer) => {
-      received += d.length
-      if (received >= total) resolve()
-    })
-    let sent = 0
-    const pump = () => {
-      while (sent < writes) {
-        sent++
-        if (!c.write(chunk)) return c.once("drain", pump)
-      }
-    }
-    pump()
-  })
+  await echoThrough(c, writes, CHUNK)
 }
 
 type FromDuplex = (d: Duplex) => {
@@ -65,24 +52,7 @@ const adapter = (fromDuplex: FromDuplex) => (writes: number) => {
   const st = fromDuplex(s)
   const fiber = Effect.runFork(sched(st.runForEach((d) => st.send(d))))
   const ct = fromDuplex(c)
-  const chunk = new Uint8Array(CHUNK)
-  const total = writes * CHUNK
-  return Effect.runPromise(
-    sched(
-      Effect.all(
-        [
-          Effect.gen(function* () {
-            for (let i = 0; i < writes; i++) yield* ct.send(chunk)
-          }),
-          Effect.gen(function* () {
-            let received = 0
-            while (received < total) received += (yield* ct.receive()).length
-          })
-        ],
-        { concurrency: 2, discard: true }
-      )
-    )
-  ).finally(() => fiber.interruptUnsafe())
+  return Effect.runPromise(sched(echoOurs(ct, writes, CHUNK))).finally(() => fiber.interruptUnsafe())
 }
 
 const here = (await import("../../src/internal/nodeStream.ts")).fromDuplex as unknown as FromDuplex
@@ -94,16 +64,8 @@ if (process.env.BASE !== undefined) {
   const base = (await import(`${process.env.BASE}/src/internal/nodeStream.ts`)).fromDuplex as FromDuplex
   cases.push(["BASE fromDuplex both ends", adapter(base)])
 }
-const cpu = new Map<string, Array<number>>()
-for (let round = 0; round < ROUNDS + 1; round++) {
-  for (const [name, run] of cases) {
-    const c0 = process.cpuUsage()
-    await run(WRITES)
-    const c = process.cpuUsage(c0)
-    if (round > 0) cpu.set(name, [...(cpu.get(name) ?? []), ((c.user + c.system) * 1000) / WRITES])
-  }
-}
-const med = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const cpu = await cpuRounds(cases, ROUNDS, WRITES)
+const med = median
 const min = (xs: Array<number>) => Math.min(...xs)
 const c0 = med(cpu.get("raw callbacks")!)
 const m0 = min(cpu.get("raw callbacks")!)

@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { fromDuplex } from "../../src/internal/nodeStream.ts"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { checkpoint } from "../../src/Time.ts"
+import { cpuRounds, floorReceive, median } from "./parts.ts"
 
 const N = Number(process.env.N ?? 20000)
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
@@ -49,22 +50,7 @@ const rawCase = () => {
   }
 }
 
-const recvOf = (s: Duplex) => {
-  let waiter: ((b: Uint8Array) => void) | undefined
-  const queue: Array<Uint8Array> = []
-  s.on("data", (d: Uint8Array) => {
-    if (waiter) {
-      const w = waiter
-      waiter = undefined
-      w(d)
-    } else queue.push(d)
-  })
-  return Effect.callback<Uint8Array>((resume) => {
-    const q = queue.shift()
-    if (q) return resume(Effect.succeed(q))
-    waiter = (d) => resume(Effect.succeed(d))
-  })
-}
+const recvOf = (s: Duplex) => floorReceive(s, false)
 const floorCase = () => {
   const [c, s] = pair()
   const send = (d: Duplex) => (x: Uint8Array) =>
@@ -116,16 +102,8 @@ const cases: Array<[string, (n: number) => Promise<unknown>]> = [
   ["Effect floor + checkpoint per send", floorCase()],
   ["fromDuplex both ends", adapterCase()]
 ]
-const cpu = new Map<string, Array<number>>()
-for (let round = 0; round < ROUNDS + 1; round++) {
-  for (const [name, run] of cases) {
-    const c0 = process.cpuUsage()
-    await run(N)
-    const c = process.cpuUsage(c0)
-    if (round > 0) cpu.set(name, [...(cpu.get(name) ?? []), ((c.user + c.system) * 1000) / N])
-  }
-}
-const med = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const cpu = await cpuRounds(cases, ROUNDS, N)
+const med = median
 const min = (xs: Array<number>) => Math.min(...xs)
 const c0 = med(cpu.get("raw callbacks")!)
 const m0 = min(cpu.get("raw callbacks")!)

@@ -12,6 +12,7 @@ import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { SocketAttribute } from "../../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../../src/Tcp.ts"
 import { checkpoint } from "../../src/Time.ts"
+import { floorReceive, floorSend } from "./parts.ts"
 
 const N = Number(process.env.N ?? 4000)
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
@@ -52,35 +53,10 @@ const raw = async (n: number) => {
   }
 }
 
-// Effect floor
-// cancel: the callback returns a canceler that drops the waiter (a cancelled receive must not take
-// the next chunk: without it the floor would lose bytes), as any correct receive needs.
-const recvOf = (s: net.Socket, cancel = false) => {
-  let waiter: ((b: Buffer) => void) | undefined
-  const queue: Array<Buffer> = []
-  const unpark = Effect.sync(() => {
-    waiter = undefined
-  })
-  s.on("data", (d: Buffer) => {
-    if (waiter) {
-      const w = waiter
-      waiter = undefined
-      w(d)
-    } else queue.push(d)
-  })
-  return Effect.callback<Buffer>((resume) => {
-    const q = queue.shift()
-    if (q) return resume(Effect.succeed(q))
-    waiter = (d) => resume(Effect.succeed(d))
-    return cancel ? unpark : undefined
-  })
-}
-const sendOf = (s: net.Socket, cp: boolean) => (d: Uint8Array) => {
-  const w = Effect.sync(() => {
-    s.write(d)
-  })
-  return cp ? Effect.andThen(checkpoint(), w) : w
-}
+// Effect floor (parts.ts): one callback per receive, with a canceler when `cancel` (as any correct
+// receive needs); a write per send, after a checkpoint when `cp`.
+const recvOf = (s: net.Socket, cancel = false) => floorReceive(s, cancel)
+const sendOf = (s: net.Socket, cp: boolean) => floorSend(s, cp ? checkpoint : undefined)
 const floorPair = async (cp: boolean, cancel = false) => {
   const server = await listen((c) => {
     const r = recvOf(c, cancel)

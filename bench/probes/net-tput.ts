@@ -2,52 +2,26 @@
 // against connectTcp + serve on the batching and on Effect's default scheduler, and fromDuplex at
 // both ends (the adapter alone). Wall and CPU ns per 64 KiB echoed, medians of interleaved rounds.
 // Run: node --expose-gc bench/probes/net-tput.ts   (MIB=64 ROUNDS=7 ONLY=<substring> GC=1 REWARM=<MiB>)
-import * as net from "node:net"
 import { Effect } from "effect"
 import { fromDuplex } from "../../src/internal/nodeStream.ts"
 import { withBatchingScheduler } from "../../src/Scheduler.ts"
 import { SocketAttribute, type SocketStream } from "../../src/Sockets.ts"
 import { connectTcp, createTcpListener } from "../../src/Tcp.ts"
+import { echoOurs } from "../echo-ours.ts"
+import { connectRaw, echoThrough, listenRaw, portOf } from "../raw-net.ts"
 
 const CHUNK = 64 * 1024
 const WRITES = (Number(process.env.MIB ?? 64) * 1024 * 1024) / CHUNK
 const ROUNDS = Number(process.env.ROUNDS ?? 7)
 const REWARM = Number(process.env.REWARM ?? 0)
 
-const listen = (onConnection: (s: net.Socket) => void): Promise<net.Server> =>
-  new Promise((resolve) => {
-    const server = net.createServer({ noDelay: true }, onConnection)
-    server.listen(0, "127.0.0.1", () => resolve(server))
-  })
-const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port
-const connect = (port: number): Promise<net.Socket> =>
-  new Promise((resolve) => {
-    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
-  })
-
-const rawServer = await listen((s) => {
+const rawServer = await listenRaw((s) => {
   s.on("data", (d) => s.write(d))
   s.on("error", () => {})
 })
 const raw = async (writes: number) => {
-  const s = await connect(portOf(rawServer))
-  const chunk = new Uint8Array(CHUNK)
-  const total = writes * CHUNK
-  await new Promise<void>((resolve) => {
-    let received = 0
-    s.on("data", (d: Buffer) => {
-      received += d.length
-      if (received >= total) resolve()
-    })
-    let sent = 0
-    const pump = () => {
-      while (sent < writes) {
-        sent++
-        if (!s.write(chunk)) return s.once("drain", pump)
-      }
-    }
-    pump()
-  })
+  const s = await connectRaw(portOf(rawServer))
+  await echoThrough(s, writes, CHUNK)
   s.destroy()
 }
 
@@ -58,20 +32,7 @@ interface Duplexish {
 }
 const drive = (s: Duplexish, writes: number) =>
   Effect.gen(function* () {
-    const chunk = new Uint8Array(CHUNK)
-    const total = writes * CHUNK
-    yield* Effect.all(
-      [
-        Effect.gen(function* () {
-          for (let i = 0; i < writes; i++) yield* s.send(chunk)
-        }),
-        Effect.gen(function* () {
-          let received = 0
-          while (received < total) received += (yield* s.receive()).length
-        })
-      ],
-      { concurrency: 2, discard: true }
-    )
+    yield* echoOurs(s, writes, CHUNK)
     yield* s.close()
   })
 
@@ -93,13 +54,13 @@ const oursPair = async (batching: boolean, client = batching) => {
 }
 
 const adapterPair = async () => {
-  const server = await listen((c) => {
+  const server = await listenRaw((c) => {
     c.allowHalfOpen = true
     const st = fromDuplex(c)
     Effect.runFork(withBatchingScheduler(st.runForEach((d) => st.send(d))))
   })
   return async (writes: number) => {
-    const sock = await connect(portOf(server))
+    const sock = await connectRaw(portOf(server))
     sock.allowHalfOpen = true
     await Effect.runPromise(withBatchingScheduler(drive(fromDuplex(sock), writes)))
   }
